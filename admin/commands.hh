@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// signetutil's commands: a table of name, usage and handler. Handlers only parse arguments, call
+// the core (Portfolio, zone files) and print; every rule lives in the core.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conf/context.hh"
+#include "keystore/portfolio.hh"
+
+namespace signet::admin {
+
+struct Cli {
+  Context& ctx;
+  Portfolio portfolio;
+  bool json = false;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+using Args = std::vector<std::string>;
+// A write handler gets the transaction to write in; `batch` says whether it is shared with other
+// commands (then the handler must not print a success line per record).
+using ReadHandler = int (*)(Cli&, const Args&);
+using WriteHandler = void (*)(Cli&, const Args&, lmdb::WriteTxn&);
+
+struct Command {
+  const char* name;
+  const char* usage;
+  const char* help;
+  size_t min_args;
+  size_t max_args;  // SIZE_MAX for "any"
+  ReadHandler read = nullptr;
+  WriteHandler write = nullptr;
+};
+
+const std::vector<Command>& commands();
+const Command* find_command(const std::string& name);
+
+// Splits a batch line into words: whitespace separates, '...' is literal, "..." allows \" and \\.
+// Returns an empty vector for blank lines and comments (#).
+std::vector<std::string> split_words(const std::string& line);
+
+}  // namespace signet::admin

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "conf/config.hh"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "signer/error.hh"
+
+namespace signet {
+
+const std::vector<SettingSpec>& setting_specs() {
+  static const std::vector<SettingSpec> specs = {
+      {"path", "/var/lib/signet", "Directory of the Signet LMDB store"},
+      {"map-size", "65536", "Maximum size of the Signet store in MiB (a sparse file limit)"},
+      {"default-tenant", "default",
+       "Tenant that owns zones created without an account (pdnsutil create-zone, API without "
+       "account)"},
+      {"auto-create-tenants", "yes",
+       "Create a tenant when a zone is created or moved with an account that names no tenant yet"},
+  };
+  return specs;
+}
+
+namespace {
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos)
+    return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+bool parse_bool(const std::string& name, const std::string& v) {
+  if (v == "yes" || v == "true" || v == "1" || v == "on")
+    return true;
+  if (v == "no" || v == "false" || v == "0" || v == "off")
+    return false;
+  throw InputError("setting signet-" + name + ": '" + v + "' is not yes or no");
+}
+
+uint64_t parse_uint(const std::string& name, const std::string& v, uint64_t min, uint64_t max) {
+  uint64_t out = 0;
+  if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), ::isdigit)) {
+    throw InputError("setting signet-" + name + ": '" + v + "' is not a number");
+  }
+  out = std::stoull(v);
+  if (out < min || out > max) {
+    throw InputError("setting signet-" + name + ": " + v + " is outside " + std::to_string(min) +
+                     ".." + std::to_string(max));
+  }
+  return out;
+}
+
+void read_file_into(const std::filesystem::path& file, std::map<std::string, std::string>& out,
+                    bool required) {
+  std::ifstream in(file);
+  if (!in) {
+    if (required)
+      throw InputError("cannot read configuration file '" + file.string() + "'");
+    return;
+  }
+  std::string line;
+  uint64_t lineno = 0;
+  while (std::getline(in, line)) {
+    ++lineno;
+    size_t hash = line.find('#');
+    if (hash != std::string::npos)
+      line.erase(hash);
+    std::string t = trim(line);
+    if (t.empty())
+      continue;
+    size_t eq = t.find('=');
+    if (eq == std::string::npos) {
+      throw InputError(file.string() + ":" + std::to_string(lineno) + ": expected key=value");
+    }
+    std::string key = trim(std::string_view(t).substr(0, eq));
+    std::string value = trim(std::string_view(t).substr(eq + 1));
+    // pdns accepts "key+=value" to append to a list setting.
+    if (!key.empty() && key.back() == '+') {
+      key.pop_back();
+      key = trim(key);
+      auto& cur = out[key];
+      cur = cur.empty() ? value : cur + "," + value;
+    } else {
+      out[key] = value;
+    }
+  }
+}
+
+}  // namespace
+
+Config config_from(const std::function<std::optional<std::string>(std::string_view)>& lookup) {
+  auto get = [&](const char* name) -> std::string {
+    if (auto v = lookup(name))
+      return *v;
+    for (const auto& s : setting_specs()) {
+      if (std::string_view(s.name) == name)
+        return s.default_value;
+    }
+    return "";
+  };
+  Config c;
+  c.path = get("path");
+  if (c.path.empty())
+    throw InputError("setting signet-path is empty: name the store directory");
+  c.map_size_mb = parse_uint("map-size", get("map-size"), 1, uint64_t(1) << 32);
+  c.default_tenant = get("default-tenant");
+  c.auto_create_tenants = parse_bool("auto-create-tenants", get("auto-create-tenants"));
+  return c;
+}
+
+std::map<std::string, std::string> read_pdns_conf(const std::string& config_dir,
+                                                  const std::string& config_name) {
+  std::map<std::string, std::string> out;
+  std::filesystem::path file =
+      std::filesystem::path(config_dir) /
+      (config_name.empty() ? std::string("pdns.conf") : "pdns-" + config_name + ".conf");
+  read_file_into(file, out, true);
+  if (auto it = out.find("include-dir"); it != out.end() && !it->second.empty()) {
+    std::vector<std::filesystem::path> files;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(it->second, ec)) {
+      if (e.path().extension() == ".conf")
+        files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files)
+      read_file_into(f, out, true);
+  }
+  return out;
+}
+
+Config load_config(const std::string& config_dir, const std::string& config_name) {
+  auto settings = read_pdns_conf(config_dir, config_name);
+  return config_from([&](std::string_view name) -> std::optional<std::string> {
+    auto it = settings.find("signet-" + std::string(name));
+    if (it == settings.end())
+      return std::nullopt;
+    return it->second;
+  });
+}
+
+}  // namespace signet

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// Signet's settings. They live in pdns.conf (as `signet-<name>=`) so that pdns_server, pdnsutil and
+// signetutil all read the same file. The table below is the single source of names, defaults and
+// help texts: the pdns module declares exactly these through its BackendFactory, and signetutil
+// reads them from pdns.conf with the same defaults.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace signet {
+
+struct SettingSpec {
+  const char* name;  // without the "signet-" prefix
+  const char* default_value;
+  const char* help;
+};
+
+// Every setting Signet understands.
+const std::vector<SettingSpec>& setting_specs();
+
+struct Config {
+  std::string path;                 // signet-path: the LMDB directory
+  uint64_t map_size_mb = 65536;     // signet-map-size
+  std::string default_tenant;       // signet-default-tenant: owner of zones made without account
+  bool auto_create_tenants = true;  // signet-auto-create-tenants
+};
+
+// Builds a Config from a lookup of "name" (without prefix) -> value; unset names take their
+// defaults. Throws InputError naming the setting for a bad value.
+Config config_from(const std::function<std::optional<std::string>(std::string_view)>& lookup);
+
+// Reads pdns.conf the way pdns does (key=value lines, '#' comments, include-dir) from
+// `config_dir`/pdns[-config_name].conf and returns every key it sets.
+std::map<std::string, std::string> read_pdns_conf(const std::string& config_dir,
+                                                  const std::string& config_name = "");
+
+// signetutil's view: the signet-* settings of the unsuffixed `launch=signet` instance.
+Config load_config(const std::string& config_dir, const std::string& config_name = "");
+
+}  // namespace signet

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "conf/zonefile.hh"
+
+#include "signer/knot.hh"
+
+#include <filesystem>
+#include <memory>
+
+#include "signer/error.hh"
+#include "signer/rdata_text.hh"
+#include "signer/rrtype.hh"
+
+namespace signet {
+
+namespace {
+
+struct ScannerDeleter {
+  void operator()(zs_scanner_t* s) const {
+    zs_deinit(s);
+    delete s;
+  }
+};
+using ScannerPtr = std::unique_ptr<zs_scanner_t, ScannerDeleter>;
+
+void scan_file(const std::string& path, const Name& origin, uint32_t default_ttl, unsigned depth,
+               const std::function<void(const ZoneFileRecord&)>& fn, const ZoneFileOptions& opts) {
+  if (!std::filesystem::is_regular_file(path)) {
+    throw InputError(path + ": cannot read zone file (missing or not a regular file)");
+  }
+  ScannerPtr s(new zs_scanner_t());
+  std::string origin_text = origin.to_text();
+  if (zs_init(s.get(), origin_text.c_str(), KNOT_CLASS_IN, default_ttl) != 0) {
+    delete s.release();
+    throw Error("cannot initialise the zone scanner");
+  }
+  if (zs_set_input_file(s.get(), path.c_str()) != 0) {
+    throw InputError(path + ": cannot read zone file: " + zs_strerror(s->error.code));
+  }
+  Where where{path, 0};
+  while (zs_parse_record(s.get()) == 0) {
+    switch (s->state) {
+      case ZS_STATE_DATA: {
+        where.line = s->line_counter;
+        if (s->r_class != KNOT_CLASS_IN) {
+          throw InputError(path + ":" + std::to_string(where.line) + ": class " +
+                           std::to_string(s->r_class) + " is not supported, only IN");
+        }
+        Name owner;
+        try {
+          owner = Name::from_wire({s->r_owner, s->r_owner_length});
+        } catch (const InputError& e) {
+          throw InputError(path + ":" + std::to_string(where.line) + ": " + e.what());
+        }
+        fn(ZoneFileRecord{owner, s->r_type, s->r_ttl, {s->r_data, s->r_data_length}, where});
+        break;
+      }
+      case ZS_STATE_INCLUDE: {
+        if (depth >= opts.max_include_depth) {
+          throw InputError(path + ":" + std::to_string(s->line_counter) +
+                           ": $INCLUDE nested deeper than " +
+                           std::to_string(opts.max_include_depth));
+        }
+        // libzscanner resolves a relative path against the including file's directory and leaves
+        // the origin for the included file in `buffer` as NUL-terminated presentation text.
+        std::filesystem::path inc(s->include_filename);
+        if (inc.is_relative())
+          inc = std::filesystem::path(path).parent_path() / inc;
+        Name inc_origin = Name::from_text(reinterpret_cast<const char*>(s->buffer));
+        scan_file(inc.string(), inc_origin, s->default_ttl, depth + 1, fn, opts);
+        break;
+      }
+      case ZS_STATE_ERROR:
+        throw InputError(path + ":" + std::to_string(s->line_counter) + ": " +
+                         zs_strerror(s->error.code));
+      case ZS_STATE_EOF:
+      case ZS_STATE_STOP:
+        return;
+      default:
+        break;
+    }
+  }
+  if (s->state == ZS_STATE_ERROR || s->error.code != 0) {
+    throw InputError(path + ":" + std::to_string(s->line_counter) + ": " +
+                     zs_strerror(s->error.code));
+  }
+}
+
+}  // namespace
+
+void read_zone_file(const std::string& path, const Name& origin,
+                    const std::function<void(const ZoneFileRecord&)>& fn,
+                    const ZoneFileOptions& options) {
+  scan_file(path, origin, options.default_ttl, 0, fn, options);
+}
+
+void write_zone_file(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
+                     std::ostream& out) {
+  auto emit = [&](const Name& owner, uint16_t type, const codec::RRsetView& v) {
+    std::string head =
+        owner.to_text() + "\t" + std::to_string(v.ttl) + "\tIN\t" + rrtype_to_text(type) + "\t";
+    auto it = v.rdatas();
+    std::span<const uint8_t> rdata;
+    while (it.next(rdata))
+      out << head << rdata_to_text(type, rdata) << "\n";
+  };
+  if (auto soa = store.get_rrset(txn, zone.id, {}, rrtype::SOA))
+    emit(zone.name, rrtype::SOA, *soa);
+
+  std::string prefix = codec::zone_prefix(zone.id);
+  lmdb::Cursor c(txn, store.dbi().rrsets);
+  uint8_t labels[Name::kMaxWire];
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    auto parts = codec::split_rrset_key(c.key_bytes());
+    if (parts.type == rrtype::kEnt || (parts.type == rrtype::SOA && parts.namekey.empty()))
+      continue;
+    codec::RRsetView v = codec::decode_rrset(c.value());
+    Name owner;
+    if (!v.owner_case.empty()) {
+      owner = Name::concat(v.owner_case, zone.name);
+    } else {
+      size_t n = codec::decode_namekey(parts.namekey, labels);
+      owner = Name::concat({labels, n}, zone.name);
+    }
+    emit(owner, parts.type, v);
+  }
+}
+
+}  // namespace signet

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/codec.hh"
+
+#include <array>
+
+namespace signet::codec {
+
+void append_namekey(std::string& out, std::span<const uint8_t> labels) {
+  // Collect label offsets left to right, then emit right to left.
+  std::array<uint8_t, Name::kMaxLabels> offs;
+  unsigned n = 0;
+  for (size_t pos = 0; pos < labels.size(); pos += 1 + labels[pos])
+    offs[n++] = static_cast<uint8_t>(pos);
+  while (n > 0) {
+    size_t pos = offs[--n];
+    uint8_t len = labels[pos];
+    for (size_t i = 1; i <= len; ++i) {
+      uint8_t c = to_lower_ascii(labels[pos + i]);
+      if (c <= 1) {
+        out.push_back('\x01');
+        out.push_back(static_cast<char>(c + 1));
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+    out.push_back('\0');
+  }
+}
+
+size_t decode_namekey(std::span<const uint8_t> key, uint8_t* out) {
+  // Decode the labels (right to left in the key) into a scratch array, then reverse them.
+  std::array<uint8_t, 512> scratch;
+  std::array<uint16_t, Name::kMaxLabels + 1> starts;
+  unsigned n = 0;
+  size_t w = 0;
+  size_t i = 0;
+  while (i < key.size()) {
+    if (n >= Name::kMaxLabels)
+      throw CorruptionError("name key with too many labels");
+    starts[n++] = static_cast<uint16_t>(w);
+    size_t len_pos = w++;
+    uint8_t len = 0;
+    while (true) {
+      if (i >= key.size())
+        throw CorruptionError("unterminated label in name key");
+      uint8_t c = key[i++];
+      if (c == 0)
+        break;
+      if (c == 1) {
+        if (i >= key.size())
+          throw CorruptionError("bad escape in name key");
+        c = static_cast<uint8_t>(key[i++] - 1);
+      }
+      if (w >= scratch.size() || len == Name::kMaxLabel)
+        throw CorruptionError("label too long in name key");
+      scratch[w++] = c;
+      ++len;
+    }
+    scratch[len_pos] = len;
+  }
+  if (w > Name::kMaxWire)
+    throw CorruptionError("name key too long");
+  size_t o = 0;
+  while (n > 0) {
+    size_t s = starts[--n];
+    size_t len = scratch[s] + 1u;
+    std::memcpy(out + o, scratch.data() + s, len);
+    o += len;
+  }
+  return o;
+}
+
+std::string zone_prefix(uint32_t zone_id) {
+  std::string k;
+  put_u32(k, zone_id);
+  return k;
+}
+
+std::string subtree_prefix(uint32_t zone_id, std::span<const uint8_t> rel_labels) {
+  std::string k;
+  k.reserve(8 + rel_labels.size());
+  put_u32(k, zone_id);
+  append_namekey(k, rel_labels);
+  return k;
+}
+
+std::string name_prefix(uint32_t zone_id, std::span<const uint8_t> rel_labels) {
+  std::string k = subtree_prefix(zone_id, rel_labels);
+  k.push_back('\0');
+  return k;
+}
+
+std::string rrset_key(uint32_t zone_id, std::span<const uint8_t> rel_labels, uint16_t type) {
+  std::string k = name_prefix(zone_id, rel_labels);
+  put_u16(k, type);
+  if (k.size() > kMaxKey) {
+    throw InputError("domain name too long to be stored (its key exceeds " +
+                     std::to_string(kMaxKey) + " octets)");
+  }
+  return k;
+}
+
+RRsetKeyParts split_rrset_key(std::span<const uint8_t> key) {
+  // zone_id(4) namekey 0x00 type(2); the namekey's labels each end in 0x00 and contain no 0x00.
+  if (key.size() < 4 + 1 + 2)
+    throw CorruptionError("short rrset key");
+  RRsetKeyParts p;
+  p.zone_id = load_u32(key.data());
+  p.type = load_u16(key.data() + key.size() - 2);
+  if (key[key.size() - 3] != 0)
+    throw CorruptionError("rrset key without name terminator");
+  p.namekey = key.subspan(4, key.size() - 4 - 3);
+  return p;
+}
+
+RRsetView decode_rrset(std::span<const uint8_t> value) {
+  Reader r(value, "rrset value");
+  RRsetView v;
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("unknown rrset value version " + std::to_string(version));
+  v.flags = r.u8();
+  v.ttl = r.u32();
+  v.count = r.u16();
+  size_t start = value.size() - r.remaining();
+  for (uint16_t i = 0; i < v.count; ++i)
+    r.bytes(r.u16());
+  size_t end = value.size() - r.remaining();
+  v.rdata_area = value.subspan(start, end - start);
+  if (v.flags & kOwnerCase) {
+    uint8_t len = r.u8();
+    v.owner_case = r.bytes(len);
+  }
+  return v;
+}
+
+std::string encode_rrset(uint8_t flags, uint32_t ttl,
+                         const std::vector<std::vector<uint8_t>>& rdatas,
+                         std::span<const uint8_t> owner_case) {
+  std::string out;
+  size_t total = 8 + owner_case.size() + 1;
+  for (const auto& r : rdatas)
+    total += 2 + r.size();
+  out.reserve(total);
+  if (!owner_case.empty())
+    flags |= kOwnerCase;
+  else
+    flags &= static_cast<uint8_t>(~kOwnerCase);
+  put_u8(out, 1);
+  put_u8(out, flags);
+  put_u32(out, ttl);
+  put_u16(out, static_cast<uint16_t>(rdatas.size()));
+  for (const auto& r : rdatas) {
+    put_u16(out, static_cast<uint16_t>(r.size()));
+    put_bytes(out, r);
+  }
+  if (!owner_case.empty()) {
+    put_u8(out, static_cast<uint8_t>(owner_case.size()));
+    put_bytes(out, owner_case);
+  }
+  return out;
+}
+
+std::string with_rrset_flags(std::span<const uint8_t> value, uint8_t flags) {
+  if (value.size() < 2)
+    throw CorruptionError("short rrset value");
+  std::string out(reinterpret_cast<const char*>(value.data()), value.size());
+  out[1] = static_cast<char>((static_cast<uint8_t>(out[1]) & kOwnerCase) | (flags & ~kOwnerCase));
+  return out;
+}
+
+std::string encode_tenant(const TenantRecord& t) {
+  std::string out;
+  put_u8(out, 1);
+  put_u64(out, t.created);
+  put_u8(out, static_cast<uint8_t>(t.name.size()));
+  out += t.name;
+  return out;
+}
+
+TenantRecord decode_tenant(uint32_t id, std::span<const uint8_t> value) {
+  Reader r(value, "tenant value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("unknown tenant value version " + std::to_string(version));
+  TenantRecord t;
+  t.id = id;
+  t.created = r.u64();
+  auto name = r.bytes(r.u8());
+  t.name.assign(reinterpret_cast<const char*>(name.data()), name.size());
+  return t;
+}
+
+std::string encode_zone(const ZoneRecord& z) {
+  std::string out;
+  put_u8(out, 1);
+  put_u32(out, z.tenant_id);
+  put_u8(out, static_cast<uint8_t>(z.kind));
+  put_u8(out, z.flags);
+  put_u32(out, z.serial);
+  put_u32(out, z.notified_serial);
+  put_u64(out, z.created);
+  put_u64(out, z.modified);
+  put_u8(out, static_cast<uint8_t>(z.name.wire_size()));
+  put_bytes(out, z.name.wire());
+  return out;
+}
+
+ZoneRecord decode_zone(uint32_t id, std::span<const uint8_t> value) {
+  Reader r(value, "zone value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("unknown zone value version " + std::to_string(version));
+  ZoneRecord z;
+  z.id = id;
+  z.tenant_id = r.u32();
+  z.kind = static_cast<ZoneKind>(r.u8());
+  z.flags = r.u8();
+  z.serial = r.u32();
+  z.notified_serial = r.u32();
+  z.created = r.u64();
+  z.modified = r.u64();
+  auto name = r.bytes(r.u8());
+  try {
+    z.name = Name::from_wire(name);
+  } catch (const InputError& e) {
+    throw CorruptionError(std::string("zone record: ") + e.what());
+  }
+  return z;
+}
+
+std::string u32_key(uint32_t v) {
+  std::string k;
+  put_u32(k, v);
+  return k;
+}
+
+std::string u32_pair_key(uint32_t a, uint32_t b) {
+  std::string k;
+  put_u32(k, a);
+  put_u32(k, b);
+  return k;
+}
+
+std::string meta_prefix(uint32_t zone_id, std::string_view kind) {
+  std::string k;
+  put_u32(k, zone_id);
+  k.append(kind);
+  k.push_back('\0');
+  return k;
+}
+
+std::string meta_key(uint32_t zone_id, std::string_view kind, uint16_t index) {
+  std::string k = meta_prefix(zone_id, kind);
+  put_u16(k, index);
+  return k;
+}
+
+}  // namespace signet::codec

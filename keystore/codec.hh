@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// On-disk byte grammar of the Signet store. Everything here is explicit: integers are big-endian,
+// every value starts with a format version octet, and a reader of version N ignores octets that a
+// later version appended after the fields it knows (so a field can be added without a migration).
+//
+// One LMDB environment (the directory `signet-path`) with these named databases:
+//
+//   sys           key: ascii tag                      value: u32 or u64 (big-endian)
+//                   "schema"          u32  schema version of the whole store (kSchemaVersion)
+//                   "next-tenant-id"  u32  next tenant id to hand out (ids start at 1)
+//                   "next-zone-id"    u32  next zone id to hand out (ids start at 1)
+//
+//   tenants       key: tenant_id u32                  value: tenant
+//     tenant   := 0x01 created:u64 name_len:u8 name:octets
+//   tenant_names  key: tenant name (ascii)            value: tenant_id u32
+//   tenant_zones  key: tenant_id u32 zone_id u32      value: (empty)
+//
+//   zones         key: zone_id u32                    value: zone
+//     zone     := 0x01 tenant_id:u32 kind:u8 flags:u8 serial:u32 notified_serial:u32
+//                 created:u64 modified:u64 name_len:u8 name:wire
+//   zone_names    key: namekey(zone apex) 0x00        value: zone_id u32
+//
+//   rrsets        key: zone_id u32 namekey(owner relative to apex) 0x00 type:u16
+//                 value: rrset
+//     rrset    := 0x01 flags:u8 ttl:u32 count:u16 (rdlen:u16 rdata){count}
+//                 [owner_len:u8 owner:wire-relative]      -- present iff flags & kOwnerCase
+//                 RDATA entries are sorted by canonical RDATA (RFC 4034 §6.3), duplicates removed.
+//                 type 0 rows (count 0) are empty non-terminals, maintained on every write.
+//
+//   meta          key: zone_id u32 kind:ascii 0x00 index:u16   value: octets (pdns domain metadata)
+//
+//   rrsigs, nsec3, keys, audit: reserved for DNSSEC signing and the audit log (grammar in their
+//   own codec sections when they are introduced; the names are reserved now).
+//
+// namekey(name): the labels from the rightmost to the leftmost, each lower-cased (ASCII), escaped
+// and followed by 0x00; the escape maps octet 0x00 to 0x01 0x01 and 0x01 to 0x01 0x02 so that no
+// label contains 0x00. The apex (empty relative name) encodes as nothing. Because a key continues
+// with 0x00 right after the name, memcmp order of keys is RFC 4034 §6.1 canonical name order, a
+// name sorts directly before its descendants, and "all RRsets of one name" is a key prefix:
+//   exact name+type: one get;  ANY: one prefix seek;  subtree: one prefix seek;
+//   predecessor/successor in canonical order: one seek and one step.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signer/error.hh"
+#include "signer/name.hh"
+
+namespace signet::codec {
+
+inline constexpr uint32_t kSchemaVersion = 1;
+// LMDB's compiled-in maximum key size.
+inline constexpr size_t kMaxKey = 511;
+
+// ---------------------------------------------------------------- primitive writers / readers
+inline void put_u8(std::string& out, uint8_t v) {
+  out.push_back(static_cast<char>(v));
+}
+inline void put_u16(std::string& out, uint16_t v) {
+  out.push_back(static_cast<char>(v >> 8));
+  out.push_back(static_cast<char>(v));
+}
+inline void put_u32(std::string& out, uint32_t v) {
+  for (int s = 24; s >= 0; s -= 8)
+    out.push_back(static_cast<char>(v >> s));
+}
+inline void put_u64(std::string& out, uint64_t v) {
+  for (int s = 56; s >= 0; s -= 8)
+    out.push_back(static_cast<char>(v >> s));
+}
+inline void put_bytes(std::string& out, std::span<const uint8_t> b) {
+  out.append(reinterpret_cast<const char*>(b.data()), b.size());
+}
+
+inline uint16_t load_u16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
+inline uint32_t load_u32(const uint8_t* p) {
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
+}
+
+// Bounds-checked sequential reader; throws CorruptionError naming `what` when bytes run out.
+class Reader {
+ public:
+  Reader(std::span<const uint8_t> data, const char* what) : data_(data), what_(what) {}
+  uint8_t u8() { return need(1)[0]; }
+  uint16_t u16() { return load_u16(need(2)); }
+  uint32_t u32() { return load_u32(need(4)); }
+  uint64_t u64() {
+    const uint8_t* p = need(8);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+      v = (v << 8) | p[i];
+    return v;
+  }
+  std::span<const uint8_t> bytes(size_t n) { return {need(n), n}; }
+  size_t remaining() const { return data_.size() - pos_; }
+  bool at_end() const { return pos_ == data_.size(); }
+
+ private:
+  const uint8_t* need(size_t n) {
+    if (data_.size() - pos_ < n)
+      throw CorruptionError(std::string("truncated ") + what_);
+    const uint8_t* p = data_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
+  std::span<const uint8_t> data_;
+  const char* what_;
+  size_t pos_ = 0;
+};
+
+inline std::span<const uint8_t> as_bytes(std::string_view s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+// ---------------------------------------------------------------- name keys
+// Appends namekey(labels) for a wire-format name fragment without root octet (e.g. the output of
+// Name::relative_to) to `out`.
+void append_namekey(std::string& out, std::span<const uint8_t> labels);
+// namekey of a whole absolute name.
+inline void append_namekey(std::string& out, const Name& name) {
+  append_namekey(out, name.wire().first(name.wire_size() - 1));
+}
+// Decodes a namekey back into wire labels (lower case), without root octet. `key` must hold exactly
+// the namekey. Returns the number of octets written to `out` (at most 255).
+size_t decode_namekey(std::span<const uint8_t> key, uint8_t* out);
+
+// ---------------------------------------------------------------- record keys
+// zone_id | namekey(rel) | 0x00 | type
+std::string rrset_key(uint32_t zone_id, std::span<const uint8_t> rel_labels, uint16_t type);
+// zone_id | namekey(rel) | 0x00   -- every RRset of one name
+std::string name_prefix(uint32_t zone_id, std::span<const uint8_t> rel_labels);
+// zone_id | namekey(rel)          -- the name and all its descendants
+std::string subtree_prefix(uint32_t zone_id, std::span<const uint8_t> rel_labels);
+std::string zone_prefix(uint32_t zone_id);
+
+struct RRsetKeyParts {
+  uint32_t zone_id;
+  std::span<const uint8_t> namekey;  // without the terminating 0x00
+  uint16_t type;
+};
+RRsetKeyParts split_rrset_key(std::span<const uint8_t> key);
+
+// ---------------------------------------------------------------- values
+enum RRsetFlags : uint8_t {
+  kAuth = 0x01,       // authoritative data: not at or below a zone cut (DS at the cut is auth)
+  kOwnerCase = 0x02,  // the owner's original spelling follows the RDATA
+};
+
+// A decoded view of an rrset value; spans point into the LMDB page (valid for the txn only).
+struct RRsetView {
+  uint8_t flags = 0;
+  uint32_t ttl = 0;
+  uint16_t count = 0;
+  std::span<const uint8_t> rdata_area;  // count × (rdlen:u16 rdata)
+  std::span<const uint8_t> owner_case;  // relative wire labels, empty unless kOwnerCase
+
+  bool auth() const { return flags & kAuth; }
+  // Iterates over the RDATA entries without allocation.
+  class Iterator {
+   public:
+    explicit Iterator(std::span<const uint8_t> area) : area_(area) {}
+    bool next(std::span<const uint8_t>& rdata) {
+      if (pos_ >= area_.size())
+        return false;
+      uint16_t len = load_u16(area_.data() + pos_);
+      rdata = area_.subspan(pos_ + 2, len);
+      pos_ += 2 + len;
+      return true;
+    }
+
+   private:
+    std::span<const uint8_t> area_;
+    size_t pos_ = 0;
+  };
+  Iterator rdatas() const { return Iterator(rdata_area); }
+};
+
+RRsetView decode_rrset(std::span<const uint8_t> value);
+// Builds an rrset value; `rdatas` must be sorted canonically and free of duplicates.
+std::string encode_rrset(uint8_t flags, uint32_t ttl,
+                         const std::vector<std::vector<uint8_t>>& rdatas,
+                         std::span<const uint8_t> owner_case = {});
+// Rewrites only the flags octet of an encoded rrset.
+std::string with_rrset_flags(std::span<const uint8_t> value, uint8_t flags);
+
+struct TenantRecord {
+  uint32_t id = 0;
+  std::string name;
+  uint64_t created = 0;
+};
+std::string encode_tenant(const TenantRecord& t);
+TenantRecord decode_tenant(uint32_t id, std::span<const uint8_t> value);
+
+enum class ZoneKind : uint8_t { kPrimary = 0, kSecondary = 1, kNative = 2 };
+
+struct ZoneRecord {
+  uint32_t id = 0;
+  uint32_t tenant_id = 0;
+  ZoneKind kind = ZoneKind::kNative;
+  uint8_t flags = 0;
+  uint32_t serial = 0;  // copy of the SOA serial, so listing zones never reads RRsets
+  uint32_t notified_serial = 0;
+  uint64_t created = 0;
+  uint64_t modified = 0;
+  Name name;
+};
+std::string encode_zone(const ZoneRecord& z);
+ZoneRecord decode_zone(uint32_t id, std::span<const uint8_t> value);
+
+std::string u32_key(uint32_t v);
+std::string u32_pair_key(uint32_t a, uint32_t b);
+
+// meta key: zone_id | kind | 0x00 | index
+std::string meta_key(uint32_t zone_id, std::string_view kind, uint16_t index);
+std::string meta_prefix(uint32_t zone_id, std::string_view kind);
+
+}  // namespace signet::codec

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/store.hh"
+
+#include "signer/error.hh"
+
+namespace signet {
+
+using codec::u32_key;
+
+namespace {
+
+// Migration hook: each step upgrades the store from `from` to `from + 1` inside the open-time
+// write transaction. Schema 1 is the first; later schemas append steps here.
+struct Migration {
+  uint32_t from;
+  void (*apply)(lmdb::WriteTxn& txn, const Store::Dbis& dbi);
+};
+const Migration kMigrations[] = {
+    {0, nullptr},  // placeholder: schema 0 never existed on disk
+};
+
+uint32_t read_u32_value(lmdb::Bytes b, const char* what) {
+  if (b.size() != 4)
+    throw CorruptionError(std::string("bad ") + what);
+  return codec::load_u32(b.data());
+}
+
+}  // namespace
+
+Store::Store(const StoreOptions& options) {
+  env_ = std::make_unique<lmdb::Env>(lmdb::Env::Options{options.path, options.map_size, 32});
+  // Fast path: an existing, current store opens in a read transaction, so a pdns_server starting
+  // while signetutil holds the write lock (a long load-zone) does not wait for it.
+  if (open_dbis(/*create=*/false))
+    return;
+  open_dbis(/*create=*/true);
+}
+
+bool Store::open_dbis(bool create) {
+  std::unique_ptr<lmdb::Txn> holder;
+  lmdb::WriteTxn* wtxn = nullptr;
+  if (create) {
+    auto w = std::make_unique<lmdb::WriteTxn>(*env_);
+    wtxn = w.get();
+    holder = std::move(w);
+  } else {
+    holder = std::make_unique<lmdb::ReadTxn>(*env_);
+  }
+  const lmdb::Txn& txn = *holder;
+  struct Entry {
+    const char* name;
+    MDB_dbi* dbi;
+  };
+  const Entry entries[] = {
+      {"sys", &dbi_.sys},
+      {"tenants", &dbi_.tenants},
+      {"tenant_names", &dbi_.tenant_names},
+      {"tenant_zones", &dbi_.tenant_zones},
+      {"zones", &dbi_.zones},
+      {"zone_names", &dbi_.zone_names},
+      {"rrsets", &dbi_.rrsets},
+      {"meta", &dbi_.meta},
+      {"rrsigs", &dbi_.rrsigs},
+      {"nsec3", &dbi_.nsec3},
+      {"keys", &dbi_.keys},
+      {"audit", &dbi_.audit},
+  };
+  for (const auto& e : entries) {
+    int rc = mdb_dbi_open(txn.get(), e.name, create ? MDB_CREATE : 0, e.dbi);
+    if (rc == MDB_NOTFOUND && !create)
+      return false;
+    lmdb::check(rc, e.name);
+  }
+  auto schema = txn.find(dbi_.sys, "schema");
+  uint32_t v = schema ? read_u32_value(*schema, "schema version") : 0;
+  if (v > codec::kSchemaVersion) {
+    throw StoreError("store '" + env_->path() + "' has schema " + std::to_string(v) +
+                     ", newer than this Signet understands (" +
+                     std::to_string(codec::kSchemaVersion) + "); upgrade Signet");
+  }
+  if (v == codec::kSchemaVersion) {
+    if (wtxn)
+      wtxn->commit();
+    else
+      static_cast<lmdb::ReadTxn&>(*holder).commit();
+    return true;
+  }
+  if (!create)
+    return false;
+  if (!schema) {
+    wtxn->put(dbi_.sys, "schema", u32_key(codec::kSchemaVersion));
+  } else {
+    migrate(*wtxn, v);
+  }
+  wtxn->commit();
+  return true;
+}
+
+void Store::migrate(lmdb::WriteTxn& txn, uint32_t from) {
+  for (uint32_t v = from; v < codec::kSchemaVersion; ++v) {
+    bool done = false;
+    for (const auto& m : kMigrations) {
+      if (m.from == v && m.apply) {
+        m.apply(txn, dbi_);
+        done = true;
+      }
+    }
+    if (!done)
+      throw StoreError("no migration from store schema " + std::to_string(v));
+  }
+  txn.put(dbi_.sys, "schema", u32_key(codec::kSchemaVersion));
+}
+
+uint32_t Store::schema_version(const lmdb::Txn& txn) const {
+  auto v = txn.find(dbi_.sys, "schema");
+  return v ? read_u32_value(*v, "schema version") : 0;
+}
+
+uint32_t Store::next_id(lmdb::WriteTxn& txn, std::string_view counter) {
+  uint32_t id = 1;
+  if (auto v = txn.find(dbi_.sys, counter))
+    id = read_u32_value(*v, "id counter");
+  if (id == 0 || id >= 0x7fffffffu)
+    throw StoreError("id space exhausted for " + std::string(counter));
+  txn.put(dbi_.sys, counter, u32_key(id + 1));
+  return id;
+}
+
+// ---------------------------------------------------------------- tenants
+
+void Store::check_tenant_name(std::string_view name) {
+  auto ok_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-' || c == '@' || c == '+';
+  };
+  bool ok = !name.empty() && name.size() <= 63 &&
+            ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z') ||
+             (name[0] >= '0' && name[0] <= '9'));
+  for (char c : name)
+    ok = ok && ok_char(c);
+  if (!ok) {
+    throw InputError("bad tenant name '" + std::string(name) +
+                     "': use 1-63 characters of letters, digits and . _ - @ +, starting with a "
+                     "letter or digit");
+  }
+}
+
+std::optional<TenantRecord> Store::tenant_by_id(const lmdb::Txn& txn, uint32_t id) const {
+  auto v = txn.find(dbi_.tenants, u32_key(id));
+  if (!v)
+    return std::nullopt;
+  return codec::decode_tenant(id, *v);
+}
+
+std::optional<TenantRecord> Store::find_tenant(const lmdb::Txn& txn, std::string_view name) const {
+  if (name.empty())
+    return std::nullopt;
+  auto id = txn.find(dbi_.tenant_names, name);
+  if (!id)
+    return std::nullopt;
+  return tenant_by_id(txn, read_u32_value(*id, "tenant id"));
+}
+
+TenantRecord Store::create_tenant(lmdb::WriteTxn& txn, std::string_view name, uint64_t now) {
+  check_tenant_name(name);
+  if (find_tenant(txn, name))
+    throw Conflict("tenant '" + std::string(name) + "' already exists");
+  TenantRecord t;
+  t.id = next_id(txn, "next-tenant-id");
+  t.name = std::string(name);
+  t.created = now;
+  txn.put(dbi_.tenants, u32_key(t.id), codec::encode_tenant(t));
+  txn.put(dbi_.tenant_names, name, u32_key(t.id));
+  return t;
+}
+
+bool Store::tenant_has_zones(const lmdb::Txn& txn, uint32_t tenant_id) const {
+  lmdb::Cursor c(txn, dbi_.tenant_zones);
+  return c.seek_prefix(u32_key(tenant_id));
+}
+
+void Store::delete_tenant(lmdb::WriteTxn& txn, const TenantRecord& tenant) {
+  if (tenant_has_zones(txn, tenant.id)) {
+    throw Conflict("tenant '" + tenant.name + "' still owns zones; delete or move them first");
+  }
+  txn.del(dbi_.tenants, u32_key(tenant.id));
+  txn.del(dbi_.tenant_names, tenant.name);
+}
+
+std::vector<TenantRecord> Store::list_tenants(const lmdb::Txn& txn) const {
+  std::vector<TenantRecord> out;
+  lmdb::Cursor c(txn, dbi_.tenant_names);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    if (auto t = tenant_by_id(txn, read_u32_value(c.value(), "tenant id")))
+      out.push_back(*t);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- zones
+
+namespace {
+// namekey(apex) 0x00: the terminator gives the root a non-empty key and makes "zones below X" a
+// seek past X's own key (see find_zone_below).
+std::string zone_name_key(const Name& apex) {
+  std::string k;
+  codec::append_namekey(k, apex);
+  k.push_back('\0');
+  return k;
+}
+}  // namespace
+
+std::optional<ZoneRecord> Store::zone_by_id(const lmdb::Txn& txn, uint32_t id) const {
+  auto v = txn.find(dbi_.zones, u32_key(id));
+  if (!v)
+    return std::nullopt;
+  return codec::decode_zone(id, *v);
+}
+
+std::optional<ZoneRecord> Store::find_zone(const lmdb::Txn& txn, const Name& apex) const {
+  auto id = txn.find(dbi_.zone_names, zone_name_key(apex));
+  if (!id)
+    return std::nullopt;
+  return zone_by_id(txn, read_u32_value(*id, "zone id"));
+}
+
+std::optional<ZoneRecord> Store::find_enclosing_zone(const lmdb::Txn& txn, const Name& name) const {
+  Name n = name;
+  while (true) {
+    if (auto z = find_zone(txn, n))
+      return z;
+    if (n.is_root())
+      return std::nullopt;
+    n = n.parent();
+  }
+}
+
+std::optional<ZoneRecord> Store::find_zone_below(const lmdb::Txn& txn, const Name& apex) const {
+  std::string prefix;
+  codec::append_namekey(prefix, apex);
+  // Keys of descendants continue after the prefix with a label octet (never 0x00).
+  lmdb::Cursor c(txn, dbi_.zone_names);
+  if (!c.seek(prefix + '\x01') || !c.key_has_prefix(prefix))
+    return std::nullopt;
+  return zone_by_id(txn, read_u32_value(c.value(), "zone id"));
+}
+
+ZoneRecord Store::create_zone(lmdb::WriteTxn& txn, uint32_t tenant_id, const Name& apex,
+                              ZoneKind kind, uint64_t now) {
+  if (find_zone(txn, apex))
+    throw Conflict("zone '" + apex.to_text() + "' already exists");
+  ZoneRecord z;
+  z.id = next_id(txn, "next-zone-id");
+  z.tenant_id = tenant_id;
+  z.kind = kind;
+  z.created = z.modified = now;
+  z.name = apex;
+  txn.put(dbi_.zones, u32_key(z.id), codec::encode_zone(z));
+  txn.put(dbi_.zone_names, zone_name_key(apex), u32_key(z.id));
+  txn.put(dbi_.tenant_zones, codec::u32_pair_key(tenant_id, z.id), std::string_view());
+  return z;
+}
+
+void Store::put_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone) {
+  txn.put(dbi_.zones, u32_key(zone.id), codec::encode_zone(zone));
+}
+
+void Store::move_zone(lmdb::WriteTxn& txn, ZoneRecord& zone, uint32_t new_tenant_id) {
+  if (zone.tenant_id == new_tenant_id)
+    return;
+  txn.del(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id));
+  zone.tenant_id = new_tenant_id;
+  txn.put(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id), std::string_view());
+  put_zone(txn, zone);
+}
+
+void Store::delete_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone) {
+  std::string prefix = codec::zone_prefix(zone.id);
+  txn.del_prefix(dbi_.rrsets, prefix);
+  txn.del_prefix(dbi_.meta, prefix);
+  txn.del_prefix(dbi_.rrsigs, prefix);
+  txn.del_prefix(dbi_.nsec3, prefix);
+  txn.del_prefix(dbi_.keys, prefix);
+  txn.del(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id));
+  txn.del(dbi_.zone_names, zone_name_key(zone.name));
+  txn.del(dbi_.zones, u32_key(zone.id));
+}
+
+void Store::for_each_zone(const lmdb::Txn& txn,
+                          const std::function<void(const ZoneRecord&)>& fn) const {
+  lmdb::Cursor c(txn, dbi_.zones);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    fn(codec::decode_zone(codec::load_u32(c.key_bytes().data()), c.value()));
+  }
+}
+
+void Store::for_each_tenant_zone(const lmdb::Txn& txn, uint32_t tenant_id,
+                                 const std::function<void(const ZoneRecord&)>& fn) const {
+  std::string prefix = u32_key(tenant_id);
+  lmdb::Cursor c(txn, dbi_.tenant_zones);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    if (auto z = zone_by_id(txn, codec::load_u32(c.key_bytes().data() + 4)))
+      fn(*z);
+  }
+}
+
+// ---------------------------------------------------------------- rrsets
+
+std::optional<codec::RRsetView> Store::get_rrset(const lmdb::Txn& txn, uint32_t zone_id,
+                                                 std::span<const uint8_t> rel_labels,
+                                                 uint16_t type) const {
+  auto v = txn.find(dbi_.rrsets, codec::rrset_key(zone_id, rel_labels, type));
+  if (!v)
+    return std::nullopt;
+  return codec::decode_rrset(*v);
+}
+
+// ---------------------------------------------------------------- metadata
+
+std::vector<std::string> Store::get_meta(const lmdb::Txn& txn, uint32_t zone_id,
+                                         std::string_view kind) const {
+  std::vector<std::string> out;
+  std::string prefix = codec::meta_prefix(zone_id, kind);
+  lmdb::Cursor c(txn, dbi_.meta);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    out.emplace_back(reinterpret_cast<const char*>(c.value().data()), c.value().size());
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<std::string>> Store::all_meta(const lmdb::Txn& txn,
+                                                                uint32_t zone_id) const {
+  std::map<std::string, std::vector<std::string>> out;
+  std::string prefix = codec::zone_prefix(zone_id);
+  lmdb::Cursor c(txn, dbi_.meta);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    std::string_view key = c.key().substr(4);
+    size_t nul = key.find('\0');
+    if (nul == std::string_view::npos)
+      throw CorruptionError("metadata key without terminator");
+    out[std::string(key.substr(0, nul))].emplace_back(
+        reinterpret_cast<const char*>(c.value().data()), c.value().size());
+  }
+  return out;
+}
+
+void Store::set_meta(lmdb::WriteTxn& txn, uint32_t zone_id, std::string_view kind,
+                     const std::vector<std::string>& values) {
+  if (kind.empty() || kind.find('\0') != std::string_view::npos) {
+    throw InputError("bad metadata kind");
+  }
+  txn.del_prefix(dbi_.meta, codec::meta_prefix(zone_id, kind));
+  for (size_t i = 0; i < values.size(); ++i) {
+    txn.put(dbi_.meta, codec::meta_key(zone_id, kind, static_cast<uint16_t>(i)), values[i]);
+  }
+}
+
+}  // namespace signet

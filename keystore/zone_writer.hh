@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// ZoneWriter: the only code that writes the rrsets database. It batches changes to one zone inside
+// a caller-owned write transaction and, in finish(), checks and restores the zone's invariants:
+//
+//   * every record is at or below the apex; the SOA is at the apex, alone in its RRset, and present
+//     whenever the zone holds any data;
+//   * a CNAME has no other data beside it (RFC 1034 §3.6.2, RFC 2181 §10.1);
+//   * an RRset's RRs are in canonical order without duplicates (RFC 4034 §6.3, RFC 2181 §5);
+//   * every ancestor of a name that holds data exists: an empty non-terminal row (type 0) is added
+//     or removed as names come and go (RFC 8020 — an ENT must not answer NXDOMAIN);
+//   * each RRset's auth flag says whether it is authoritative: data at a delegation (other than DS)
+//     or below one is not (RFC 1034 §4.2.1, glue and occluded data).
+//
+// If finish() throws, the caller's transaction is left to abort and nothing is changed.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "keystore/store.hh"
+
+namespace signet {
+
+// Where a record came from, for error messages: "zone.txt:12". Empty for command line input.
+struct Where {
+  std::string file;
+  uint64_t line = 0;
+  bool empty() const { return file.empty(); }
+  // " (file:line)" or "".
+  std::string suffix() const;
+};
+
+class ZoneWriter {
+ public:
+  ZoneWriter(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone, uint64_t now);
+
+  // Deletes every RRset of the zone; a full replacement (load-zone, AXFR-in) follows.
+  void clear();
+  // Adds one RR. Within one writer the first TTL of an RRset wins (a differing one is a warning,
+  // RFC 2181 §5.2); merged into an RRset already stored, the new TTL applies to the whole RRset.
+  // Throws InputError for a record outside the zone, a meta type or malformed RDATA. Records of
+  // types only the signer produces (RRSIG, NSEC, NSEC3, NSEC3PARAM) are skipped with a warning.
+  void add(const Name& owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata,
+           const Where& where = {});
+  // Replaces the RRset owner/type; an empty list deletes it.
+  void replace(const Name& owner, uint16_t type, uint32_t ttl,
+               std::vector<std::vector<uint8_t>> rdatas, const Where& where = {});
+  // Deletes the RRset owner/type.
+  void remove(const Name& owner, uint16_t type);
+  // Ask finish() to increase the SOA serial by one (RFC 1982) unless the SOA itself was written.
+  void request_serial_bump() { bump_serial_ = true; }
+  // Treat the zone as changed even if no RRset was written (increase-serial).
+  void force_change() { changed_ = true; }
+
+  // Applies the batch and restores the invariants listed above. Call once, then commit.
+  void finish();
+
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  size_t records_added() const { return records_added_; }
+  bool changed() const { return changed_; }
+
+ private:
+  enum class Mode { kMerge, kReplace, kDelete };
+  struct Pending {
+    Name owner;
+    uint16_t type = 0;
+    uint32_t ttl = 0;
+    Mode mode = Mode::kMerge;
+    std::vector<std::vector<uint8_t>> rdatas;
+    Where where;
+  };
+  struct Touch {
+    Name owner;
+    Where where;
+    bool ns_changed = false;
+  };
+
+  std::span<const uint8_t> relative(const Name& owner) const {
+    return owner.relative_to(zone_.name);
+  }
+  void check_owner(const Name& owner, uint16_t type, const Where& where) const;
+  Pending& pending_for(const Name& owner, uint16_t type, const Where& where);
+  void touch(const Name& owner, uint16_t type, const Where& where);
+  void flush();
+  void fix_names();
+  void fix_ents(const Touch& t);
+  void fix_auth_of_name(std::span<const uint8_t> rel);
+  void fix_auth_range(const std::string& prefix, bool below_cut);
+  bool below_cut(std::span<const uint8_t> rel);
+  bool has_type(std::span<const uint8_t> rel, uint16_t type);
+  bool has_rows(std::span<const uint8_t> rel);
+  bool has_descendants(std::span<const uint8_t> rel);
+  void put_ent(std::span<const uint8_t> rel);
+  void check_cname(const Touch& t);
+  void check_soa_and_serial();
+
+  Store& store_;
+  lmdb::WriteTxn& txn_;
+  ZoneRecord& zone_;
+  uint64_t now_;
+  bool cleared_ = false;
+  bool bump_serial_ = false;
+  bool soa_written_ = false;
+  bool changed_ = false;
+  bool finished_ = false;
+  size_t records_added_ = 0;
+  std::map<std::string, Pending> pending_;  // by rrset key: canonical order
+  std::map<std::string, Touch> touched_;    // by name prefix: ancestors before descendants
+  std::vector<std::string> warnings_;
+};
+
+}  // namespace signet

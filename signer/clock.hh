@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// The one seam through which time enters Signet. Production code gets a SystemClock from the
+// Context; tests hand in a FakeClock and move it by hand.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+
+namespace signet {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Seconds since the Unix epoch.
+  virtual uint64_t now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  uint64_t now() const override { return static_cast<uint64_t>(::time(nullptr)); }
+};
+
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(uint64_t start = 1700000000) : now_(start) {}
+  uint64_t now() const override { return now_; }
+  void set(uint64_t t) { now_ = t; }
+  void advance(uint64_t seconds) { now_ += seconds; }
+
+ private:
+  uint64_t now_;
+};
+
+}  // namespace signet

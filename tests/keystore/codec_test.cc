@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/codec.hh"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+using namespace signet;
+using namespace signet::codec;
+
+namespace {
+std::string key_of(const Name& n) {
+  std::string k;
+  append_namekey(k, n);
+  k.push_back('\0');
+  return k;
+}
+}  // namespace
+
+// The property the store relies on: memcmp order of name keys is RFC 4034 canonical order.
+TEST(Codec, NameKeyOrderIsCanonicalOrder) {
+  std::mt19937 rng(42);
+  const char alphabet[] = {'a', 'B', 'z', '-', '0', '\0', '\x01', '\x02', '*', '\xff'};
+  std::vector<Name> names;
+  for (int i = 0; i < 400; ++i) {
+    Name n = Name::from_text("example.");
+    int labels = 1 + rng() % 3;
+    for (int l = 0; l < labels; ++l) {
+      std::vector<uint8_t> label(1 + rng() % 3);
+      for (auto& c : label)
+        c = static_cast<uint8_t>(alphabet[rng() % sizeof(alphabet)]);
+      n = n.prepend_label(label);
+    }
+    names.push_back(n);
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    for (size_t j = 0; j < names.size(); j += 7) {
+      int c = canonical_compare(names[i], names[j]);
+      int k = key_of(names[i]).compare(key_of(names[j]));
+      EXPECT_EQ(c < 0, k < 0) << names[i].to_text() << " vs " << names[j].to_text();
+      EXPECT_EQ(c == 0, k == 0) << names[i].to_text() << " vs " << names[j].to_text();
+    }
+  }
+}
+
+TEST(Codec, NameKeyDecodesToLowerCaseLabels) {
+  Name n = Name::from_text("A\\000b.Www.example.");
+  std::string k;
+  append_namekey(k, n.relative_to(Name::from_text("example.")));
+  uint8_t out[255];
+  size_t len = decode_namekey(as_bytes(k), out);
+  Name back = Name::concat({out, len}, Name::from_text("example."));
+  EXPECT_EQ(back.to_text(), "a\\000b.www.example.");
+}
+
+TEST(Codec, RRsetValueRoundTrip) {
+  std::vector<std::vector<uint8_t>> rdatas = {{1, 2, 3, 4}, {5, 6, 7, 8}};
+  const uint8_t owner[] = {3, 'W', 'w', 'W'};
+  std::string v = encode_rrset(kAuth, 300, rdatas, owner);
+  RRsetView view = decode_rrset(as_bytes(v));
+  EXPECT_TRUE(view.auth());
+  EXPECT_EQ(view.ttl, 300u);
+  EXPECT_EQ(view.count, 2);
+  EXPECT_EQ(view.owner_case.size(), 4u);
+  auto it = view.rdatas();
+  std::span<const uint8_t> r;
+  ASSERT_TRUE(it.next(r));
+  EXPECT_EQ(std::vector<uint8_t>(r.begin(), r.end()), rdatas[0]);
+  ASSERT_TRUE(it.next(r));
+  EXPECT_FALSE(it.next(r));
+  std::string flipped = with_rrset_flags(as_bytes(v), 0);
+  EXPECT_FALSE(decode_rrset(as_bytes(flipped)).auth());
+  EXPECT_EQ(decode_rrset(as_bytes(flipped)).owner_case.size(), 4u);
+}
+
+TEST(Codec, TruncatedValuesAreCorruption) {
+  std::string v = encode_rrset(kAuth, 300, {{1, 2, 3, 4}});
+  v.resize(v.size() - 1);
+  EXPECT_THROW(decode_rrset(as_bytes(v)), CorruptionError);
+  std::string bad_version = encode_rrset(kAuth, 1, {});
+  bad_version[0] = 9;
+  EXPECT_THROW(decode_rrset(as_bytes(bad_version)), CorruptionError);
+}
+
+TEST(Codec, ZoneValueRoundTripIsBigEndian) {
+  ZoneRecord z;
+  z.id = 7;
+  z.tenant_id = 0x01020304;
+  z.serial = 2024010101;
+  z.name = Name::from_text("example.org.");
+  std::string v = encode_zone(z);
+  EXPECT_EQ(v[0], 1);                           // version
+  EXPECT_EQ(static_cast<uint8_t>(v[1]), 0x01);  // tenant id, big-endian
+  EXPECT_EQ(static_cast<uint8_t>(v[4]), 0x04);
+  ZoneRecord back = decode_zone(7, as_bytes(v));
+  EXPECT_EQ(back.tenant_id, z.tenant_id);
+  EXPECT_EQ(back.serial, z.serial);
+  EXPECT_TRUE(back.name.equals(z.name));
+}
+
+TEST(Codec, RRsetKeySplitsBack) {
+  Name apex = Name::from_text("example.");
+  Name owner = Name::from_text("a.b.example.");
+  std::string key = rrset_key(9, owner.relative_to(apex), 28);
+  auto parts = split_rrset_key(as_bytes(key));
+  EXPECT_EQ(parts.zone_id, 9u);
+  EXPECT_EQ(parts.type, 28);
+  uint8_t out[255];
+  size_t n = decode_namekey(parts.namekey, out);
+  EXPECT_TRUE(Name::concat({out, n}, apex).equals(owner));
+}

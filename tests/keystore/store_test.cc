@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/store.hh"
+
+#include "signer/error.hh"
+#include "tests/support/store_fixture.hh"
+
+using namespace signet;
+using signet::test::StoreTest;
+
+TEST_F(StoreTest, NewStoreHasCurrentSchema) {
+  auto txn = store->begin_read();
+  EXPECT_EQ(store->schema_version(txn), codec::kSchemaVersion);
+}
+
+TEST_F(StoreTest, RefusesAStoreFromTheFuture) {
+  {
+    auto txn = store->begin_write();
+    txn.put(store->dbi().sys, "schema", codec::u32_key(codec::kSchemaVersion + 1));
+    txn.commit();
+  }
+  portfolio.reset();
+  store.reset();
+  EXPECT_THROW(Store(StoreOptions{dir.path(), uint64_t(1) << 30}), StoreError);
+}
+
+TEST_F(StoreTest, TenantsAndZonesSurviveReopen) {
+  make_zone("acme", "example.com.");
+  reopen();
+  auto txn = store->begin_read();
+  auto t = store->find_tenant(txn, "acme");
+  ASSERT_TRUE(t);
+  auto z = store->find_zone(txn, n("EXAMPLE.com."));
+  ASSERT_TRUE(z);
+  EXPECT_EQ(z->tenant_id, t->id);
+  EXPECT_GT(z->serial, 0u);
+  EXPECT_TRUE(store->tenant_has_zones(txn, t->id));
+}
+
+TEST_F(StoreTest, EnclosingZoneIsTheClosestApex) {
+  make_zone("acme", "example.com.");
+  make_zone("acme", "sub.example.com.");
+  auto txn = store->begin_read();
+  EXPECT_TRUE(store->find_enclosing_zone(txn, n("a.b.sub.example.com."))
+                  ->name.equals(n("sub.example.com.")));
+  EXPECT_TRUE(
+      store->find_enclosing_zone(txn, n("www.example.com."))->name.equals(n("example.com.")));
+  EXPECT_FALSE(store->find_enclosing_zone(txn, n("example.net.")));
+  EXPECT_TRUE(store->find_zone_below(txn, n("example.com."))->name.equals(n("sub.example.com.")));
+  EXPECT_FALSE(store->find_zone_below(txn, n("sub.example.com.")));
+}
+
+TEST_F(StoreTest, DeletingAZoneRemovesAllItsRows) {
+  make_zone("acme", "example.com.");
+  make_zone("acme", "example.net.");
+  {
+    auto txn = store->begin_write();
+    store->set_meta(txn, store->find_zone(txn, n("example.com."))->id, "ALLOW-AXFR-FROM",
+                    {"127.0.0.1"});
+    portfolio->delete_zone(txn, n("example.com."));
+    txn.commit();
+  }
+  auto txn = store->begin_read();
+  EXPECT_FALSE(store->find_zone(txn, n("example.com.")));
+  size_t rows = 0;
+  lmdb::Cursor c(txn, store->dbi().rrsets);
+  for (bool ok = c.first(); ok; ok = c.next())
+    ++rows;
+  EXPECT_EQ(rows, 2u);  // example.net.'s SOA and NS
+  lmdb::Cursor m(txn, store->dbi().meta);
+  EXPECT_FALSE(m.first());
+}
+
+TEST_F(StoreTest, MetadataKeepsOrderAndReplaces) {
+  make_zone("acme", "example.com.");
+  auto txn = store->begin_write();
+  uint32_t id = store->find_zone(txn, n("example.com."))->id;
+  store->set_meta(txn, id, "ALSO-NOTIFY", {"192.0.2.1", "192.0.2.2"});
+  store->set_meta(txn, id, "ALSO", {"x"});
+  EXPECT_EQ(store->get_meta(txn, id, "ALSO-NOTIFY"),
+            (std::vector<std::string>{"192.0.2.1", "192.0.2.2"}));
+  store->set_meta(txn, id, "ALSO-NOTIFY", {"192.0.2.3"});
+  EXPECT_EQ(store->get_meta(txn, id, "ALSO-NOTIFY"), (std::vector<std::string>{"192.0.2.3"}));
+  auto all = store->all_meta(txn, id);
+  EXPECT_EQ(all.size(), 2u);
+  EXPECT_EQ(all["ALSO"], (std::vector<std::string>{"x"}));
+}
+
+TEST_F(StoreTest, AbortedWriteLeavesNothing) {
+  {
+    auto txn = store->begin_write();
+    portfolio->create_tenant(txn, "ghost");
+    // no commit: the destructor aborts
+  }
+  auto txn = store->begin_read();
+  EXPECT_FALSE(store->find_tenant(txn, "ghost"));
+}
+
+TEST_F(StoreTest, ReadersSeeOnlyCommittedTransactions) {
+  make_zone("acme", "example.com.");
+  auto reader = store->begin_read();
+  {
+    auto txn = store->begin_write();
+    portfolio->delete_zone(txn, n("example.com."));
+    // The open reader still sees the zone while the writer has not committed, and after.
+    EXPECT_TRUE(store->find_zone(reader, n("example.com.")));
+    txn.commit();
+  }
+  EXPECT_TRUE(store->find_zone(reader, n("example.com.")));
+  reader.renew();
+  EXPECT_FALSE(store->find_zone(reader, n("example.com.")));
+}
