@@ -6,7 +6,10 @@
 // process). Nothing else in Signet is global.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "conf/config.hh"
 #include "keystore/store.hh"
@@ -23,10 +26,19 @@ class Context {
   Store& store() { return *store_; }
   const Clock& clock() const { return *clock_; }
 
+  // LMDB allows one write transaction per environment, and a thread that begins a second one
+  // waits for itself forever. pdns sometimes writes through two backend instances on one thread
+  // (a transaction open on one, metadata set through another); the second joins the first through
+  // this registry instead of deadlocking. The owner registers its transaction while it is open.
+  lmdb::WriteTxn* thread_write_txn() const;
+  void set_thread_write_txn(lmdb::WriteTxn* txn);
+
  private:
   Config config_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Store> store_;
+  mutable std::mutex write_mu_;
+  std::map<std::thread::id, lmdb::WriteTxn*> write_txns_;
 };
 
 }  // namespace signet

@@ -18,6 +18,7 @@
 //
 //   zones         key: zone_id u32                    value: zone
 //     zone     := 0x01 tenant_id:u32 kind:u8 flags:u8 serial:u32 notified_serial:u32
+//                 (flags: 0x01 the zone has an SOA and can be served)
 //                 created:u64 modified:u64 name_len:u8 name:wire
 //   zone_names    key: namekey(zone apex) 0x00        value: zone_id u32
 //
@@ -201,6 +202,10 @@ std::string encode_tenant(const TenantRecord& t);
 TenantRecord decode_tenant(uint32_t id, std::span<const uint8_t> value);
 
 enum class ZoneKind : uint8_t { kPrimary = 0, kSecondary = 1, kNative = 2 };
+
+enum ZoneFlags : uint8_t {
+  kZoneHasSoa = 0x01,  // the zone has its SOA: it can be served
+};
 
 struct ZoneRecord {
   uint32_t id = 0;

@@ -401,7 +401,9 @@ void ZoneWriter::check_soa_and_serial() {
                      "' would have data but no SOA record at its apex");
     }
     zone_.serial = 0;
+    zone_.flags &= static_cast<uint8_t>(~codec::kZoneHasSoa);
   } else {
+    zone_.flags |= codec::kZoneHasSoa;
     RRsetView v = codec::decode_rrset(*soa);
     if (v.count != 1) {
       throw Conflict("zone '" + zone_.name.to_text() + "' would have " + std::to_string(v.count) +
@@ -427,7 +429,14 @@ void ZoneWriter::check_soa_and_serial() {
     zone_.serial = serial;
   }
   if (changed_) {
-    zone_.modified = now_;
+    // Re-read the zone record: other fields (tenant, kind) may have been changed in this
+    // transaction since the writer was made, and a deleted zone must stay deleted.
+    auto current = store_.zone_by_id(txn_, zone_.id);
+    if (!current) return;
+    current->serial = zone_.serial;
+    current->flags = zone_.flags;
+    current->modified = now_;
+    zone_ = *current;
     store_.put_zone(txn_, zone_);
   }
 }

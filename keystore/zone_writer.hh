@@ -56,6 +56,10 @@ class ZoneWriter {
   // Treat the zone as changed even if no RRset was written (increase-serial).
   void force_change() { changed_ = true; }
 
+  // Writes the pending RRset changes now so that reads in the same transaction see them; the
+  // invariants are still only checked and restored by finish().
+  void apply_pending() { flush(); }
+
   // Applies the batch and restores the invariants listed above. Call once, then commit.
   void finish();
 

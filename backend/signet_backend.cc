@@ -1,0 +1,650 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "backend/signet_backend.hh"
+
+#include "pdns/webserver.hh"  // ApiException: the HTTP API answers 422 with our message
+
+#include "signer/error.hh"
+#include "signer/rrtype.hh"
+
+namespace signet {
+
+using namespace pdns_adapter;
+
+namespace {
+
+// Error translation at the pdns boundary (see signer/error.hh for the policy). A store failure
+// becomes DBException (pdns answers SERVFAIL and carries on); an operator error becomes
+// ApiException, which the HTTP API reports as 422 with our message and pdnsutil prints.
+[[noreturn]] void rethrow_for_pdns() {
+  try {
+    throw;
+  } catch (const StoreError& e) {
+    throw DBException(std::string("signet: ") + e.what());
+  } catch (const Error& e) {
+    throw ApiException(e.what());
+  }
+}
+
+constexpr size_t kMaxCachedZones = 4096;
+
+}  // namespace
+
+SignetBackend::SignetBackend(std::shared_ptr<Context> ctx, const std::string& suffix)
+    : ctx_(std::move(ctx)), store_(ctx_->store()), portfolio_(ctx_->store(), ctx_->clock()) {
+  setArgPrefix("signet" + suffix);
+  // Empty non-terminal rows carry no data; pdns still wants a content object for them.
+  ent_content_ = std::make_shared<UnknownRecordContent>("\\# 0");
+  prefix_.reserve(codec::kMaxKey);
+  key_.reserve(codec::kMaxKey);
+}
+
+SignetBackend::~SignetBackend() {
+  // An open transaction aborts with its owner (pdnsutil returns without abortTransaction on
+  // errors); unregister it first.
+  if (wtxn_) reset_transaction();
+}
+
+// ------------------------------------------------------------------ read transactions
+
+const lmdb::Txn& SignetBackend::read_txn() {
+  if (wtxn_) {
+    cursor_ = &wcursor_;
+    return *wtxn_;
+  }
+  if (!rtxn_) {
+    rtxn_ = std::make_unique<lmdb::ReadTxn>(store_.env());
+    rcursor_ = lmdb::Cursor(*rtxn_, store_.dbi().rrsets);
+  } else if (!rtxn_->active()) {
+    rtxn_->renew();
+    rcursor_.renew(*rtxn_);
+  }
+  cursor_ = &rcursor_;
+  return *rtxn_;
+}
+
+void SignetBackend::end_read() {
+  mode_ = Mode::kIdle;
+  // Release the snapshot between queries so old pages can be reused by writers.
+  if (rtxn_ && !wtxn_) rtxn_->reset();
+}
+
+const SignetBackend::ZoneEntry* SignetBackend::zone_entry(uint32_t id) {
+  auto it = zones_.find(id);
+  if (it != zones_.end()) return &it->second;
+  auto z = store_.zone_by_id(wtxn_ ? static_cast<const lmdb::Txn&>(*wtxn_) : *rtxn_, id);
+  if (!z) return nullptr;
+  if (zones_.size() >= kMaxCachedZones) zones_.clear();
+  ZoneEntry e;
+  e.id = id;
+  e.apex = z->name;
+  e.apex_dns = to_dnsname(z->name);
+  return &zones_.emplace(id, std::move(e)).first->second;
+}
+
+const SignetBackend::ZoneEntry* SignetBackend::zone_entry_for(const DNSName& qname, bool exact) {
+  const lmdb::Txn& txn = wtxn_ ? static_cast<const lmdb::Txn&>(*wtxn_) : *rtxn_;
+  auto wire = wire_of(qname);
+  size_t off = 0;
+  while (off < wire.size()) {
+    // zone_names key of the suffix at `off`: namekey + 0x00 (see keystore/store.cc)
+    key_.clear();
+    codec::append_namekey(key_, wire.subspan(off, wire.size() - off - 1));
+    key_.push_back('\0');
+    if (auto id = txn.find(store_.dbi().zone_names, key_)) return zone_entry(codec::load_u32(id->data()));
+    if (exact || wire[off] == 0) break;
+    off += 1 + wire[off];
+  }
+  return nullptr;
+}
+
+// ------------------------------------------------------------------ lookup / list / get
+
+void SignetBackend::lookup(const QType& qtype, const DNSName& qdomain, int zoneId, DNSPacket*) {
+  try {
+    mode_ = Mode::kIdle;
+    read_txn();
+    zone_ = zoneId >= 0 ? zone_entry(static_cast<uint32_t>(zoneId))
+                        : zone_entry_for(qdomain, qtype.getCode() == QType::SOA);
+    if (!zone_ || !qdomain.isPartOf(zone_->apex_dns)) {
+      end_read();
+      return;
+    }
+    auto wire = wire_of(qdomain);
+    auto rel = wire.first(wire.size() - zone_->apex.wire_size());
+    prefix_.clear();
+    codec::put_u32(prefix_, zone_->id);
+    codec::append_namekey(prefix_, rel);
+    prefix_.push_back('\0');
+    owner_ = qdomain;
+    owner_from_key_ = false;
+
+    if (qtype.getCode() == QType::ANY) {
+      if (!cursor_->seek_prefix(prefix_)) {
+        end_read();
+        return;
+      }
+      mode_ = Mode::kScan;
+      auto kb = cursor_->key_bytes();
+      type_ = codec::load_u16(kb.data() + kb.size() - 2);
+      rrset_ = codec::decode_rrset(cursor_->value());
+    } else {
+      key_.assign(prefix_);
+      codec::put_u16(key_, qtype.getCode());
+      const lmdb::Txn& txn = wtxn_ ? static_cast<const lmdb::Txn&>(*wtxn_) : *rtxn_;
+      auto v = txn.find(store_.dbi().rrsets, key_);
+      if (!v) {
+        end_read();
+        return;
+      }
+      mode_ = Mode::kRRset;
+      type_ = qtype.getCode();
+      rrset_ = codec::decode_rrset(*v);
+    }
+    rdata_it_ = rrset_.rdatas();
+    ent_pending_ = type_ == rrtype::kEnt;
+  } catch (...) {
+    mode_ = Mode::kIdle;
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::list(const DNSName& target, int domain_id, bool) {
+  try {
+    mode_ = Mode::kIdle;
+    read_txn();
+    zone_ = domain_id >= 0 ? zone_entry(static_cast<uint32_t>(domain_id)) : zone_entry_for(target, true);
+    if (!zone_ || !(zone_->apex_dns == target)) {
+      end_read();
+      return false;
+    }
+    prefix_ = codec::zone_prefix(zone_->id);
+    owner_from_key_ = true;
+    if (cursor_->seek_prefix(prefix_)) {
+      mode_ = Mode::kScan;
+      load_row();
+    } else {
+      end_read();
+    }
+    return true;
+  } catch (...) {
+    mode_ = Mode::kIdle;
+    rethrow_for_pdns();
+  }
+}
+
+void SignetBackend::load_row() {
+  auto kb = cursor_->key_bytes();
+  type_ = codec::load_u16(kb.data() + kb.size() - 2);
+  rrset_ = codec::decode_rrset(cursor_->value());
+  rdata_it_ = rrset_.rdatas();
+  ent_pending_ = type_ == rrtype::kEnt;
+  if (owner_from_key_) {
+    // The owner comes from the key (lower case) unless the RRset kept its original spelling.
+    uint8_t wire[Name::kMaxWire * 2];
+    size_t n;
+    if (!rrset_.owner_case.empty()) {
+      n = rrset_.owner_case.size();
+      std::memcpy(wire, rrset_.owner_case.data(), n);
+    } else {
+      auto parts = codec::split_rrset_key(kb);
+      n = codec::decode_namekey(parts.namekey, wire);
+    }
+    std::memcpy(wire + n, zone_->apex.data(), zone_->apex.wire_size());
+    owner_ = to_dnsname(std::span<const uint8_t>(wire, n + zone_->apex.wire_size()));
+  }
+}
+
+bool SignetBackend::next_row() {
+  if (!cursor_->next() || !cursor_->key_has_prefix(prefix_)) return false;
+  load_row();
+  return true;
+}
+
+bool SignetBackend::get(DNSZoneRecord& zr) {
+  try {
+    while (mode_ != Mode::kIdle) {
+      std::span<const uint8_t> rdata;
+      if (ent_pending_ || rdata_it_.next(rdata)) {
+        zr.dr.d_name = owner_;
+        zr.dr.d_type = type_;
+        zr.dr.d_class = QClass::IN;
+        zr.dr.d_ttl = rrset_.ttl;
+        zr.dr.d_place = DNSResourceRecord::ANSWER;
+        zr.dr.d_content = ent_pending_ ? ent_content_ : content_from_wire(type_, rdata, content_scratch_);
+        zr.dr.d_clen = static_cast<uint16_t>(rdata.size());
+        zr.auth = rrset_.auth();
+        zr.disabled = false;
+        zr.domain_id = static_cast<int>(zone_->id);
+        ent_pending_ = false;
+        return true;
+      }
+      if (mode_ == Mode::kScan && next_row()) continue;
+      break;
+    }
+    end_read();
+    return false;
+  } catch (...) {
+    end_read();
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::get(DNSResourceRecord& rr) {
+  DNSZoneRecord zr;
+  if (!get(zr)) return false;
+  rr.qname = zr.dr.d_name;
+  rr.qtype = zr.dr.d_type;
+  rr.qclass = QClass::IN;
+  rr.ttl = zr.dr.d_ttl;
+  rr.content = zr.dr.d_type == QType::ENT ? "" : zr.dr.d_content->getZoneRepresentation(true);
+  rr.domain_id = zr.domain_id;
+  rr.auth = zr.auth;
+  rr.disabled = false;
+  return true;
+}
+
+bool SignetBackend::getSOA(const DNSName& name, SOAData& sd) {
+  try {
+    mode_ = Mode::kIdle;
+    const lmdb::Txn& txn = read_txn();
+    const ZoneEntry* z = zone_entry_for(name, true);
+    bool found = false;
+    if (z) {
+      if (auto soa = store_.get_rrset(txn, z->id, {}, rrtype::SOA)) {
+        std::span<const uint8_t> rdata;
+        auto it = soa->rdatas();
+        if (it.next(rdata)) {
+          fill_soa(sd, rdata);
+          sd.qname = z->apex_dns;
+          sd.ttl = soa->ttl;
+          sd.db = this;
+          sd.domain_id = static_cast<int>(z->id);
+          found = true;
+        }
+      }
+    }
+    end_read();
+    return found;
+  } catch (...) {
+    end_read();
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::getAuth(const DNSName& target, SOAData* sd) {
+  try {
+    mode_ = Mode::kIdle;
+    read_txn();
+    const ZoneEntry* z = zone_entry_for(target, false);
+    end_read();
+    if (!z) return false;
+    return getSOA(z->apex_dns, *sd);
+  } catch (...) {
+    end_read();
+    rethrow_for_pdns();
+  }
+}
+
+// ------------------------------------------------------------------ zones and metadata
+
+namespace {
+
+void fill_domain_info(DomainInfo& di, const ZoneRecord& z, const std::string& account,
+                      DNSBackend* backend) {
+  di.zone = to_dnsname(z.name);
+  di.id = z.id;
+  di.account = account;
+  di.kind = to_pdns_kind(z.kind);
+  di.serial = z.serial;
+  di.notified_serial = z.notified_serial;
+  di.backend = backend;
+  di.last_check = 0;
+}
+
+}  // namespace
+
+bool SignetBackend::getDomainInfo(const DNSName& domain, DomainInfo& di, bool) {
+  try {
+    const lmdb::Txn& txn = read_txn();
+    auto z = store_.find_zone(txn, to_name(domain));
+    bool found = false;
+    if (z) {
+      fill_domain_info(di, *z, portfolio_.tenant_name(txn, z->tenant_id), this);
+      di.masters.clear();
+      for (const auto& m : store_.get_meta(txn, z->id, "SIGNET-PRIMARIES")) di.masters.emplace_back(m, 53);
+      found = true;
+    }
+    end_read();
+    return found;
+  } catch (...) {
+    end_read();
+    rethrow_for_pdns();
+  }
+}
+
+void SignetBackend::getAllDomains(vector<DomainInfo>* domains, bool, bool include_disabled) {
+  try {
+    domains->clear();
+    const lmdb::Txn& txn = read_txn();
+    std::unordered_map<uint32_t, std::string> tenants;
+    store_.for_each_zone(txn, [&](const ZoneRecord& z) {
+      if (!(z.flags & codec::kZoneHasSoa) && !include_disabled) return;
+      auto it = tenants.find(z.tenant_id);
+      if (it == tenants.end()) it = tenants.emplace(z.tenant_id, portfolio_.tenant_name(txn, z.tenant_id)).first;
+      DomainInfo di;
+      fill_domain_info(di, z, it->second, this);
+      domains->push_back(std::move(di));
+    });
+    end_read();
+  } catch (...) {
+    end_read();
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::getDomainMetadata(const DNSName& name, const std::string& kind,
+                                      std::vector<std::string>& meta) {
+  try {
+    const lmdb::Txn& txn = read_txn();
+    auto z = store_.find_zone(txn, to_name(name));
+    if (z) meta = store_.get_meta(txn, z->id, kind);
+    end_read();
+    return z.has_value();
+  } catch (...) {
+    end_read();
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::getAllDomainMetadata(const DNSName& name,
+                                         std::map<std::string, std::vector<std::string>>& meta) {
+  try {
+    const lmdb::Txn& txn = read_txn();
+    auto z = store_.find_zone(txn, to_name(name));
+    if (z) {
+      meta = store_.all_meta(txn, z->id);
+      meta.erase("SIGNET-PRIMARIES");  // internal
+    }
+    end_read();
+    return z.has_value();
+  } catch (...) {
+    end_read();
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& kind,
+                                      const std::vector<std::string>& meta) {
+  try {
+    bool found = false;
+    with_write([&](lmdb::WriteTxn& txn) {
+      auto z = store_.find_zone(txn, to_name(name));
+      if (!z) return;
+      store_.set_meta(txn, z->id, kind, meta);
+      found = true;
+    });
+    return found;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains, std::unordered_set<DNSName>&,
+                                      CatalogHashMap&) {
+  try {
+    const lmdb::Txn& txn = read_txn();
+    store_.for_each_zone(txn, [&](const ZoneRecord& z) {
+      if (z.kind != ZoneKind::kPrimary || !(z.flags & codec::kZoneHasSoa)) return;
+      if (z.notified_serial == z.serial) return;
+      DomainInfo di;
+      fill_domain_info(di, z, "", this);
+      domains.push_back(std::move(di));
+    });
+    end_read();
+  } catch (...) {
+    end_read();
+    rethrow_for_pdns();
+  }
+}
+
+void SignetBackend::setNotified(uint32_t id, uint32_t serial) {
+  try {
+    with_write([&](lmdb::WriteTxn& txn) {
+      auto z = store_.zone_by_id(txn, id);
+      if (!z) return;
+      z->notified_serial = serial;
+      store_.put_zone(txn, *z);
+    });
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+// ------------------------------------------------------------------ write side
+
+void SignetBackend::with_write(const std::function<void(lmdb::WriteTxn&)>& fn) {
+  if (wtxn_) {
+    fn(*wtxn_);
+    return;
+  }
+  if (lmdb::WriteTxn* joined = ctx_->thread_write_txn()) {
+    fn(*joined);
+    return;
+  }
+  lmdb::WriteTxn txn(store_.env());
+  ctx_->set_thread_write_txn(&txn);
+  try {
+    fn(txn);
+    txn.commit();
+  } catch (...) {
+    ctx_->set_thread_write_txn(nullptr);
+    throw;
+  }
+  ctx_->set_thread_write_txn(nullptr);
+}
+
+std::string SignetBackend::tenant_for_account(const std::string& account) const {
+  return account.empty() ? ctx_->config().default_tenant : account;
+}
+
+bool SignetBackend::createDomain(const DNSName& domain, const DomainInfo::DomainKind kind,
+                                 const vector<ComboAddress>& masters, const string& account) {
+  try {
+    with_write([&](lmdb::WriteTxn& txn) {
+      std::string tenant = tenant_for_account(account);
+      portfolio_.tenant_or_create(txn, tenant, ctx_->config().auto_create_tenants);
+      ZoneRecord z = portfolio_.create_zone(txn, tenant, to_name(domain), from_pdns_kind(kind));
+      if (!masters.empty()) {
+        std::vector<std::string> m;
+        for (const auto& a : masters) m.push_back(a.toStringWithPortExcept(53));
+        store_.set_meta(txn, z.id, "SIGNET-PRIMARIES", m);
+      }
+    });
+    g_log << Logger::Info << "[signet] created zone '" << domain << "' for tenant '"
+          << tenant_for_account(account) << "'" << endl;
+    return true;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::deleteDomain(const DNSName& domain) {
+  try {
+    Name apex = to_name(domain);
+    with_write([&](lmdb::WriteTxn& txn) { portfolio_.delete_zone(txn, apex); });
+    // A transaction opened for this zone must not write it back at commit.
+    if (writer_ && wzone_.name.equals(apex)) writer_.reset();
+    zones_.clear();
+    g_log << Logger::Info << "[signet] deleted zone '" << domain << "'" << endl;
+    return true;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
+  try {
+    if (wtxn_) throw DBException("signet: a transaction is already open on this backend");
+    if (ctx_->thread_write_txn()) {
+      throw DBException("signet: this thread already has a transaction open through another backend");
+    }
+    wtxn_ = std::make_unique<lmdb::WriteTxn>(store_.env());
+    auto z = store_.find_zone(*wtxn_, to_name(domain));
+    if (!z) {
+      wtxn_.reset();
+      return false;
+    }
+    ctx_->set_thread_write_txn(wtxn_.get());
+    wcursor_ = lmdb::Cursor(*wtxn_, store_.dbi().rrsets);
+    wzone_ = *z;
+    writer_ = std::make_unique<ZoneWriter>(store_, *wtxn_, wzone_, ctx_->clock().now());
+    // pdns' contract: with a zone id, the transaction replaces the whole zone (AXFR-in,
+    // pdnsutil load-zone, API zone creation); with -1 it edits.
+    if (domain_id >= 0) writer_->clear();
+    return true;
+  } catch (...) {
+    reset_transaction();
+    rethrow_for_pdns();
+  }
+}
+
+void SignetBackend::reset_transaction() {
+  mode_ = Mode::kIdle;
+  writer_.reset();
+  wcursor_ = lmdb::Cursor();
+  if (wtxn_) {
+    if (ctx_->thread_write_txn() == wtxn_.get()) ctx_->set_thread_write_txn(nullptr);
+    wtxn_.reset();  // aborts unless committed
+  }
+  cursor_ = nullptr;
+}
+
+bool SignetBackend::commitTransaction() {
+  if (!wtxn_) throw DBException("signet: commit without an open transaction");
+  try {
+    if (writer_) {
+      writer_->finish();
+      for (const auto& w : writer_->warnings()) {
+        g_log << Logger::Warning << "[signet] zone '" << wzone_.name.to_text() << "': " << w << endl;
+      }
+    }
+    writer_.reset();
+    wcursor_ = lmdb::Cursor();
+    wtxn_->commit();
+    reset_transaction();
+    zones_.clear();
+    return true;
+  } catch (...) {
+    reset_transaction();
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::abortTransaction() {
+  reset_transaction();
+  return true;
+}
+
+bool SignetBackend::feedRecord(const DNSResourceRecord& rr, const DNSName&, bool) {
+  if (!writer_) throw DBException("signet: feedRecord without an open transaction");
+  try {
+    if (rr.disabled) {
+      throw InputError("record " + rr.qname.toString() + " " + rr.qtype.toString() +
+                       ": disabled records are not supported by signet");
+    }
+    uint16_t type = rr.qtype.getCode();
+    if (type == QType::ENT) return true;  // we keep empty non-terminals ourselves
+    std::vector<uint8_t> rdata;
+    try {
+      rdata = content_to_wire(type, rr.content, rr.qname);
+    } catch (const PDNSException& e) {
+      throw InputError("record " + rr.qname.toString() + " " + rr.qtype.toString() + ": " + e.reason);
+    } catch (const std::exception& e) {
+      throw InputError("record " + rr.qname.toString() + " " + rr.qtype.toString() + ": " + e.what());
+    }
+    writer_->add(to_name(rr.qname), type, rr.ttl, rdata);
+    return true;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::replaceRRSet(uint32_t domain_id, const DNSName& qname, const QType& qt,
+                                 const vector<DNSResourceRecord>& rrset) {
+  try {
+    uint16_t type = qt.getCode();
+    std::vector<std::vector<uint8_t>> rdatas;
+    uint32_t ttl = rrset.empty() ? 0 : rrset.front().ttl;
+    for (const auto& rr : rrset) {
+      if (rr.disabled) throw InputError("disabled records are not supported by signet");
+      rdatas.push_back(content_to_wire(type, rr.content, qname));
+    }
+    Name owner = to_name(qname);
+    auto apply = [&](ZoneWriter& w) {
+      if (type == QType::ANY) throw InputError("cannot replace type ANY");
+      w.replace(owner, type, ttl, rdatas);
+    };
+    if (writer_ && wzone_.id == domain_id) {
+      apply(*writer_);
+      writer_->apply_pending();  // later lookups in this transaction see the new RRset
+      return true;
+    }
+    with_write([&](lmdb::WriteTxn& txn) {
+      auto z = store_.zone_by_id(txn, domain_id);
+      if (!z) throw NotFound("zone id " + std::to_string(domain_id) + " does not exist");
+      ZoneWriter w(store_, txn, *z, ctx_->clock().now());
+      apply(w);
+      w.finish();
+    });
+    return true;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::setAccount(const DNSName& domain, const string& account) {
+  try {
+    with_write([&](lmdb::WriteTxn& txn) {
+      portfolio_.move_zone(txn, to_name(domain), tenant_for_account(account),
+                           ctx_->config().auto_create_tenants);
+    });
+    return true;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::setKind(const DNSName& domain, const DomainInfo::DomainKind kind) {
+  try {
+    bool found = false;
+    with_write([&](lmdb::WriteTxn& txn) {
+      auto z = store_.find_zone(txn, to_name(domain));
+      if (!z) return;
+      z->kind = from_pdns_kind(kind);
+      store_.put_zone(txn, *z);
+      found = true;
+    });
+    return found;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::setMasters(const DNSName& domain, const vector<ComboAddress>& masters) {
+  try {
+    bool found = false;
+    with_write([&](lmdb::WriteTxn& txn) {
+      auto z = store_.find_zone(txn, to_name(domain));
+      if (!z) return;
+      std::vector<std::string> m;
+      for (const auto& a : masters) m.push_back(a.toStringWithPortExcept(53));
+      store_.set_meta(txn, z->id, "SIGNET-PRIMARIES", m);
+      found = true;
+    });
+    return found;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+}  // namespace signet

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// SignetBackend: the DNSBackend pdns talks to. One instance per pdns thread (pdns' rule); all of
+// them share one Context (store, config, clock). The read side answers from LMDB snapshots with
+// wire-format data and a reused read transaction and cursor; the write side maps pdns'
+// transaction calls onto one LMDB write transaction and a ZoneWriter.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "backend/pdns_adapter.hh"
+#include "conf/context.hh"
+#include "keystore/portfolio.hh"
+#include "keystore/zone_writer.hh"
+
+namespace signet {
+
+class SignetBackend final : public DNSBackend {
+ public:
+  SignetBackend(std::shared_ptr<Context> ctx, const std::string& suffix);
+  ~SignetBackend() override;
+
+  // ------------------------------------------------------------ query side
+  void lookup(const QType& qtype, const DNSName& qdomain, int zoneId = -1,
+              DNSPacket* pkt = nullptr) override;
+  bool get(DNSZoneRecord& zr) override;
+  bool get(DNSResourceRecord& rr) override;
+  bool list(const DNSName& target, int domain_id, bool include_disabled = false) override;
+  bool getSOA(const DNSName& name, SOAData& sd) override;
+  bool getAuth(const DNSName& target, SOAData* sd) override;
+  bool doesDNSSEC() override { return true; }
+
+  // ------------------------------------------------------------ zones and metadata
+  bool getDomainInfo(const DNSName& domain, DomainInfo& di, bool getSerial = true) override;
+  void getAllDomains(vector<DomainInfo>* domains, bool getSerial, bool include_disabled) override;
+  bool getDomainMetadata(const DNSName& name, const std::string& kind,
+                         std::vector<std::string>& meta) override;
+  bool getAllDomainMetadata(const DNSName& name,
+                            std::map<std::string, std::vector<std::string>>& meta) override;
+  bool setDomainMetadata(const DNSName& name, const std::string& kind,
+                         const std::vector<std::string>& meta) override;
+  void getUpdatedMasters(vector<DomainInfo>& domains, std::unordered_set<DNSName>& catalogs,
+                         CatalogHashMap& catalogHashes) override;
+  void setNotified(uint32_t id, uint32_t serial) override;
+
+  // Signet keeps ordering, auth flags and empty non-terminals itself, on every write.
+  bool updateDNSSECOrderNameAndAuth(uint32_t, const DNSName&, const DNSName&, bool,
+                                    const uint16_t) override {
+    return true;
+  }
+  bool updateEmptyNonTerminals(uint32_t, set<DNSName>&, set<DNSName>&, bool) override { return true; }
+  bool feedEnts(int, map<DNSName, bool>&) override { return true; }
+  bool feedEnts3(int, const DNSName&, map<DNSName, bool>&, const NSEC3PARAMRecordContent&,
+                 bool) override {
+    return true;
+  }
+
+  // ------------------------------------------------------------ write side
+  bool createDomain(const DNSName& domain, const DomainInfo::DomainKind kind,
+                    const vector<ComboAddress>& masters, const string& account) override;
+  bool deleteDomain(const DNSName& domain) override;
+  bool startTransaction(const DNSName& domain, int domain_id = -1) override;
+  bool commitTransaction() override;
+  bool abortTransaction() override;
+  bool inTransaction() override { return wtxn_ != nullptr; }
+  bool feedRecord(const DNSResourceRecord& rr, const DNSName& ordername,
+                  bool ordernameIsNSEC3 = false) override;
+  bool replaceRRSet(uint32_t domain_id, const DNSName& qname, const QType& qt,
+                    const vector<DNSResourceRecord>& rrset) override;
+  bool setAccount(const DNSName& domain, const string& account) override;
+  bool setKind(const DNSName& domain, const DomainInfo::DomainKind kind) override;
+  bool setMasters(const DNSName& domain, const vector<ComboAddress>& masters) override;
+
+ private:
+  // What a lookup needs to know about a zone; zone ids are never reused, so this never goes
+  // stale (a deleted zone simply has no rows any more).
+  struct ZoneEntry {
+    uint32_t id = 0;
+    Name apex;
+    DNSName apex_dns;
+  };
+  enum class Mode { kIdle, kRRset, kScan };
+
+  const lmdb::Txn& read_txn();
+  void end_read();
+  const ZoneEntry* zone_entry(uint32_t id);
+  const ZoneEntry* zone_entry_for(const DNSName& qname, bool exact);
+  bool next_row();
+  void load_row();
+  // Runs `fn` inside this thread's write transaction (joining one already open), committing it
+  // if this call opened it.
+  void with_write(const std::function<void(lmdb::WriteTxn&)>& fn);
+  std::string tenant_for_account(const std::string& account) const;
+  void reset_transaction();
+
+  std::shared_ptr<Context> ctx_;
+  Store& store_;
+  Portfolio portfolio_;
+
+  // query state (reused between queries: no allocation once warm)
+  std::unique_ptr<lmdb::ReadTxn> rtxn_;
+  lmdb::Cursor rcursor_;
+  lmdb::Cursor wcursor_;
+  lmdb::Cursor* cursor_ = nullptr;
+  std::unordered_map<uint32_t, ZoneEntry> zones_;
+  Mode mode_ = Mode::kIdle;
+  const ZoneEntry* zone_ = nullptr;
+  std::string prefix_;  // key prefix of the current scan
+  std::string key_;     // scratch key
+  codec::RRsetView rrset_;
+  codec::RRsetView::Iterator rdata_it_{{}};
+  uint16_t type_ = 0;
+  DNSName owner_;       // owner of the records being returned
+  bool owner_from_key_ = false;
+  bool ent_pending_ = false;  // an empty non-terminal row yields one record
+  std::shared_ptr<DNSRecordContent> ent_content_;
+  std::string content_scratch_;
+
+  // write state
+  std::unique_ptr<lmdb::WriteTxn> wtxn_;
+  ZoneRecord wzone_;
+  std::unique_ptr<ZoneWriter> writer_;
+};
+
+}  // namespace signet
