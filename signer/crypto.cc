@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "signer/crypto.hh"
+
+// The one-shot SHA functions and the RSA/EC_KEY assembly functions are deprecated in OpenSSL 3
+// but remain the fastest (no context allocation) and simplest way to build keys from parts.
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+#include <openssl/rsa.h>
+#include <openssl/sha.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "signer/error.hh"
+
+namespace signet {
+
+namespace {
+
+// ---------------------------------------------------------------- RAII for OpenSSL handles
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct PctxFree {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+struct MdctxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct BnFree {
+  void operator()(BIGNUM* p) const { BN_clear_free(p); }
+};
+struct BldFree {
+  void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
+};
+struct ParamFree {
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using PctxPtr = std::unique_ptr<EVP_PKEY_CTX, PctxFree>;
+using MdctxPtr = std::unique_ptr<EVP_MD_CTX, MdctxFree>;
+using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
+
+[[noreturn]] void ossl_fail(const std::string& what) {
+  unsigned long e = ERR_get_error();
+  char buf[256] = "";
+  if (e)
+    ERR_error_string_n(e, buf, sizeof(buf));
+  ERR_clear_error();
+  throw Error("crypto: " + what + (e ? std::string(": ") + buf : std::string()));
+}
+
+bool is_ecdsa(Algorithm a) {
+  return a == Algorithm::kEcdsaP256Sha256 || a == Algorithm::kEcdsaP384Sha384;
+}
+size_t ec_size(Algorithm a) {
+  return a == Algorithm::kEcdsaP256Sha256 ? 32 : 48;
+}
+const char* ec_group(Algorithm a) {
+  return a == Algorithm::kEcdsaP256Sha256 ? "P-256" : "P-384";
+}
+int ec_nid(Algorithm a) {
+  return a == Algorithm::kEcdsaP256Sha256 ? NID_X9_62_prime256v1 : NID_secp384r1;
+}
+
+std::vector<uint8_t> bn_bytes(const BIGNUM* bn) {
+  std::vector<uint8_t> out(static_cast<size_t>(BN_num_bytes(bn)));
+  BN_bn2bin(bn, out.data());
+  return out;
+}
+
+std::vector<uint8_t> public_key_of(Algorithm alg, EVP_PKEY* pkey) {
+  if (alg == Algorithm::kRsaSha256) {
+    BIGNUM* n = nullptr;
+    BIGNUM* e = nullptr;
+    if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) ||
+        !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)) {
+      ossl_fail("reading the RSA public key");
+    }
+    BnPtr np(n), ep(e);
+    auto nb = bn_bytes(n), eb = bn_bytes(e);
+    // RFC 3110 §2: exponent length in one octet, or zero and two octets when above 255.
+    std::vector<uint8_t> out;
+    if (eb.size() <= 255) {
+      out.push_back(static_cast<uint8_t>(eb.size()));
+    } else {
+      out.push_back(0);
+      out.push_back(static_cast<uint8_t>(eb.size() >> 8));
+      out.push_back(static_cast<uint8_t>(eb.size()));
+    }
+    out.insert(out.end(), eb.begin(), eb.end());
+    out.insert(out.end(), nb.begin(), nb.end());
+    return out;
+  }
+  if (is_ecdsa(alg)) {
+    uint8_t buf[1 + 2 * 48];
+    size_t len = 0;
+    if (!EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, sizeof(buf),
+                                         &len) ||
+        len != 1 + 2 * ec_size(alg) || buf[0] != 0x04) {
+      ossl_fail("reading the EC public key");
+    }
+    // RFC 6605 §4: the uncompressed point without its 0x04 prefix.
+    return std::vector<uint8_t>(buf + 1, buf + len);
+  }
+  uint8_t buf[57];
+  size_t len = sizeof(buf);
+  if (!EVP_PKEY_get_raw_public_key(pkey, buf, &len))
+    ossl_fail("reading the EdDSA public key");
+  return std::vector<uint8_t>(buf, buf + len);
+}
+
+int pkey_type(Algorithm alg) {
+  switch (alg) {
+    case Algorithm::kRsaSha256:
+      return EVP_PKEY_RSA;
+    case Algorithm::kEcdsaP256Sha256:
+    case Algorithm::kEcdsaP384Sha384:
+      return EVP_PKEY_EC;
+    case Algorithm::kEd25519:
+      return EVP_PKEY_ED25519;
+    case Algorithm::kEd448:
+      return EVP_PKEY_ED448;
+  }
+  return 0;
+}
+
+// DER ECDSA-Sig-Value (SEQUENCE of two INTEGERs) to DNSSEC's fixed-width r|s (RFC 6605 §4).
+bool der_to_raw(const uint8_t* der, size_t len, size_t n, uint8_t* out) {
+  size_t pos = 0;
+  if (len < 2 || der[pos++] != 0x30)
+    return false;
+  size_t seq = der[pos++];
+  if (seq & 0x80) {
+    if ((seq & 0x7f) != 1 || pos >= len)
+      return false;
+    seq = der[pos++];
+  }
+  for (int part = 0; part < 2; ++part) {
+    if (pos + 2 > len || der[pos++] != 0x02)
+      return false;
+    size_t il = der[pos++];
+    if (pos + il > len)
+      return false;
+    const uint8_t* p = der + pos;
+    size_t l = il;
+    while (l > 0 && *p == 0) {
+      ++p;
+      --l;
+    }
+    if (l > n)
+      return false;
+    std::memset(out + part * n, 0, n - l);
+    std::memcpy(out + part * n + (n - l), p, l);
+    pos += il;
+  }
+  return true;
+}
+
+// r|s to DER.
+std::vector<uint8_t> raw_to_der(std::span<const uint8_t> raw) {
+  size_t n = raw.size() / 2;
+  std::vector<uint8_t> ints;
+  for (int part = 0; part < 2; ++part) {
+    const uint8_t* p = raw.data() + part * n;
+    size_t l = n;
+    while (l > 1 && *p == 0) {
+      ++p;
+      --l;
+    }
+    bool pad = (*p & 0x80) != 0;
+    ints.push_back(0x02);
+    ints.push_back(static_cast<uint8_t>(l + (pad ? 1 : 0)));
+    if (pad)
+      ints.push_back(0);
+    ints.insert(ints.end(), p, p + l);
+  }
+  std::vector<uint8_t> der = {0x30};
+  if (ints.size() >= 0x80)
+    der.push_back(0x81);
+  der.push_back(static_cast<uint8_t>(ints.size()));
+  der.insert(der.end(), ints.begin(), ints.end());
+  return der;
+}
+
+void digest(Algorithm alg, std::span<const uint8_t> data, uint8_t* out, size_t* len) {
+  if (alg == Algorithm::kEcdsaP384Sha384) {
+    SHA384(data.data(), data.size(), out);
+    *len = SHA384_DIGEST_LENGTH;
+  } else {
+    SHA256(data.data(), data.size(), out);
+    *len = SHA256_DIGEST_LENGTH;
+  }
+}
+
+PkeyPtr public_pkey(Algorithm alg, std::span<const uint8_t> pub) {
+  EVP_PKEY* pkey = nullptr;
+  if (alg == Algorithm::kEd448 || alg == Algorithm::kEd25519) {
+    pkey = EVP_PKEY_new_raw_public_key(pkey_type(alg), nullptr, pub.data(), pub.size());
+    if (!pkey)
+      throw InputError("malformed EdDSA public key");
+    return PkeyPtr(pkey);
+  }
+  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  BnPtr n, e;
+  std::vector<uint8_t> point;
+  const char* type;
+  if (alg == Algorithm::kRsaSha256) {
+    type = "RSA";
+    if (pub.empty())
+      throw InputError("malformed RSA public key");
+    size_t elen = pub[0], off = 1;
+    if (elen == 0) {
+      if (pub.size() < 3)
+        throw InputError("malformed RSA public key");
+      elen = (size_t(pub[1]) << 8) | pub[2];
+      off = 3;
+    }
+    if (pub.size() <= off + elen)
+      throw InputError("malformed RSA public key");
+    e.reset(BN_bin2bn(pub.data() + off, static_cast<int>(elen), nullptr));
+    n.reset(BN_bin2bn(pub.data() + off + elen, static_cast<int>(pub.size() - off - elen), nullptr));
+    OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get());
+    OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get());
+  } else {
+    type = "EC";
+    if (pub.size() != 2 * ec_size(alg))
+      throw InputError("malformed ECDSA public key");
+    point.push_back(0x04);
+    point.insert(point.end(), pub.begin(), pub.end());
+    OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, ec_group(alg), 0);
+    OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
+                                     point.size());
+  }
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  PctxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
+      EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) <= 0) {
+    ERR_clear_error();
+    throw InputError("malformed " + algorithm_name(alg) + " public key");
+  }
+  return PkeyPtr(pkey);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- algorithms
+
+Algorithm algorithm_from_number(unsigned number) {
+  switch (number) {
+    case 8:
+      return Algorithm::kRsaSha256;
+    case 13:
+      return Algorithm::kEcdsaP256Sha256;
+    case 14:
+      return Algorithm::kEcdsaP384Sha384;
+    case 15:
+      return Algorithm::kEd25519;
+    case 16:
+      return Algorithm::kEd448;
+  }
+  throw InputError(
+      "unsupported DNSSEC algorithm " + std::to_string(number) +
+      " (supported: 8 RSASHA256, 13 ECDSAP256SHA256, 14 ECDSAP384SHA384, 15 ED25519, 16 ED448)");
+}
+
+Algorithm algorithm_from_text(std::string_view text) {
+  std::string t(text);
+  std::transform(t.begin(), t.end(), t.begin(), ::toupper);
+  if (!t.empty() && std::all_of(t.begin(), t.end(), ::isdigit) && t.size() < 4) {
+    return algorithm_from_number(static_cast<unsigned>(std::stoul(t)));
+  }
+  for (Algorithm a : {Algorithm::kRsaSha256, Algorithm::kEcdsaP256Sha256,
+                      Algorithm::kEcdsaP384Sha384, Algorithm::kEd25519, Algorithm::kEd448}) {
+    if (algorithm_name(a) == t)
+      return a;
+  }
+  throw InputError("unknown DNSSEC algorithm '" + std::string(text) + "'");
+}
+
+std::string algorithm_name(Algorithm alg) {
+  switch (alg) {
+    case Algorithm::kRsaSha256:
+      return "RSASHA256";
+    case Algorithm::kEcdsaP256Sha256:
+      return "ECDSAP256SHA256";
+    case Algorithm::kEcdsaP384Sha384:
+      return "ECDSAP384SHA384";
+    case Algorithm::kEd25519:
+      return "ED25519";
+    case Algorithm::kEd448:
+      return "ED448";
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------- PrivateKey
+
+struct PrivateKey::Impl {
+  Algorithm alg;
+  PkeyPtr pkey;
+  std::vector<uint8_t> pub;
+  Secret sodium_sk;  // Ed25519 only: libsodium's seed|public secret key
+
+  Impl(Algorithm a, EVP_PKEY* k) : alg(a), pkey(k) {
+    if (EVP_PKEY_get_base_id(k) != pkey_type(a))
+      throw InputError("key material does not match " + algorithm_name(a));
+    pub = public_key_of(a, k);
+    if (a == Algorithm::kEd25519) {
+      Secret seed(32);
+      size_t len = 32;
+      if (!EVP_PKEY_get_raw_private_key(k, seed.data(), &len) || len != 32)
+        ossl_fail("reading the Ed25519 seed");
+      sodium_sk = Secret(crypto_sign_SECRETKEYBYTES);
+      uint8_t pk[crypto_sign_PUBLICKEYBYTES];
+      crypto_sign_seed_keypair(pk, sodium_sk.data(), seed.data());
+    }
+  }
+};
+
+PrivateKey PrivateKey::generate(Algorithm alg, unsigned rsa_bits) {
+  EVP_PKEY* k = nullptr;
+  switch (alg) {
+    case Algorithm::kRsaSha256:
+      if (rsa_bits < 2048 || rsa_bits > 4096)
+        throw InputError("RSA keys must have 2048 to 4096 bits");
+      k = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(rsa_bits));
+      break;
+    case Algorithm::kEcdsaP256Sha256:
+    case Algorithm::kEcdsaP384Sha384:
+      k = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", ec_group(alg));
+      break;
+    case Algorithm::kEd25519:
+      k = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519");
+      break;
+    case Algorithm::kEd448:
+      k = EVP_PKEY_Q_keygen(nullptr, nullptr, "ED448");
+      break;
+  }
+  if (!k)
+    ossl_fail("generating a " + algorithm_name(alg) + " key");
+  return PrivateKey(std::make_shared<Impl>(alg, k));
+}
+
+PrivateKey PrivateKey::from_der(Algorithm alg, std::span<const uint8_t> der) {
+  const unsigned char* p = der.data();
+  EVP_PKEY* k = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size()));
+  if (!k) {
+    ERR_clear_error();
+    throw CorruptionError("private key material does not decode");
+  }
+  try {
+    return PrivateKey(std::make_shared<Impl>(alg, k));
+  } catch (...) {
+    throw;
+  }
+}
+
+PrivateKey PrivateKey::from_raw(Algorithm alg, std::span<const uint8_t> raw) {
+  if (alg == Algorithm::kEd25519 || alg == Algorithm::kEd448) {
+    EVP_PKEY* k = EVP_PKEY_new_raw_private_key(pkey_type(alg), nullptr, raw.data(), raw.size());
+    if (!k)
+      throw InputError("malformed " + algorithm_name(alg) + " private key");
+    return PrivateKey(std::make_shared<Impl>(alg, k));
+  }
+  if (!is_ecdsa(alg) || raw.size() != ec_size(alg)) {
+    throw InputError("malformed " + algorithm_name(alg) + " private key");
+  }
+  // Public point = d·G, then the key pair through OpenSSL 3's parameter interface.
+  std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(EC_GROUP_new_by_curve_name(ec_nid(alg)),
+                                                            &EC_GROUP_free);
+  BnPtr d(BN_bin2bn(raw.data(), static_cast<int>(raw.size()), nullptr));
+  std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> pub(EC_POINT_new(group.get()),
+                                                          &EC_POINT_free);
+  uint8_t point[1 + 2 * 48];
+  size_t plen = 0;
+  if (!group || !d || !pub ||
+      !EC_POINT_mul(group.get(), pub.get(), d.get(), nullptr, nullptr, nullptr) ||
+      (plen = EC_POINT_point2oct(group.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, point,
+                                 sizeof(point), nullptr)) == 0) {
+    ossl_fail("building an EC key");
+  }
+  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, ec_group(alg), 0);
+  OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get());
+  OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point, plen);
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
+  PctxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* k = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
+      EVP_PKEY_fromdata(ctx.get(), &k, EVP_PKEY_KEYPAIR, params.get()) <= 0) {
+    ossl_fail("building an EC key");
+  }
+  return PrivateKey(std::make_shared<Impl>(alg, k));
+}
+
+PrivateKey PrivateKey::from_rsa_parts(const RsaParts& r) {
+  auto bn = [](const std::vector<uint8_t>& v) {
+    return BN_bin2bn(v.data(), static_cast<int>(v.size()), nullptr);
+  };
+  RSA* rsa = RSA_new();
+  if (!RSA_set0_key(rsa, bn(r.n), bn(r.e), bn(r.d)) || !RSA_set0_factors(rsa, bn(r.p), bn(r.q)) ||
+      !RSA_set0_crt_params(rsa, bn(r.dmp1), bn(r.dmq1), bn(r.iqmp))) {
+    RSA_free(rsa);
+    ossl_fail("building an RSA key");
+  }
+  EVP_PKEY* k = EVP_PKEY_new();
+  if (!EVP_PKEY_assign_RSA(k, rsa)) {
+    RSA_free(rsa);
+    EVP_PKEY_free(k);
+    ossl_fail("building an RSA key");
+  }
+  return PrivateKey(std::make_shared<Impl>(Algorithm::kRsaSha256, k));
+}
+
+Secret PrivateKey::to_der() const {
+  int len = i2d_PrivateKey(impl_->pkey.get(), nullptr);
+  if (len <= 0)
+    ossl_fail("encoding a private key");
+  Secret out(static_cast<size_t>(len));
+  unsigned char* p = out.data();
+  i2d_PrivateKey(impl_->pkey.get(), &p);
+  return out;
+}
+
+Algorithm PrivateKey::algorithm() const {
+  return impl_->alg;
+}
+const std::vector<uint8_t>& PrivateKey::public_key() const {
+  return impl_->pub;
+}
+
+std::vector<uint8_t> PrivateKey::sign(std::span<const uint8_t> data) const {
+  Signer s(*this);
+  std::vector<uint8_t> out;
+  s.sign(data, out);
+  return out;
+}
+
+// ---------------------------------------------------------------- Signer
+
+struct Signer::State {
+  std::shared_ptr<const PrivateKey::Impl> key;
+  PctxPtr pctx;    // RSA, ECDSA: initialised once, reused for every signature
+  MdctxPtr mdctx;  // Ed448
+  std::vector<uint8_t> der;
+};
+
+Signer::Signer(const PrivateKey& key) : state_(std::make_unique<State>()) {
+  state_->key = key.impl();  // keeps the key alive as long as the signer
+  const auto& impl = *state_->key;
+  Algorithm alg = impl.alg;
+  if (alg == Algorithm::kRsaSha256 || is_ecdsa(alg)) {
+    state_->pctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, impl.pkey.get(), nullptr));
+    if (!state_->pctx || EVP_PKEY_sign_init(state_->pctx.get()) <= 0)
+      ossl_fail("preparing to sign");
+    if (alg == Algorithm::kRsaSha256 &&
+        (EVP_PKEY_CTX_set_rsa_padding(state_->pctx.get(), RSA_PKCS1_PADDING) <= 0 ||
+         EVP_PKEY_CTX_set_signature_md(state_->pctx.get(), EVP_sha256()) <= 0)) {
+      ossl_fail("preparing RSA signing");
+    }
+    state_->der.resize(EVP_PKEY_get_size(impl.pkey.get()) + 16);
+  } else if (alg == Algorithm::kEd448) {
+    state_->mdctx.reset(EVP_MD_CTX_new());
+  }
+}
+
+Signer::~Signer() = default;
+Signer::Signer(Signer&&) noexcept = default;
+
+size_t Signer::signature_size() const {
+  const auto& impl = *state_->key;
+  switch (impl.alg) {
+    case Algorithm::kEcdsaP256Sha256:
+      return 64;
+    case Algorithm::kEcdsaP384Sha384:
+      return 96;
+    case Algorithm::kEd25519:
+      return 64;
+    case Algorithm::kEd448:
+      return 114;
+    case Algorithm::kRsaSha256:
+      return static_cast<size_t>(EVP_PKEY_get_size(impl.pkey.get()));
+  }
+  return 0;
+}
+
+void Signer::sign(std::span<const uint8_t> data, std::vector<uint8_t>& out) {
+  const auto& impl = *state_->key;
+  switch (impl.alg) {
+    case Algorithm::kEd25519: {
+      out.resize(crypto_sign_BYTES);
+      crypto_sign_detached(out.data(), nullptr, data.data(), data.size(), impl.sodium_sk.data());
+      return;
+    }
+    case Algorithm::kEd448: {
+      size_t len = 114;
+      out.resize(len);
+      if (EVP_DigestSignInit(state_->mdctx.get(), nullptr, nullptr, nullptr, impl.pkey.get()) <=
+              0 ||
+          EVP_DigestSign(state_->mdctx.get(), out.data(), &len, data.data(), data.size()) <= 0) {
+        ossl_fail("signing with Ed448");
+      }
+      out.resize(len);
+      return;
+    }
+    default:
+      break;
+  }
+  uint8_t dig[SHA384_DIGEST_LENGTH];
+  size_t dlen = 0;
+  digest(impl.alg, data, dig, &dlen);
+  size_t siglen = state_->der.size();
+  if (EVP_PKEY_sign(state_->pctx.get(), state_->der.data(), &siglen, dig, dlen) <= 0) {
+    ossl_fail("signing with " + algorithm_name(impl.alg));
+  }
+  if (impl.alg == Algorithm::kRsaSha256) {
+    out.assign(state_->der.begin(), state_->der.begin() + static_cast<long>(siglen));
+    return;
+  }
+  size_t n = ec_size(impl.alg);
+  out.resize(2 * n);
+  if (!der_to_raw(state_->der.data(), siglen, n, out.data()))
+    throw Error("crypto: malformed ECDSA signature");
+}
+
+// ---------------------------------------------------------------- verification
+
+bool verify(Algorithm alg, std::span<const uint8_t> pub, std::span<const uint8_t> data,
+            std::span<const uint8_t> sig) {
+  if (alg == Algorithm::kEd25519) {
+    if (pub.size() != crypto_sign_PUBLICKEYBYTES || sig.size() != crypto_sign_BYTES)
+      return false;
+    return crypto_sign_verify_detached(sig.data(), data.data(), data.size(), pub.data()) == 0;
+  }
+  PkeyPtr pkey;
+  try {
+    pkey = public_pkey(alg, pub);
+  } catch (const InputError&) {
+    return false;
+  }
+  if (alg == Algorithm::kEd448) {
+    MdctxPtr ctx(EVP_MD_CTX_new());
+    bool ok = EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) > 0 &&
+              EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size()) == 1;
+    ERR_clear_error();
+    return ok;
+  }
+  uint8_t dig[SHA384_DIGEST_LENGTH];
+  size_t dlen = 0;
+  digest(alg, data, dig, &dlen);
+  PctxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  if (!ctx || EVP_PKEY_verify_init(ctx.get()) <= 0) {
+    ERR_clear_error();
+    return false;
+  }
+  std::vector<uint8_t> der;
+  if (alg == Algorithm::kRsaSha256) {
+    EVP_PKEY_CTX_set_rsa_padding(ctx.get(), RSA_PKCS1_PADDING);
+    EVP_PKEY_CTX_set_signature_md(ctx.get(), EVP_sha256());
+    der.assign(sig.begin(), sig.end());
+  } else {
+    if (sig.size() != 2 * ec_size(alg))
+      return false;
+    der = raw_to_der(sig);
+  }
+  bool ok = EVP_PKEY_verify(ctx.get(), der.data(), der.size(), dig, dlen) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+}  // namespace signet

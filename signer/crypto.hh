@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// DNSSEC signing algorithms (RFC 8624 recommended set): key generation, the DNSKEY public key
+// formats, signing and verification in DNSSEC's signature formats. OpenSSL does RSA, ECDSA and
+// Ed448; libsodium does Ed25519 (faster than OpenSSL for it).
+//
+//   8  RSASHA256        RFC 5702 (public key: RFC 3110 §2; signature: PKCS#1 v1.5)
+//   13 ECDSAP256SHA256  RFC 6605 (public key: X|Y; signature: r|s, 32 octets each)
+//   14 ECDSAP384SHA384  RFC 6605 (48 octets each)
+//   15 ED25519          RFC 8080
+//   16 ED448            RFC 8080
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "signer/secret.hh"
+
+namespace signet {
+
+enum class Algorithm : uint8_t {
+  kRsaSha256 = 8,
+  kEcdsaP256Sha256 = 13,
+  kEcdsaP384Sha384 = 14,
+  kEd25519 = 15,
+  kEd448 = 16,
+};
+
+// Throws InputError for numbers Signet does not sign with.
+Algorithm algorithm_from_number(unsigned number);
+// Accepts "13", "ECDSAP256SHA256", "ecdsap256sha256", "ed25519"...
+Algorithm algorithm_from_text(std::string_view text);
+std::string algorithm_name(Algorithm alg);
+inline uint8_t algorithm_number(Algorithm alg) {
+  return static_cast<uint8_t>(alg);
+}
+
+class PrivateKey {
+ public:
+  // RSA keys are at least 2048 bits (RFC 8624 §3.1 guidance for RSASHA256).
+  static PrivateKey generate(Algorithm alg, unsigned rsa_bits = 2048);
+  // From the DER produced by to_der() (what Signet seals into the store).
+  static PrivateKey from_der(Algorithm alg, std::span<const uint8_t> der);
+  // From RFC 3110 / 6605 / 8080 private material as BIND's .private files carry it.
+  struct RsaParts {
+    std::vector<uint8_t> n, e, d, p, q, dmp1, dmq1, iqmp;
+  };
+  static PrivateKey from_rsa_parts(const RsaParts& parts);
+  static PrivateKey from_raw(Algorithm alg,
+                             std::span<const uint8_t> raw);  // EC scalar or EdDSA seed
+
+  Secret to_der() const;
+  Algorithm algorithm() const;
+  // The DNSKEY public key field.
+  const std::vector<uint8_t>& public_key() const;
+  // Thread-safe convenience; the bulk path uses a Signer per thread.
+  std::vector<uint8_t> sign(std::span<const uint8_t> data) const;
+
+  struct Impl;
+  std::shared_ptr<const Impl> impl() const { return impl_; }
+
+ private:
+  explicit PrivateKey(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+// Signs with one key, reusing its OpenSSL contexts between signatures. Not thread-safe: make one
+// per thread.
+class Signer {
+ public:
+  explicit Signer(const PrivateKey& key);
+  ~Signer();
+  Signer(Signer&&) noexcept;
+  Signer(const Signer&) = delete;
+  Signer& operator=(const Signer&) = delete;
+  // Replaces `out` with the DNSSEC-format signature of `data`.
+  void sign(std::span<const uint8_t> data, std::vector<uint8_t>& out);
+  size_t signature_size() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Verifies a DNSSEC-format signature against a DNSKEY public key field.
+bool verify(Algorithm alg, std::span<const uint8_t> public_key, std::span<const uint8_t> data,
+            std::span<const uint8_t> signature);
+
+}  // namespace signet
