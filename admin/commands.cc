@@ -195,9 +195,19 @@ void cmd_load_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
 }
 
 int cmd_list_zone(Cli& cli, const Args& a) {
+  bool dnssec = false;
+  std::string zone;
+  for (const auto& arg : a) {
+    if (arg == "--dnssec")
+      dnssec = true;
+    else
+      zone = arg;
+  }
+  if (zone.empty())
+    throw InputError("usage: signetutil list-zone [--dnssec] ZONE");
   auto txn = cli.ctx.store().begin_read();
-  ZoneRecord z = cli.portfolio.zone(txn, parse_zone(a[0]));
-  write_zone_file(cli.ctx.store(), txn, z, cli.out);
+  ZoneRecord z = cli.portfolio.zone(txn, parse_zone(zone));
+  write_zone_file(cli.ctx.store(), txn, z, cli.out, dnssec);
   return 0;
 }
 
@@ -268,8 +278,9 @@ const std::vector<Command>& commands() {
       {"load-zone", "load-zone TENANT ZONE FILE",
        "Replace a zone's data with an RFC 1035 master file, atomically (creates the zone)", 3, 3,
        nullptr, cmd_load_zone},
-      {"list-zone", "list-zone ZONE", "Print a zone as a master file", 1, 1, cmd_list_zone,
-       nullptr},
+      {"list-zone", "list-zone [--dnssec] ZONE",
+       "Print a zone as a master file (--dnssec: with its RRSIGs and NSEC/NSEC3 chain)", 1, 2,
+       cmd_list_zone, nullptr},
       {"add-record", "add-record ZONE NAME TYPE TTL CONTENT",
        "Add one record (NAME: @, relative to ZONE, or absolute with a trailing dot)", 5, 5, nullptr,
        cmd_add_record},
@@ -284,6 +295,10 @@ const std::vector<Command>& commands() {
 }
 
 const Command* find_command(const std::string& name) {
+  for (const auto& c : dnssec_commands()) {
+    if (name == c.name)
+      return &c;
+  }
   for (const auto& c : commands()) {
     if (name == c.name)
       return &c;

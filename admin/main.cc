@@ -28,6 +28,10 @@ void usage(std::ostream& o) {
   for (const auto& c : signet::admin::commands()) {
     o << "  " << c.usage << "\n      " << c.help << "\n";
   }
+  o << "\nDNSSEC:\n";
+  for (const auto& c : signet::admin::dnssec_commands()) {
+    o << "  " << c.usage << "\n      " << c.help << "\n";
+  }
   o << "  batch [FILE]\n      Run write commands, one per line (from FILE or stdin), in one "
        "transaction:\n      all of them or none\n";
 }
@@ -143,6 +147,8 @@ int main(int argc, char** argv) {
     signet::Context ctx(signet::load_config(config_dir, config_name));
     Cli cli{ctx, signet::Portfolio(ctx.store(), ctx.clock()), json, std::cout, std::cerr};
     cli.portfolio.set_scope(tenant);
+    // Edits of secured zones are re-signed in the same transaction.
+    cli.portfolio.set_edit_hook(&ctx.dnssec());
     if (!cmd)
       return run_batch(cli, args);
     if (cmd->read)

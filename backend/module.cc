@@ -22,7 +22,8 @@ class SignetFactory : public BackendFactory {
   SignetFactory() : BackendFactory("signet") {}
 
   void declareArguments(const string& suffix) override {
-    for (const auto& s : setting_specs()) declare(suffix, s.name, s.help, s.default_value);
+    for (const auto& s : setting_specs())
+      declare(suffix, s.name, s.help, s.default_value);
   }
 
   DNSBackend* make(const string& suffix) override {

@@ -6,7 +6,8 @@
 namespace signet::pdns_adapter {
 
 Name to_name(const DNSName& name) {
-  if (name.empty()) throw InputError("empty domain name");
+  if (name.empty())
+    throw InputError("empty domain name");
   return Name::from_wire(wire_of(name));
 }
 
@@ -15,7 +16,9 @@ DNSName to_dnsname(std::span<const uint8_t> absolute_wire) {
                  static_cast<int>(absolute_wire.size()), 0, false);
 }
 
-DNSName to_dnsname(const Name& name) { return to_dnsname(name.wire()); }
+DNSName to_dnsname(const Name& name) {
+  return to_dnsname(name.wire());
+}
 
 std::shared_ptr<DNSRecordContent> content_from_wire(uint16_t type, std::span<const uint8_t> rdata,
                                                     std::string& scratch) {
@@ -41,7 +44,8 @@ std::shared_ptr<DNSRecordContent> content_from_wire(uint16_t type, std::span<con
   return DNSRecordContent::mastermake(dr, pr);
 }
 
-std::vector<uint8_t> content_to_wire(uint16_t type, const std::string& content, const DNSName& owner) {
+std::vector<uint8_t> content_to_wire(uint16_t type, const std::string& content,
+                                     const DNSName& owner) {
   auto drc = DNSRecordContent::mastermake(type, QClass::IN, content);
   // canonic: no name compression (stored RDATA must stand alone); case is kept (lowerCase=false).
   std::string wire = drc->serialize(owner, /*canonic=*/true, /*lowerCase=*/false);
@@ -54,7 +58,8 @@ void fill_soa(SOAData& sd, std::span<const uint8_t> rdata) {
   size_t used2 = 0;
   Name rname = Name::from_wire_prefix(rdata.subspan(used), &used2);
   size_t pos = used + used2;
-  if (rdata.size() < pos + 20) throw CorruptionError("short SOA record");
+  if (rdata.size() < pos + 20)
+    throw CorruptionError("short SOA record");
   const uint8_t* p = rdata.data() + pos;
   sd.nameserver = to_dnsname(mname);
   sd.hostmaster = to_dnsname(rname);

@@ -49,7 +49,8 @@ std::shared_ptr<DNSRecordContent> content_from_wire(uint16_t type, std::span<con
 // Presentation-format content (what pdnsutil and the HTTP API hand to a backend) to RDATA, through
 // pdns' own parser, so what pdns accepts is what is stored. Names are written uncompressed and
 // with their case. Throws PDNSException / std::exception from pdns for bad content.
-std::vector<uint8_t> content_to_wire(uint16_t type, const std::string& content, const DNSName& owner);
+std::vector<uint8_t> content_to_wire(uint16_t type, const std::string& content,
+                                     const DNSName& owner);
 
 // SOAData fields from SOA RDATA (RFC 1035 §3.3.13).
 void fill_soa(SOAData& sd, std::span<const uint8_t> rdata);

@@ -4,6 +4,7 @@
 #include "pdns/webserver.hh"  // ApiException: the HTTP API answers 422 with our message
 
 #include "signer/error.hh"
+#include "signer/nsec3.hh"
 #include "signer/rrtype.hh"
 
 namespace signet {
@@ -31,6 +32,8 @@ constexpr size_t kMaxCachedZones = 4096;
 
 SignetBackend::SignetBackend(std::shared_ptr<Context> ctx, const std::string& suffix)
     : ctx_(std::move(ctx)), store_(ctx_->store()), portfolio_(ctx_->store(), ctx_->clock()) {
+  // Writes to secured zones are re-signed in the same transaction.
+  portfolio_.set_edit_hook(&ctx_->dnssec());
   setArgPrefix("signet" + suffix);
   // Empty non-terminal rows carry no data; pdns still wants a content object for them.
   ent_content_ = std::make_shared<UnknownRecordContent>("\\# 0");
@@ -41,39 +44,49 @@ SignetBackend::SignetBackend(std::shared_ptr<Context> ctx, const std::string& su
 SignetBackend::~SignetBackend() {
   // An open transaction aborts with its owner (pdnsutil returns without abortTransaction on
   // errors); unregister it first.
-  if (wtxn_) reset_transaction();
+  if (wtxn_)
+    reset_transaction();
 }
 
 // ------------------------------------------------------------------ read transactions
 
 const lmdb::Txn& SignetBackend::read_txn() {
-  if (wtxn_) {
-    cursor_ = &wcursor_;
+  if (wtxn_)
     return *wtxn_;
-  }
   if (!rtxn_) {
     rtxn_ = std::make_unique<lmdb::ReadTxn>(store_.env());
-    rcursor_ = lmdb::Cursor(*rtxn_, store_.dbi().rrsets);
+    r_.rrsets = lmdb::Cursor(*rtxn_, store_.dbi().rrsets);
+    r_.rrsigs = lmdb::Cursor(*rtxn_, store_.dbi().rrsigs);
+    r_.chain = lmdb::Cursor(*rtxn_, store_.dbi().chain);
   } else if (!rtxn_->active()) {
     rtxn_->renew();
-    rcursor_.renew(*rtxn_);
+    r_.rrsets.renew(*rtxn_);
+    r_.rrsigs.renew(*rtxn_);
+    r_.chain.renew(*rtxn_);
   }
-  cursor_ = &rcursor_;
   return *rtxn_;
+}
+
+SignetBackend::Cursors& SignetBackend::cursors() {
+  return wtxn_ ? w_ : r_;
 }
 
 void SignetBackend::end_read() {
   mode_ = Mode::kIdle;
   // Release the snapshot between queries so old pages can be reused by writers.
-  if (rtxn_ && !wtxn_) rtxn_->reset();
+  if (rtxn_ && !wtxn_)
+    rtxn_->reset();
 }
 
 const SignetBackend::ZoneEntry* SignetBackend::zone_entry(uint32_t id) {
   auto it = zones_.find(id);
-  if (it != zones_.end()) return &it->second;
-  auto z = store_.zone_by_id(wtxn_ ? static_cast<const lmdb::Txn&>(*wtxn_) : *rtxn_, id);
-  if (!z) return nullptr;
-  if (zones_.size() >= kMaxCachedZones) zones_.clear();
+  if (it != zones_.end())
+    return &it->second;
+  auto z = store_.zone_by_id(read_txn(), id);
+  if (!z)
+    return nullptr;
+  if (zones_.size() >= kMaxCachedZones)
+    zones_.clear();
   ZoneEntry e;
   e.id = id;
   e.apex = z->name;
@@ -82,7 +95,7 @@ const SignetBackend::ZoneEntry* SignetBackend::zone_entry(uint32_t id) {
 }
 
 const SignetBackend::ZoneEntry* SignetBackend::zone_entry_for(const DNSName& qname, bool exact) {
-  const lmdb::Txn& txn = wtxn_ ? static_cast<const lmdb::Txn&>(*wtxn_) : *rtxn_;
+  const lmdb::Txn& txn = read_txn();
   auto wire = wire_of(qname);
   size_t off = 0;
   while (off < wire.size()) {
@@ -90,8 +103,10 @@ const SignetBackend::ZoneEntry* SignetBackend::zone_entry_for(const DNSName& qna
     key_.clear();
     codec::append_namekey(key_, wire.subspan(off, wire.size() - off - 1));
     key_.push_back('\0');
-    if (auto id = txn.find(store_.dbi().zone_names, key_)) return zone_entry(codec::load_u32(id->data()));
-    if (exact || wire[off] == 0) break;
+    if (auto id = txn.find(store_.dbi().zone_names, key_))
+      return zone_entry(codec::load_u32(id->data()));
+    if (exact || wire[off] == 0)
+      break;
     off += 1 + wire[off];
   }
   return nullptr;
@@ -102,7 +117,7 @@ const SignetBackend::ZoneEntry* SignetBackend::zone_entry_for(const DNSName& qna
 void SignetBackend::lookup(const QType& qtype, const DNSName& qdomain, int zoneId, DNSPacket*) {
   try {
     mode_ = Mode::kIdle;
-    read_txn();
+    const lmdb::Txn& txn = read_txn();
     zone_ = zoneId >= 0 ? zone_entry(static_cast<uint32_t>(zoneId))
                         : zone_entry_for(qdomain, qtype.getCode() == QType::SOA);
     if (!zone_ || !qdomain.isPartOf(zone_->apex_dns)) {
@@ -117,31 +132,39 @@ void SignetBackend::lookup(const QType& qtype, const DNSName& qdomain, int zoneI
     prefix_.push_back('\0');
     owner_ = qdomain;
     owner_from_key_ = false;
+    then_sigs_ = false;
 
-    if (qtype.getCode() == QType::ANY) {
-      if (!cursor_->seek_prefix(prefix_)) {
+    const uint16_t code = qtype.getCode();
+    if (code == QType::ANY || code == QType::RRSIG) {
+      // ANY: every RRset of the name (one prefix seek); RRSIG: every signature of the name, which
+      // pdns filters by covered type (dbdnsseckeeper.cc getPreRRSIGs).
+      // With consistent-backends (the default) pdns asks *every* lookup as ANY and filters the
+      // answer itself, so ANY must carry the name's RRSIGs too (as a presigned bind zone does).
+      bool sigs = code == QType::RRSIG;
+      cursor_ = sigs ? &cursors().rrsigs : &cursors().rrsets;
+      if (cursor_->seek_prefix(prefix_)) {
+        mode_ = sigs ? Mode::kSigs : Mode::kScan;
+        then_sigs_ = !sigs;
+        load_row();
+      } else if (!sigs && start_sigs()) {
+        load_row();
+      } else {
         end_read();
-        return;
       }
-      mode_ = Mode::kScan;
-      auto kb = cursor_->key_bytes();
-      type_ = codec::load_u16(kb.data() + kb.size() - 2);
-      rrset_ = codec::decode_rrset(cursor_->value());
-    } else {
-      key_.assign(prefix_);
-      codec::put_u16(key_, qtype.getCode());
-      const lmdb::Txn& txn = wtxn_ ? static_cast<const lmdb::Txn&>(*wtxn_) : *rtxn_;
-      auto v = txn.find(store_.dbi().rrsets, key_);
-      if (!v) {
-        end_read();
-        return;
-      }
-      mode_ = Mode::kRRset;
-      type_ = qtype.getCode();
-      rrset_ = codec::decode_rrset(*v);
+      return;
     }
+    key_.assign(prefix_);
+    codec::put_u16(key_, code);
+    auto v = txn.find(store_.dbi().rrsets, key_);
+    if (!v) {
+      end_read();
+      return;
+    }
+    mode_ = Mode::kRRset;
+    type_ = code;
+    rrset_ = codec::decode_rrset(*v);
     rdata_it_ = rrset_.rdatas();
-    ent_pending_ = type_ == rrtype::kEnt;
+    ent_pending_ = false;
   } catch (...) {
     mode_ = Mode::kIdle;
     rethrow_for_pdns();
@@ -152,15 +175,21 @@ bool SignetBackend::list(const DNSName& target, int domain_id, bool) {
   try {
     mode_ = Mode::kIdle;
     read_txn();
-    zone_ = domain_id >= 0 ? zone_entry(static_cast<uint32_t>(domain_id)) : zone_entry_for(target, true);
+    zone_ = domain_id >= 0 ? zone_entry(static_cast<uint32_t>(domain_id))
+                           : zone_entry_for(target, true);
     if (!zone_ || !(zone_->apex_dns == target)) {
       end_read();
       return false;
     }
+    // The zone's RRsets, then (for a secured zone, AXFR in PRESIGNED mode) its RRSIGs.
     prefix_ = codec::zone_prefix(zone_->id);
     owner_from_key_ = true;
+    then_sigs_ = true;
+    cursor_ = &cursors().rrsets;
     if (cursor_->seek_prefix(prefix_)) {
       mode_ = Mode::kScan;
+      load_row();
+    } else if (start_sigs()) {
       load_row();
     } else {
       end_read();
@@ -172,30 +201,57 @@ bool SignetBackend::list(const DNSName& target, int domain_id, bool) {
   }
 }
 
+bool SignetBackend::start_sigs() {
+  then_sigs_ = false;
+  cursor_ = &cursors().rrsigs;
+  if (!cursor_->seek_prefix(prefix_))
+    return false;
+  mode_ = Mode::kSigs;
+  return true;
+}
+
 void SignetBackend::load_row() {
   auto kb = cursor_->key_bytes();
+  if (mode_ == Mode::kSigs) {
+    // rrsigs key: zone_id namekey 0x00 covered:u16 key_id:u32
+    auto v = codec::decode_rrsig_value(cursor_->value());
+    type_ = QType::RRSIG;
+    sig_ttl_ = v.ttl;
+    sig_rdata_ = v.rdata;
+    sig_pending_ = true;
+    if (owner_from_key_) {
+      std::span<const uint8_t> nk = kb.subspan(4, kb.size() - 4 - 7);
+      set_owner_from_labels(nk, {});
+    }
+    return;
+  }
   type_ = codec::load_u16(kb.data() + kb.size() - 2);
   rrset_ = codec::decode_rrset(cursor_->value());
   rdata_it_ = rrset_.rdatas();
   ent_pending_ = type_ == rrtype::kEnt;
   if (owner_from_key_) {
     // The owner comes from the key (lower case) unless the RRset kept its original spelling.
-    uint8_t wire[Name::kMaxWire * 2];
-    size_t n;
-    if (!rrset_.owner_case.empty()) {
-      n = rrset_.owner_case.size();
-      std::memcpy(wire, rrset_.owner_case.data(), n);
-    } else {
-      auto parts = codec::split_rrset_key(kb);
-      n = codec::decode_namekey(parts.namekey, wire);
-    }
-    std::memcpy(wire + n, zone_->apex.data(), zone_->apex.wire_size());
-    owner_ = to_dnsname(std::span<const uint8_t>(wire, n + zone_->apex.wire_size()));
+    set_owner_from_labels(codec::split_rrset_key(kb).namekey, rrset_.owner_case);
   }
 }
 
+void SignetBackend::set_owner_from_labels(std::span<const uint8_t> namekey,
+                                          std::span<const uint8_t> owner_case) {
+  uint8_t wire[Name::kMaxWire * 2];
+  size_t n;
+  if (!owner_case.empty()) {
+    n = owner_case.size();
+    std::memcpy(wire, owner_case.data(), n);
+  } else {
+    n = codec::decode_namekey(namekey, wire);
+  }
+  std::memcpy(wire + n, zone_->apex.data(), zone_->apex.wire_size());
+  owner_ = to_dnsname(std::span<const uint8_t>(wire, n + zone_->apex.wire_size()));
+}
+
 bool SignetBackend::next_row() {
-  if (!cursor_->next() || !cursor_->key_has_prefix(prefix_)) return false;
+  if (!cursor_->next() || !cursor_->key_has_prefix(prefix_))
+    return false;
   load_row();
   return true;
 }
@@ -203,6 +259,25 @@ bool SignetBackend::next_row() {
 bool SignetBackend::get(DNSZoneRecord& zr) {
   try {
     while (mode_ != Mode::kIdle) {
+      if (mode_ == Mode::kSigs) {
+        if (sig_pending_) {
+          sig_pending_ = false;
+          zr.dr.d_name = owner_;
+          zr.dr.d_type = QType::RRSIG;
+          zr.dr.d_class = QClass::IN;
+          zr.dr.d_ttl = sig_ttl_;
+          zr.dr.d_place = DNSResourceRecord::ANSWER;
+          zr.dr.d_content = content_from_wire(QType::RRSIG, sig_rdata_, content_scratch_);
+          zr.dr.d_clen = static_cast<uint16_t>(sig_rdata_.size());
+          zr.auth = true;
+          zr.disabled = false;
+          zr.domain_id = static_cast<int>(zone_->id);
+          return true;
+        }
+        if (next_row())
+          continue;
+        break;
+      }
       std::span<const uint8_t> rdata;
       if (ent_pending_ || rdata_it_.next(rdata)) {
         zr.dr.d_name = owner_;
@@ -210,7 +285,8 @@ bool SignetBackend::get(DNSZoneRecord& zr) {
         zr.dr.d_class = QClass::IN;
         zr.dr.d_ttl = rrset_.ttl;
         zr.dr.d_place = DNSResourceRecord::ANSWER;
-        zr.dr.d_content = ent_pending_ ? ent_content_ : content_from_wire(type_, rdata, content_scratch_);
+        zr.dr.d_content =
+            ent_pending_ ? ent_content_ : content_from_wire(type_, rdata, content_scratch_);
         zr.dr.d_clen = static_cast<uint16_t>(rdata.size());
         zr.auth = rrset_.auth();
         zr.disabled = false;
@@ -218,7 +294,12 @@ bool SignetBackend::get(DNSZoneRecord& zr) {
         ent_pending_ = false;
         return true;
       }
-      if (mode_ == Mode::kScan && next_row()) continue;
+      if (mode_ == Mode::kScan && next_row())
+        continue;
+      if (mode_ == Mode::kScan && then_sigs_ && start_sigs()) {
+        load_row();
+        continue;
+      }
       break;
     }
     end_read();
@@ -231,7 +312,8 @@ bool SignetBackend::get(DNSZoneRecord& zr) {
 
 bool SignetBackend::get(DNSResourceRecord& rr) {
   DNSZoneRecord zr;
-  if (!get(zr)) return false;
+  if (!get(zr))
+    return false;
   rr.qname = zr.dr.d_name;
   rr.qtype = zr.dr.d_type;
   rr.qclass = QClass::IN;
@@ -277,8 +359,97 @@ bool SignetBackend::getAuth(const DNSName& target, SOAData* sd) {
     read_txn();
     const ZoneEntry* z = zone_entry_for(target, false);
     end_read();
-    if (!z) return false;
+    if (!z)
+      return false;
     return getSOA(z->apex_dns, *sd);
+  } catch (...) {
+    end_read();
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& qname,
+                                                   DNSName& unhashed, DNSName& before,
+                                                   DNSName& after) {
+  try {
+    mode_ = Mode::kIdle;
+    const lmdb::Txn& txn = read_txn();
+    const ZoneEntry* z = zone_entry(id);
+    auto st = z ? ctx_->dnssec().state(txn, id) : std::nullopt;
+    if (!st) {
+      end_read();
+      return false;
+    }
+    bool nsec3 = st->denial == codec::Denial::kNsec3;
+    std::string prefix = codec::chain_prefix(id, st->denial);
+    key_.assign(prefix);
+    auto q = wire_of(qname);
+    if (nsec3) {
+      // qname is the base32hex hash as a one-label name.
+      if (q.empty() || q[0] == 0) {
+        end_read();
+        return false;
+      }
+      auto hash =
+          from_base32hex(std::string_view(reinterpret_cast<const char*>(q.data()) + 1, q[0]));
+      if (!hash || hash->size() != 20) {
+        end_read();
+        return false;
+      }
+      key_.append(reinterpret_cast<const char*>(hash->data()), hash->size());
+    } else {
+      // qname is relative to the zone and lower case (DNSBackend::getBeforeAndAfterNames).
+      codec::append_namekey(key_, q.first(q.size() - 1));
+    }
+    // before: the greatest link <= qname; after: the smallest link > qname; both cyclic.
+    lmdb::Cursor& c = cursors().chain;
+    auto in_chain = [&] { return c.key_has_prefix(prefix); };
+    auto first = [&] { return c.seek_prefix(prefix); };
+    auto last = [&] {
+      std::string end = prefix;
+      end.back() = static_cast<char>(end.back() + 1);
+      return (c.seek(end) ? c.prev() : c.last()) && in_chain();
+    };
+    std::string before_key, after_key;
+    codec::ChainLink before_link, after_link;
+    bool at = c.seek(key_) && in_chain();
+    if (at && c.key() == key_) {
+      before_key.assign(c.key());
+      before_link = codec::decode_link(c.value());
+      if (!(c.next() && in_chain()) && !first())
+        throw CorruptionError("empty chain");
+    } else {
+      if (!at && !first()) {
+        end_read();
+        return false;  // no chain
+      }
+      // c is at the first link > qname (or wrapped to the first link).
+      std::string save(c.key());
+      bool has_prev = at && c.prev() && in_chain();
+      if (!has_prev && !last())
+        throw CorruptionError("empty chain");
+      before_key.assign(c.key());
+      before_link = codec::decode_link(c.value());
+      c.seek(save);
+    }
+    after_key.assign(c.key());
+    after_link = codec::decode_link(c.value());
+    auto name_of = [&](const std::string& key, const codec::ChainLink& link) {
+      if (!nsec3)
+        return to_dnsname(Name::concat(link.owner, Name()));
+      std::string label =
+          base32hex({reinterpret_cast<const uint8_t*>(key.data()) + prefix.size(), 20});
+      uint8_t wire[64];
+      wire[0] = static_cast<uint8_t>(label.size());
+      std::memcpy(wire + 1, label.data(), label.size());
+      wire[1 + label.size()] = 0;
+      return to_dnsname(std::span<const uint8_t>(wire, label.size() + 2));
+    };
+    before = name_of(before_key, before_link);
+    after = name_of(after_key, after_link);
+    unhashed = to_dnsname(Name::concat(before_link.owner, z->apex));
+    end_read();
+    return true;
   } catch (...) {
     end_read();
     rethrow_for_pdns();
@@ -311,7 +482,8 @@ bool SignetBackend::getDomainInfo(const DNSName& domain, DomainInfo& di, bool) {
     if (z) {
       fill_domain_info(di, *z, portfolio_.tenant_name(txn, z->tenant_id), this);
       di.masters.clear();
-      for (const auto& m : store_.get_meta(txn, z->id, "SIGNET-PRIMARIES")) di.masters.emplace_back(m, 53);
+      for (const auto& m : store_.get_meta(txn, z->id, "SIGNET-PRIMARIES"))
+        di.masters.emplace_back(m, 53);
       found = true;
     }
     end_read();
@@ -328,9 +500,11 @@ void SignetBackend::getAllDomains(vector<DomainInfo>* domains, bool, bool includ
     const lmdb::Txn& txn = read_txn();
     std::unordered_map<uint32_t, std::string> tenants;
     store_.for_each_zone(txn, [&](const ZoneRecord& z) {
-      if (!(z.flags & codec::kZoneHasSoa) && !include_disabled) return;
+      if (!(z.flags & codec::kZoneHasSoa) && !include_disabled)
+        return;
       auto it = tenants.find(z.tenant_id);
-      if (it == tenants.end()) it = tenants.emplace(z.tenant_id, portfolio_.tenant_name(txn, z.tenant_id)).first;
+      if (it == tenants.end())
+        it = tenants.emplace(z.tenant_id, portfolio_.tenant_name(txn, z.tenant_id)).first;
       DomainInfo di;
       fill_domain_info(di, z, it->second, this);
       domains->push_back(std::move(di));
@@ -342,12 +516,40 @@ void SignetBackend::getAllDomains(vector<DomainInfo>* domains, bool, bool includ
   }
 }
 
+namespace {
+bool is_signing_meta(const std::string& kind) {
+  return kind == "PRESIGNED" || kind == "NSEC3PARAM" || kind == "NSEC3NARROW";
+}
+}  // namespace
+
+bool SignetBackend::dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, const std::string& kind,
+                                    std::vector<std::string>& out) {
+  if (!is_signing_meta(kind))
+    return false;
+  out.clear();
+  auto st = ctx_->dnssec().state(txn, zone_id);
+  if (!st)
+    return true;
+  if (kind == "PRESIGNED") {
+    // pdns serves our signatures and asks us for them (PRESIGNED mode): it never signs itself.
+    out.push_back("1");
+  } else if (kind == "NSEC3PARAM" && st->denial == codec::Denial::kNsec3) {
+    Nsec3Params p;
+    p.flags = st->nsec3_flags;
+    p.iterations = st->nsec3_iterations;
+    p.salt = st->salt;
+    out.push_back(nsec3_params_text(p));
+  }
+  return true;
+}
+
 bool SignetBackend::getDomainMetadata(const DNSName& name, const std::string& kind,
                                       std::vector<std::string>& meta) {
   try {
     const lmdb::Txn& txn = read_txn();
     auto z = store_.find_zone(txn, to_name(name));
-    if (z) meta = store_.get_meta(txn, z->id, kind);
+    if (z && !dnssec_metadata(txn, z->id, kind, meta))
+      meta = store_.get_meta(txn, z->id, kind);
     end_read();
     return z.has_value();
   } catch (...) {
@@ -364,6 +566,14 @@ bool SignetBackend::getAllDomainMetadata(const DNSName& name,
     if (z) {
       meta = store_.all_meta(txn, z->id);
       meta.erase("SIGNET-PRIMARIES");  // internal
+      for (const char* kind : {"PRESIGNED", "NSEC3PARAM", "NSEC3NARROW"}) {
+        std::vector<std::string> v;
+        dnssec_metadata(txn, z->id, kind, v);
+        if (v.empty())
+          meta.erase(kind);
+        else
+          meta[kind] = v;
+      }
     }
     end_read();
     return z.has_value();
@@ -376,10 +586,15 @@ bool SignetBackend::getAllDomainMetadata(const DNSName& name,
 bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& kind,
                                       const std::vector<std::string>& meta) {
   try {
+    if (is_signing_meta(kind)) {
+      throw InputError("zone '" + name.toString() + "': " + kind +
+                       " is managed by Signet (signetutil secure-zone, set-nsec3, unset-nsec3)");
+    }
     bool found = false;
     with_write([&](lmdb::WriteTxn& txn) {
       auto z = store_.find_zone(txn, to_name(name));
-      if (!z) return;
+      if (!z)
+        return;
       store_.set_meta(txn, z->id, kind, meta);
       found = true;
     });
@@ -394,8 +609,10 @@ void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains, std::unordere
   try {
     const lmdb::Txn& txn = read_txn();
     store_.for_each_zone(txn, [&](const ZoneRecord& z) {
-      if (z.kind != ZoneKind::kPrimary || !(z.flags & codec::kZoneHasSoa)) return;
-      if (z.notified_serial == z.serial) return;
+      if (z.kind != ZoneKind::kPrimary || !(z.flags & codec::kZoneHasSoa))
+        return;
+      if (z.notified_serial == z.serial)
+        return;
       DomainInfo di;
       fill_domain_info(di, z, "", this);
       domains.push_back(std::move(di));
@@ -411,7 +628,8 @@ void SignetBackend::setNotified(uint32_t id, uint32_t serial) {
   try {
     with_write([&](lmdb::WriteTxn& txn) {
       auto z = store_.zone_by_id(txn, id);
-      if (!z) return;
+      if (!z)
+        return;
       z->notified_serial = serial;
       store_.put_zone(txn, *z);
     });
@@ -456,7 +674,8 @@ bool SignetBackend::createDomain(const DNSName& domain, const DomainInfo::Domain
       ZoneRecord z = portfolio_.create_zone(txn, tenant, to_name(domain), from_pdns_kind(kind));
       if (!masters.empty()) {
         std::vector<std::string> m;
-        for (const auto& a : masters) m.push_back(a.toStringWithPortExcept(53));
+        for (const auto& a : masters)
+          m.push_back(a.toStringWithPortExcept(53));
         store_.set_meta(txn, z.id, "SIGNET-PRIMARIES", m);
       }
     });
@@ -473,7 +692,8 @@ bool SignetBackend::deleteDomain(const DNSName& domain) {
     Name apex = to_name(domain);
     with_write([&](lmdb::WriteTxn& txn) { portfolio_.delete_zone(txn, apex); });
     // A transaction opened for this zone must not write it back at commit.
-    if (writer_ && wzone_.name.equals(apex)) writer_.reset();
+    if (writer_ && wzone_.name.equals(apex))
+      writer_.reset();
     zones_.clear();
     g_log << Logger::Info << "[signet] deleted zone '" << domain << "'" << endl;
     return true;
@@ -484,9 +704,11 @@ bool SignetBackend::deleteDomain(const DNSName& domain) {
 
 bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
   try {
-    if (wtxn_) throw DBException("signet: a transaction is already open on this backend");
+    if (wtxn_)
+      throw DBException("signet: a transaction is already open on this backend");
     if (ctx_->thread_write_txn()) {
-      throw DBException("signet: this thread already has a transaction open through another backend");
+      throw DBException(
+          "signet: this thread already has a transaction open through another backend");
     }
     wtxn_ = std::make_unique<lmdb::WriteTxn>(store_.env());
     auto z = store_.find_zone(*wtxn_, to_name(domain));
@@ -495,12 +717,16 @@ bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
       return false;
     }
     ctx_->set_thread_write_txn(wtxn_.get());
-    wcursor_ = lmdb::Cursor(*wtxn_, store_.dbi().rrsets);
+    w_.rrsets = lmdb::Cursor(*wtxn_, store_.dbi().rrsets);
+    w_.rrsigs = lmdb::Cursor(*wtxn_, store_.dbi().rrsigs);
+    w_.chain = lmdb::Cursor(*wtxn_, store_.dbi().chain);
     wzone_ = *z;
     writer_ = std::make_unique<ZoneWriter>(store_, *wtxn_, wzone_, ctx_->clock().now());
+    writer_->set_hook(&ctx_->dnssec());
     // pdns' contract: with a zone id, the transaction replaces the whole zone (AXFR-in,
     // pdnsutil load-zone, API zone creation); with -1 it edits.
-    if (domain_id >= 0) writer_->clear();
+    if (domain_id >= 0)
+      writer_->clear();
     return true;
   } catch (...) {
     reset_transaction();
@@ -511,25 +737,28 @@ bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
 void SignetBackend::reset_transaction() {
   mode_ = Mode::kIdle;
   writer_.reset();
-  wcursor_ = lmdb::Cursor();
+  w_ = Cursors();
   if (wtxn_) {
-    if (ctx_->thread_write_txn() == wtxn_.get()) ctx_->set_thread_write_txn(nullptr);
+    if (ctx_->thread_write_txn() == wtxn_.get())
+      ctx_->set_thread_write_txn(nullptr);
     wtxn_.reset();  // aborts unless committed
   }
   cursor_ = nullptr;
 }
 
 bool SignetBackend::commitTransaction() {
-  if (!wtxn_) throw DBException("signet: commit without an open transaction");
+  if (!wtxn_)
+    throw DBException("signet: commit without an open transaction");
   try {
     if (writer_) {
       writer_->finish();
       for (const auto& w : writer_->warnings()) {
-        g_log << Logger::Warning << "[signet] zone '" << wzone_.name.to_text() << "': " << w << endl;
+        g_log << Logger::Warning << "[signet] zone '" << wzone_.name.to_text() << "': " << w
+              << endl;
       }
     }
     writer_.reset();
-    wcursor_ = lmdb::Cursor();
+    w_ = Cursors();
     wtxn_->commit();
     reset_transaction();
     zones_.clear();
@@ -546,21 +775,25 @@ bool SignetBackend::abortTransaction() {
 }
 
 bool SignetBackend::feedRecord(const DNSResourceRecord& rr, const DNSName&, bool) {
-  if (!writer_) throw DBException("signet: feedRecord without an open transaction");
+  if (!writer_)
+    throw DBException("signet: feedRecord without an open transaction");
   try {
     if (rr.disabled) {
       throw InputError("record " + rr.qname.toString() + " " + rr.qtype.toString() +
                        ": disabled records are not supported by signet");
     }
     uint16_t type = rr.qtype.getCode();
-    if (type == QType::ENT) return true;  // we keep empty non-terminals ourselves
+    if (type == QType::ENT)
+      return true;  // we keep empty non-terminals ourselves
     std::vector<uint8_t> rdata;
     try {
       rdata = content_to_wire(type, rr.content, rr.qname);
     } catch (const PDNSException& e) {
-      throw InputError("record " + rr.qname.toString() + " " + rr.qtype.toString() + ": " + e.reason);
+      throw InputError("record " + rr.qname.toString() + " " + rr.qtype.toString() + ": " +
+                       e.reason);
     } catch (const std::exception& e) {
-      throw InputError("record " + rr.qname.toString() + " " + rr.qtype.toString() + ": " + e.what());
+      throw InputError("record " + rr.qname.toString() + " " + rr.qtype.toString() + ": " +
+                       e.what());
     }
     writer_->add(to_name(rr.qname), type, rr.ttl, rdata);
     return true;
@@ -576,12 +809,14 @@ bool SignetBackend::replaceRRSet(uint32_t domain_id, const DNSName& qname, const
     std::vector<std::vector<uint8_t>> rdatas;
     uint32_t ttl = rrset.empty() ? 0 : rrset.front().ttl;
     for (const auto& rr : rrset) {
-      if (rr.disabled) throw InputError("disabled records are not supported by signet");
+      if (rr.disabled)
+        throw InputError("disabled records are not supported by signet");
       rdatas.push_back(content_to_wire(type, rr.content, qname));
     }
     Name owner = to_name(qname);
     auto apply = [&](ZoneWriter& w) {
-      if (type == QType::ANY) throw InputError("cannot replace type ANY");
+      if (type == QType::ANY)
+        throw InputError("cannot replace type ANY");
       w.replace(owner, type, ttl, rdatas);
     };
     if (writer_ && wzone_.id == domain_id) {
@@ -591,8 +826,10 @@ bool SignetBackend::replaceRRSet(uint32_t domain_id, const DNSName& qname, const
     }
     with_write([&](lmdb::WriteTxn& txn) {
       auto z = store_.zone_by_id(txn, domain_id);
-      if (!z) throw NotFound("zone id " + std::to_string(domain_id) + " does not exist");
+      if (!z)
+        throw NotFound("zone id " + std::to_string(domain_id) + " does not exist");
       ZoneWriter w(store_, txn, *z, ctx_->clock().now());
+      w.set_hook(&ctx_->dnssec());
       apply(w);
       w.finish();
     });
@@ -619,7 +856,8 @@ bool SignetBackend::setKind(const DNSName& domain, const DomainInfo::DomainKind 
     bool found = false;
     with_write([&](lmdb::WriteTxn& txn) {
       auto z = store_.find_zone(txn, to_name(domain));
-      if (!z) return;
+      if (!z)
+        return;
       z->kind = from_pdns_kind(kind);
       store_.put_zone(txn, *z);
       found = true;
@@ -635,9 +873,11 @@ bool SignetBackend::setMasters(const DNSName& domain, const vector<ComboAddress>
     bool found = false;
     with_write([&](lmdb::WriteTxn& txn) {
       auto z = store_.find_zone(txn, to_name(domain));
-      if (!z) return;
+      if (!z)
+        return;
       std::vector<std::string> m;
-      for (const auto& a : masters) m.push_back(a.toStringWithPortExcept(53));
+      for (const auto& a : masters)
+        m.push_back(a.toStringWithPortExcept(53));
       store_.set_meta(txn, z->id, "SIGNET-PRIMARIES", m);
       found = true;
     });

@@ -32,6 +32,10 @@ class SignetBackend final : public DNSBackend {
   bool getSOA(const DNSName& name, SOAData& sd) override;
   bool getAuth(const DNSName& target, SOAData* sd) override;
   bool doesDNSSEC() override { return true; }
+  // The NSEC3 neighbours of a hash, or the NSEC neighbours of a relative name: one seek in the
+  // chain Signet keeps (pdns builds NSEC/NSEC3 records from these and our rows).
+  bool getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& qname, DNSName& unhashed,
+                                      DNSName& before, DNSName& after) override;
 
   // ------------------------------------------------------------ zones and metadata
   bool getDomainInfo(const DNSName& domain, DomainInfo& di, bool getSerial = true) override;
@@ -51,7 +55,9 @@ class SignetBackend final : public DNSBackend {
                                     const uint16_t) override {
     return true;
   }
-  bool updateEmptyNonTerminals(uint32_t, set<DNSName>&, set<DNSName>&, bool) override { return true; }
+  bool updateEmptyNonTerminals(uint32_t, set<DNSName>&, set<DNSName>&, bool) override {
+    return true;
+  }
   bool feedEnts(int, map<DNSName, bool>&) override { return true; }
   bool feedEnts3(int, const DNSName&, map<DNSName, bool>&, const NSEC3PARAMRecordContent&,
                  bool) override {
@@ -82,9 +88,16 @@ class SignetBackend final : public DNSBackend {
     Name apex;
     DNSName apex_dns;
   };
-  enum class Mode { kIdle, kRRset, kScan };
+  enum class Mode { kIdle, kRRset, kScan, kSigs };
+  // The cursors of one transaction; reused (renewed) between queries: no allocation once warm.
+  struct Cursors {
+    lmdb::Cursor rrsets, rrsigs, chain;
+  };
 
   const lmdb::Txn& read_txn();
+  Cursors& cursors();
+  bool start_sigs();
+  void set_owner_from_labels(std::span<const uint8_t> namekey, std::span<const uint8_t> owner_case);
   void end_read();
   const ZoneEntry* zone_entry(uint32_t id);
   const ZoneEntry* zone_entry_for(const DNSName& qname, bool exact);
@@ -94,6 +107,9 @@ class SignetBackend final : public DNSBackend {
   // if this call opened it.
   void with_write(const std::function<void(lmdb::WriteTxn&)>& fn);
   std::string tenant_for_account(const std::string& account) const;
+  // PRESIGNED, NSEC3PARAM and NSEC3NARROW come from the zone's signing state, not from storage.
+  bool dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, const std::string& kind,
+                       std::vector<std::string>& out);
   void reset_transaction();
 
   std::shared_ptr<Context> ctx_;
@@ -102,8 +118,8 @@ class SignetBackend final : public DNSBackend {
 
   // query state (reused between queries: no allocation once warm)
   std::unique_ptr<lmdb::ReadTxn> rtxn_;
-  lmdb::Cursor rcursor_;
-  lmdb::Cursor wcursor_;
+  Cursors r_;  // on rtxn_
+  Cursors w_;  // on wtxn_
   lmdb::Cursor* cursor_ = nullptr;
   std::unordered_map<uint32_t, ZoneEntry> zones_;
   Mode mode_ = Mode::kIdle;
@@ -113,9 +129,13 @@ class SignetBackend final : public DNSBackend {
   codec::RRsetView rrset_;
   codec::RRsetView::Iterator rdata_it_{{}};
   uint16_t type_ = 0;
-  DNSName owner_;       // owner of the records being returned
+  DNSName owner_;  // owner of the records being returned
   bool owner_from_key_ = false;
   bool ent_pending_ = false;  // an empty non-terminal row yields one record
+  bool then_sigs_ = false;    // list(): continue with the RRSIGs after the RRsets
+  bool sig_pending_ = false;  // the current rrsigs row has not been returned yet
+  uint32_t sig_ttl_ = 0;
+  std::span<const uint8_t> sig_rdata_;
   std::shared_ptr<DNSRecordContent> ent_content_;
   std::string content_scratch_;
 

@@ -18,6 +18,10 @@ const std::vector<SettingSpec>& setting_specs() {
        "account)"},
       {"auto-create-tenants", "yes",
        "Create a tenant when a zone is created or moved with an account that names no tenant yet"},
+      {"master-key-file", "/etc/powerdns/signet-master.key",
+       "File with the master key that seals private keys (mode 0600; signetutil "
+       "generate-master-key)"},
+      {"signing-threads", "0", "Threads for bulk signing (0: one per core)"},
   };
   return specs;
 }
@@ -108,6 +112,9 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
   c.map_size_mb = parse_uint("map-size", get("map-size"), 1, uint64_t(1) << 32);
   c.default_tenant = get("default-tenant");
   c.auto_create_tenants = parse_bool("auto-create-tenants", get("auto-create-tenants"));
+  c.master_key_file = get("master-key-file");
+  c.signing_threads =
+      static_cast<unsigned>(parse_uint("signing-threads", get("signing-threads"), 0, 256));
   return c;
 }
 

@@ -30,6 +30,8 @@ struct Config {
   uint64_t map_size_mb = 65536;     // signet-map-size
   std::string default_tenant;       // signet-default-tenant: owner of zones made without account
   bool auto_create_tenants = true;  // signet-auto-create-tenants
+  std::string master_key_file;      // signet-master-key-file: seals tenants\' data keys
+  unsigned signing_threads = 0;     // signet-signing-threads: 0 = one per core
 };
 
 // Builds a Config from a lookup of "name" (without prefix) -> value; unset names take their

@@ -6,6 +6,15 @@ namespace signet {
 Context::Context(Config config, std::unique_ptr<Clock> clock)
     : config_(std::move(config)), clock_(std::move(clock)) {
   store_ = std::make_unique<Store>(StoreOptions{config_.path, config_.map_size_mb << 20});
+  dnssec_ = std::make_unique<Dnssec>(*store_, *clock_,
+                                     [this]() -> const MasterKey& { return master_key(); });
+}
+
+const MasterKey& Context::master_key() {
+  std::lock_guard<std::mutex> lock(master_mu_);
+  if (!master_)
+    master_.emplace(MasterKey::load(config_.master_key_file));
+  return *master_;
 }
 
 lmdb::WriteTxn* Context::thread_write_txn() const {

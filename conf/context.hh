@@ -9,9 +9,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "conf/config.hh"
+#include "keystore/dnssec.hh"
+#include "keystore/keyring.hh"
 #include "keystore/store.hh"
 #include "signer/clock.hh"
 
@@ -25,6 +28,10 @@ class Context {
   const Config& config() const { return config_; }
   Store& store() { return *store_; }
   const Clock& clock() const { return *clock_; }
+  // The DNSSEC service; it reads the master key file the first time it needs a private key.
+  Dnssec& dnssec() { return *dnssec_; }
+  // The master key, loaded on first use (throws InputError naming the file when unusable).
+  const MasterKey& master_key();
 
   // LMDB allows one write transaction per environment, and a thread that begins a second one
   // waits for itself forever. pdns sometimes writes through two backend instances on one thread
@@ -37,6 +44,9 @@ class Context {
   Config config_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<Dnssec> dnssec_;
+  std::mutex master_mu_;
+  std::optional<MasterKey> master_;
   mutable std::mutex write_mu_;
   std::map<std::thread::id, lmdb::WriteTxn*> write_txns_;
 };

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "keystore/signing.hh"
 #include "signer/error.hh"
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
@@ -93,8 +94,8 @@ void read_zone_file(const std::string& path, const Name& origin,
   scan_file(path, origin, options.default_ttl, 0, fn, options);
 }
 
-void write_zone_file(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
-                     std::ostream& out) {
+void write_zone_file(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone, std::ostream& out,
+                     bool dnssec) {
   auto emit = [&](const Name& owner, uint16_t type, const codec::RRsetView& v) {
     std::string head =
         owner.to_text() + "\t" + std::to_string(v.ttl) + "\tIN\t" + rrtype_to_text(type) + "\t";
@@ -122,6 +123,26 @@ void write_zone_file(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
       owner = Name::concat({labels, n}, zone.name);
     }
     emit(owner, parts.type, v);
+  }
+  if (!dnssec)
+    return;
+  auto state_value = txn.find(store.dbi().dnssec, codec::u32_key(zone.id));
+  if (!state_value)
+    return;
+  codec::DnssecRecord state = codec::decode_dnssec(*state_value);
+  auto line = [&](const Name& owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata) {
+    out << owner.to_text() << "\t" << ttl << "\tIN\t" << rrtype_to_text(type) << "\t"
+        << rdata_to_text(type, rdata) << "\n";
+  };
+  for_each_denial_record(store, txn, zone, state, line);
+  lmdb::Cursor s(txn, store.dbi().rrsigs);
+  for (bool ok = s.seek_prefix(prefix); ok; ok = s.next() && s.key_has_prefix(prefix)) {
+    auto key = s.key_bytes();
+    // zone_id namekey 0x00 covered:u16 key_id:u32
+    std::span<const uint8_t> nk = key.subspan(4, key.size() - 4 - 7);
+    size_t n = codec::decode_namekey(nk, labels);
+    auto v = codec::decode_rrsig_value(s.value());
+    line(Name::concat({labels, n}, zone.name.lowered()), rrtype::RRSIG, v.ttl, v.rdata);
   }
 }
 

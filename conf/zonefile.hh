@@ -38,7 +38,9 @@ void read_zone_file(const std::string& path, const Name& origin,
                     const ZoneFileOptions& options = {});
 
 // Writes the zone as a master file: absolute owner names, explicit TTL and class on every line,
-// the SOA first, then canonical order.
-void write_zone_file(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone, std::ostream& out);
+// the SOA first, then canonical order. With `dnssec`, a secured zone comes with its RRSIGs and its
+// NSEC/NSEC3 chain as pdns serves them (a complete signed zone, for validators).
+void write_zone_file(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone, std::ostream& out,
+                     bool dnssec = false);
 
 }  // namespace signet

@@ -175,6 +175,10 @@ std::string encode_tenant(const TenantRecord& t) {
   put_u64(out, t.created);
   put_u8(out, static_cast<uint8_t>(t.name.size()));
   out += t.name;
+  if (!t.sealed_data_key.empty()) {
+    put_u16(out, static_cast<uint16_t>(t.sealed_data_key.size()));
+    put_bytes(out, t.sealed_data_key);
+  }
   return out;
 }
 
@@ -188,6 +192,10 @@ TenantRecord decode_tenant(uint32_t id, std::span<const uint8_t> value) {
   t.created = r.u64();
   auto name = r.bytes(r.u8());
   t.name.assign(reinterpret_cast<const char*>(name.data()), name.size());
+  if (!r.at_end()) {
+    auto dk = r.bytes(r.u16());
+    t.sealed_data_key.assign(dk.begin(), dk.end());
+  }
   return t;
 }
 
@@ -227,6 +235,136 @@ ZoneRecord decode_zone(uint32_t id, std::span<const uint8_t> value) {
     throw CorruptionError(std::string("zone record: ") + e.what());
   }
   return z;
+}
+
+std::string encode_key(const KeyRecord& k) {
+  std::string out;
+  put_u8(out, 1);
+  put_u8(out, k.role);
+  put_u8(out, k.algorithm);
+  put_u16(out, k.flags);
+  put_u16(out, k.tag);
+  for (uint64_t t : {k.created, k.publish, k.activate, k.inactive, k.remove})
+    put_u64(out, t);
+  put_u16(out, static_cast<uint16_t>(k.public_key.size()));
+  put_bytes(out, k.public_key);
+  put_u16(out, static_cast<uint16_t>(k.sealed.size()));
+  put_bytes(out, k.sealed);
+  put_u64(out, k.ds_seen);
+  return out;
+}
+
+KeyRecord decode_key(uint32_t zone_id, uint32_t key_id, std::span<const uint8_t> value) {
+  Reader r(value, "key value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("unknown key value version " + std::to_string(version));
+  KeyRecord k;
+  k.zone_id = zone_id;
+  k.id = key_id;
+  k.role = r.u8();
+  k.algorithm = r.u8();
+  k.flags = r.u16();
+  k.tag = r.u16();
+  k.created = r.u64();
+  k.publish = r.u64();
+  k.activate = r.u64();
+  k.inactive = r.u64();
+  k.remove = r.u64();
+  auto pub = r.bytes(r.u16());
+  k.public_key.assign(pub.begin(), pub.end());
+  auto sealed = r.bytes(r.u16());
+  k.sealed.assign(sealed.begin(), sealed.end());
+  k.ds_seen = r.u64();
+  return k;
+}
+
+std::string encode_dnssec(const DnssecRecord& d) {
+  std::string out;
+  put_u8(out, 1);
+  put_u8(out, static_cast<uint8_t>(d.denial));
+  put_u8(out, d.nsec3_flags);
+  put_u16(out, d.nsec3_iterations);
+  put_u8(out, static_cast<uint8_t>(d.salt.size()));
+  put_bytes(out, d.salt);
+  put_u8(out, static_cast<uint8_t>(d.policy.size()));
+  out += d.policy;
+  put_u64(out, d.secured_at);
+  put_u32(out, d.chain_ttl);
+  return out;
+}
+
+DnssecRecord decode_dnssec(std::span<const uint8_t> value) {
+  Reader r(value, "dnssec value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("unknown dnssec value version " + std::to_string(version));
+  DnssecRecord d;
+  d.denial = static_cast<Denial>(r.u8());
+  d.nsec3_flags = r.u8();
+  d.nsec3_iterations = r.u16();
+  auto salt = r.bytes(r.u8());
+  d.salt.assign(salt.begin(), salt.end());
+  auto policy = r.bytes(r.u8());
+  d.policy.assign(reinterpret_cast<const char*>(policy.data()), policy.size());
+  d.secured_at = r.u64();
+  d.chain_ttl = r.u32();
+  return d;
+}
+
+std::string rrsig_key(uint32_t zone_id, std::span<const uint8_t> rel_labels, uint16_t covered,
+                      uint32_t key_id) {
+  std::string k = name_prefix(zone_id, rel_labels);
+  put_u16(k, covered);
+  put_u32(k, key_id);
+  return k;
+}
+
+std::string encode_rrsig(uint32_t ttl, std::span<const uint8_t> rdata) {
+  std::string out;
+  out.reserve(5 + rdata.size());
+  put_u8(out, 1);
+  put_u32(out, ttl);
+  put_bytes(out, rdata);
+  return out;
+}
+
+RrsigValue decode_rrsig_value(std::span<const uint8_t> value) {
+  if (value.size() < 5 || value[0] != 1)
+    throw CorruptionError("bad rrsig value");
+  return RrsigValue{load_u32(value.data() + 1), value.subspan(5)};
+}
+
+std::string chain_prefix(uint32_t zone_id, Denial denial) {
+  std::string k;
+  put_u32(k, zone_id);
+  put_u8(k, static_cast<uint8_t>(denial));
+  return k;
+}
+
+std::string encode_link(const ChainLink& l) {
+  std::string out;
+  put_u8(out, 1);
+  put_u8(out, static_cast<uint8_t>(l.owner.size()));
+  put_bytes(out, l.owner);
+  put_u8(out, static_cast<uint8_t>(l.types.size()));
+  for (uint16_t t : l.types)
+    put_u16(out, t);
+  return out;
+}
+
+ChainLink decode_link(std::span<const uint8_t> value) {
+  Reader r(value, "chain link");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("unknown chain link version " + std::to_string(version));
+  ChainLink l;
+  auto owner = r.bytes(r.u8());
+  l.owner.assign(owner.begin(), owner.end());
+  uint8_t n = r.u8();
+  for (uint8_t i = 0; i < n; ++i)
+    l.types.push_back(r.u16());
+  return l;
 }
 
 std::string u32_key(uint32_t v) {

@@ -12,7 +12,7 @@
 //                   "next-zone-id"    u32  next zone id to hand out (ids start at 1)
 //
 //   tenants       key: tenant_id u32                  value: tenant
-//     tenant   := 0x01 created:u64 name_len:u8 name:octets
+//     tenant   := 0x01 created:u64 name_len:u8 name:octets [dk_len:u16 sealed_data_key]
 //   tenant_names  key: tenant name (ascii)            value: tenant_id u32
 //   tenant_zones  key: tenant_id u32 zone_id u32      value: (empty)
 //
@@ -31,8 +31,37 @@
 //
 //   meta          key: zone_id u32 kind:ascii 0x00 index:u16   value: octets (pdns domain metadata)
 //
-//   rrsigs, nsec3, keys, audit: reserved for DNSSEC signing and the audit log (grammar in their
-//   own codec sections when they are introduced; the names are reserved now).
+//   keys          key: zone_id u32 key_id u32         value: key
+//     key      := 0x01 role:u8 algorithm:u8 flags:u16 tag:u16 created:u64 publish:u64
+//                 activate:u64 inactive:u64 remove:u64 pub_len:u16 pub:octets
+//                 sealed_len:u16 sealed:octets ds_seen:u64
+//                 (ds_seen: when the parent was seen serving this key's DS; 0 = not yet)
+//                 Times are seconds since the epoch, 0 = not scheduled. A key's state is computed
+//                 from them and the clock, never stored (RFC 7583 timeline).
+//     sealed   := nonce:24 XChaCha20-Poly1305(tenant data key, DER private key)
+//                 with associated data "signet/key/1" tenant_id:u32 zone_id:u32 key_id:u32, so
+//                 a sealed blob moved to another tenant, zone or key id does not open.
+//   A tenant's data key is sealed the same way under the master key (signet-master-key-file),
+//   with associated data "signet/tenant/1" tenant_id:u32, appended to its tenant value.
+//
+//   dnssec        key: zone_id u32                    value: signing state of a secured zone
+//     dnssec   := 0x01 denial:u8 (1 NSEC, 3 NSEC3) nsec3_flags:u8 nsec3_iterations:u16
+//                 salt_len:u8 salt policy_len:u8 policy:ascii secured_at:u64 chain_ttl:u32
+//                 (chain_ttl: the TTL the chain's signatures were made with, the zone's negative
+//                  TTL; when the SOA changes it, every link is signed again)
+//
+//   rrsigs        key: zone_id u32 namekey(owner) 0x00 covered:u16 key_id:u32   value: rrsig
+//     rrsig    := 0x01 ttl:u32 rdata:octets(rest)
+//                 RRSIGs of the zone's RRsets and of its NSEC/NSEC3 records; an NSEC3 record's
+//                 owner is its hash label, so pdns' lookup of "<hash>.zone RRSIG" is one seek.
+//
+//   chain         key: zone_id u32 denial:u8 order     value: link
+//     order    := namekey(owner) for NSEC (1), the raw 20-octet owner hash for NSEC3 (3)
+//     link     := 0x01 owner_len:u8 owner:wire-relative types_count:u8 types:u16*
+//                 The chain holds exactly the names the denial chain covers, with the types of
+//                 their bitmap; predecessor and successor are one seek (getBeforeAndAfterNames).
+//
+//   audit: reserved for the audit log.
 //
 // namekey(name): the labels from the rightmost to the leftmost, each lower-cased (ASCII), escaped
 // and followed by 0x00; the escape maps octet 0x00 to 0x01 0x01 and 0x01 to 0x01 0x02 so that no
@@ -197,6 +226,7 @@ struct TenantRecord {
   uint32_t id = 0;
   std::string name;
   uint64_t created = 0;
+  std::vector<uint8_t> sealed_data_key;  // empty until the tenant secures its first zone
 };
 std::string encode_tenant(const TenantRecord& t);
 TenantRecord decode_tenant(uint32_t id, std::span<const uint8_t> value);
@@ -223,6 +253,55 @@ ZoneRecord decode_zone(uint32_t id, std::span<const uint8_t> value);
 
 std::string u32_key(uint32_t v);
 std::string u32_pair_key(uint32_t a, uint32_t b);
+
+// ---------------------------------------------------------------- DNSSEC values
+struct KeyRecord {
+  uint32_t zone_id = 0;
+  uint32_t id = 0;
+  uint8_t role = 0;       // signet::KeyRole
+  uint8_t algorithm = 0;  // DNSSEC algorithm number
+  uint16_t flags = 0;     // DNSKEY flags
+  uint16_t tag = 0;
+  uint64_t created = 0, publish = 0, activate = 0, inactive = 0, remove = 0;
+  std::vector<uint8_t> public_key;  // DNSKEY public key field
+  std::vector<uint8_t> sealed;      // sealed private key
+  uint64_t ds_seen = 0;             // the parent serves its DS since then (0: not known to)
+};
+std::string encode_key(const KeyRecord& k);
+KeyRecord decode_key(uint32_t zone_id, uint32_t key_id, std::span<const uint8_t> value);
+
+enum class Denial : uint8_t { kNsec = 1, kNsec3 = 3 };
+
+struct DnssecRecord {
+  Denial denial = Denial::kNsec3;
+  uint8_t nsec3_flags = 0;
+  uint16_t nsec3_iterations = 0;
+  std::vector<uint8_t> salt;
+  std::string policy;
+  uint64_t secured_at = 0;
+  uint32_t chain_ttl = 0;
+};
+std::string encode_dnssec(const DnssecRecord& d);
+DnssecRecord decode_dnssec(std::span<const uint8_t> value);
+
+// rrsigs key: zone_id | namekey | 0x00 | covered | key_id
+std::string rrsig_key(uint32_t zone_id, std::span<const uint8_t> rel_labels, uint16_t covered,
+                      uint32_t key_id);
+std::string encode_rrsig(uint32_t ttl, std::span<const uint8_t> rdata);
+struct RrsigValue {
+  uint32_t ttl;
+  std::span<const uint8_t> rdata;
+};
+RrsigValue decode_rrsig_value(std::span<const uint8_t> value);
+
+struct ChainLink {
+  std::vector<uint8_t> owner;  // relative wire labels
+  std::vector<uint16_t> types;
+  bool operator==(const ChainLink&) const = default;
+};
+std::string chain_prefix(uint32_t zone_id, Denial denial);
+std::string encode_link(const ChainLink& l);
+ChainLink decode_link(std::span<const uint8_t> value);
 
 // meta key: zone_id | kind | 0x00 | index
 std::string meta_key(uint32_t zone_id, std::string_view kind, uint16_t index);

@@ -198,6 +198,7 @@ ZoneChange Portfolio::replace_zone(lmdb::WriteTxn& txn, std::string_view tenant_
     change.created = true;
   }
   ZoneWriter w(store_, txn, change.zone, clock_.now());
+  w.set_hook(hook_);
   w.clear();
   feed(w);
   w.finish();
@@ -229,6 +230,7 @@ uint32_t Portfolio::increase_serial(lmdb::WriteTxn& txn, const Name& apex) {
     throw Conflict("zone '" + apex.to_text() + "' has no SOA record");
   }
   ZoneWriter w(store_, txn, z, clock_.now());
+  w.set_hook(hook_);
   w.request_serial_bump();
   w.force_change();
   w.finish();

@@ -35,6 +35,8 @@ class Portfolio {
   Portfolio(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
 
   void set_scope(std::optional<std::string> tenant) { scope_ = std::move(tenant); }
+  // Writers made by this portfolio report their edits to `hook` (the DNSSEC service).
+  void set_edit_hook(ZoneEditHook* hook) { hook_ = hook; }
   const std::optional<std::string>& scope() const { return scope_; }
 
   // ---------------------------------------------------------- tenants
@@ -79,6 +81,7 @@ class Portfolio {
   Store& store_;
   const Clock& clock_;
   std::optional<std::string> scope_;
+  ZoneEditHook* hook_ = nullptr;
 };
 
 // SOA RDATA from its fields (RFC 1035 §3.3.13).

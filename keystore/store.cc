@@ -61,8 +61,9 @@ bool Store::open_dbis(bool create) {
       {"rrsets", &dbi_.rrsets},
       {"meta", &dbi_.meta},
       {"rrsigs", &dbi_.rrsigs},
-      {"nsec3", &dbi_.nsec3},
+      {"chain", &dbi_.chain},
       {"keys", &dbi_.keys},
+      {"dnssec", &dbi_.dnssec},
       {"audit", &dbi_.audit},
   };
   for (const auto& e : entries) {
@@ -265,6 +266,10 @@ void Store::put_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone) {
   txn.put(dbi_.zones, u32_key(zone.id), codec::encode_zone(zone));
 }
 
+void Store::put_tenant(lmdb::WriteTxn& txn, const TenantRecord& tenant) {
+  txn.put(dbi_.tenants, u32_key(tenant.id), codec::encode_tenant(tenant));
+}
+
 void Store::move_zone(lmdb::WriteTxn& txn, ZoneRecord& zone, uint32_t new_tenant_id) {
   if (zone.tenant_id == new_tenant_id)
     return;
@@ -279,8 +284,9 @@ void Store::delete_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone) {
   txn.del_prefix(dbi_.rrsets, prefix);
   txn.del_prefix(dbi_.meta, prefix);
   txn.del_prefix(dbi_.rrsigs, prefix);
-  txn.del_prefix(dbi_.nsec3, prefix);
+  txn.del_prefix(dbi_.chain, prefix);
   txn.del_prefix(dbi_.keys, prefix);
+  txn.del(dbi_.dnssec, prefix);
   txn.del(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id));
   txn.del(dbi_.zone_names, zone_name_key(zone.name));
   txn.del(dbi_.zones, u32_key(zone.id));

@@ -36,7 +36,7 @@ class Store {
  public:
   struct Dbis {
     MDB_dbi sys, tenants, tenant_names, tenant_zones, zones, zone_names, rrsets, meta, rrsigs,
-        nsec3, keys, audit;
+        chain, keys, dnssec, audit;
   };
 
   // Opens (creating when absent) the store and brings its schema up to date. Throws StoreError.
@@ -71,6 +71,9 @@ class Store {
   ZoneRecord create_zone(lmdb::WriteTxn& txn, uint32_t tenant_id, const Name& apex, ZoneKind kind,
                          uint64_t now);
   void put_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone);
+  void put_tenant(lmdb::WriteTxn& txn, const TenantRecord& tenant);
+  // Hands out ids from a counter in the sys database ("next-zone-id", "next-key-id"...).
+  uint32_t next_id(lmdb::WriteTxn& txn, std::string_view counter);
   void move_zone(lmdb::WriteTxn& txn, ZoneRecord& zone, uint32_t new_tenant_id);
   // Removes the zone with all its RRsets and metadata.
   void delete_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone);
@@ -93,7 +96,6 @@ class Store {
 
  private:
   bool open_dbis(bool create);
-  uint32_t next_id(lmdb::WriteTxn& txn, std::string_view counter);
   void migrate(lmdb::WriteTxn& txn, uint32_t from);
 
   std::unique_ptr<lmdb::Env> env_;

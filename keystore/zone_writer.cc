@@ -111,7 +111,7 @@ void ZoneWriter::clear() {
 void ZoneWriter::add(const Name& owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata,
                      const Where& where) {
   check_owner(owner, type, where);
-  if (rrtype_is_signer_generated(type)) {
+  if (rrtype_is_signer_generated(type) || managed(type)) {
     warnings_.push_back("skipped " + describe(owner, type) +
                         ": Signet produces these records itself" + where.suffix());
     return;
@@ -145,7 +145,7 @@ void ZoneWriter::add(const Name& owner, uint16_t type, uint32_t ttl, std::span<c
 void ZoneWriter::replace(const Name& owner, uint16_t type, uint32_t ttl,
                          std::vector<std::vector<uint8_t>> rdatas, const Where& where) {
   check_owner(owner, type, where);
-  if (rrtype_is_signer_generated(type)) {
+  if (rrtype_is_signer_generated(type) || managed(type)) {
     throw InputError("record " + describe(owner, type) + ": Signet produces " +
                      rrtype_to_text(type) + " records itself" + where.suffix());
   }
@@ -170,10 +170,24 @@ void ZoneWriter::replace(const Name& owner, uint16_t type, uint32_t ttl,
 
 void ZoneWriter::remove(const Name& owner, uint16_t type) {
   check_owner(owner, type, {});
+  if (managed(type)) {
+    throw InputError("record " + describe(owner, type) + ": Signet manages the " +
+                     rrtype_to_text(type) + " records of this secured zone");
+  }
   Pending& p = pending_for(owner, type, {});
   p.mode = Mode::kDelete;
   p.rdatas.clear();
   touch(owner, type, {});
+}
+
+bool ZoneWriter::managed(uint16_t type) {
+  if (managed_keys_allowed_ || !hook_)
+    return false;
+  if (type != rrtype::DNSKEY && type != rrtype::CDS && type != rrtype::CDNSKEY)
+    return false;
+  if (managed_keys_ < 0)
+    managed_keys_ = hook_->manages_keys(txn_, zone_) ? 1 : 0;
+  return managed_keys_ == 1;
 }
 
 void ZoneWriter::flush() {
@@ -416,6 +430,7 @@ void ZoneWriter::check_soa_and_serial() {
       throw CorruptionError("short SOA record in zone " + zone_.name.to_text());
     uint32_t serial = codec::load_u32(rdata.data() + rdata.size() - 20);
     if (bump_serial_ && !soa_written_ && changed_) {
+      serial_bumped_ = true;
       serial += 1;  // RFC 1982 serial arithmetic: addition modulo 2^32
       std::vector<uint8_t> updated(rdata.begin(), rdata.end());
       size_t off = updated.size() - 20;
@@ -432,7 +447,8 @@ void ZoneWriter::check_soa_and_serial() {
     // Re-read the zone record: other fields (tenant, kind) may have been changed in this
     // transaction since the writer was made, and a deleted zone must stay deleted.
     auto current = store_.zone_by_id(txn_, zone_.id);
-    if (!current) return;
+    if (!current)
+      return;
     current->serial = zone_.serial;
     current->flags = zone_.flags;
     current->modified = now_;
@@ -448,6 +464,46 @@ void ZoneWriter::finish() {
   flush();
   fix_names();
   check_soa_and_serial();
+  if (hook_ && (changed_ || cleared_)) {
+    ZoneEdit edit;
+    edit.replaced = cleared_;
+    edit.soa_changed = soa_written_ || serial_bumped_;
+    for (const auto& [key, t] : touched_) {
+      edit.names.push_back(t.owner);
+      if (t.ns_changed)
+        edit.subtrees.push_back(t.owner);
+    }
+    hook_->after_edit(txn_, zone_, *this, edit);
+  }
+}
+
+uint32_t ZoneWriter::bump_serial_now() {
+  const MDB_dbi dbi = store_.dbi().rrsets;
+  const std::string soa_key = codec::rrset_key(zone_.id, {}, rrtype::SOA);
+  auto soa = txn_.find(dbi, soa_key);
+  if (!soa)
+    throw Conflict("zone '" + zone_.name.to_text() + "' has no SOA record");
+  RRsetView v = codec::decode_rrset(*soa);
+  std::span<const uint8_t> rdata;
+  auto it = v.rdatas();
+  it.next(rdata);
+  std::vector<uint8_t> updated(rdata.begin(), rdata.end());
+  size_t off = updated.size() - 20;
+  uint32_t serial = codec::load_u32(updated.data() + off) + 1;  // RFC 1982
+  updated[off] = static_cast<uint8_t>(serial >> 24);
+  updated[off + 1] = static_cast<uint8_t>(serial >> 16);
+  updated[off + 2] = static_cast<uint8_t>(serial >> 8);
+  updated[off + 3] = static_cast<uint8_t>(serial);
+  std::vector<uint8_t> owner_case(v.owner_case.begin(), v.owner_case.end());
+  txn_.put(dbi, soa_key, codec::encode_rrset(v.flags, v.ttl, {updated}, owner_case));
+  serial_bumped_ = true;
+  if (auto current = store_.zone_by_id(txn_, zone_.id)) {
+    current->serial = serial;
+    current->modified = now_;
+    zone_ = *current;
+    store_.put_zone(txn_, zone_);
+  }
+  return serial;
 }
 
 }  // namespace signet

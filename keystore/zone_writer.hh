@@ -25,6 +25,27 @@
 
 namespace signet {
 
+class ZoneWriter;
+
+// What a finished batch changed, for whoever keeps derived data (signatures) in step.
+struct ZoneEdit {
+  std::vector<Name> names;     // owners whose RRsets were written
+  std::vector<Name> subtrees;  // names whose NS RRset changed: auth changed below them
+  bool replaced = false;       // the whole zone was replaced (clear())
+  bool soa_changed = false;    // the SOA was written or its serial bumped
+};
+
+// Called by ZoneWriter::finish() inside the same transaction. The DNSSEC service implements it:
+// a write to a secured zone re-signs what changed before the transaction commits.
+class ZoneEditHook {
+ public:
+  virtual ~ZoneEditHook() = default;
+  virtual void after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWriter& writer,
+                          const ZoneEdit& edit) = 0;
+  // True when the zone's DNSKEY, CDS and CDNSKEY RRsets are Signet's, not operator data.
+  virtual bool manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) = 0;
+};
+
 // Where a record came from, for error messages: "zone.txt:12". Empty for command line input.
 struct Where {
   std::string file;
@@ -53,6 +74,14 @@ class ZoneWriter {
   void remove(const Name& owner, uint16_t type);
   // Ask finish() to increase the SOA serial by one (RFC 1982) unless the SOA itself was written.
   void request_serial_bump() { bump_serial_ = true; }
+  // Lets finish() hand the edit to `hook` (the DNSSEC service).
+  void set_hook(ZoneEditHook* hook) { hook_ = hook; }
+  // For the signer only: write the DNSKEY, CDS and CDNSKEY RRsets of a secured zone.
+  void allow_managed_keys() { managed_keys_allowed_ = true; }
+  // Increases the serial now, after finish(); returns the new serial. Used by the signer when a
+  // re-sign changes what AXFR returns and the edit itself left the serial alone.
+  uint32_t bump_serial_now();
+  bool soa_changed() const { return soa_written_ || serial_bumped_; }
   // Treat the zone as changed even if no RRset was written (increase-serial).
   void force_change() { changed_ = true; }
 
@@ -101,6 +130,7 @@ class ZoneWriter {
   void put_ent(std::span<const uint8_t> rel);
   void check_cname(const Touch& t);
   void check_soa_and_serial();
+  bool managed(uint16_t type);
 
   Store& store_;
   lmdb::WriteTxn& txn_;
@@ -111,6 +141,10 @@ class ZoneWriter {
   bool soa_written_ = false;
   bool changed_ = false;
   bool finished_ = false;
+  bool serial_bumped_ = false;
+  ZoneEditHook* hook_ = nullptr;
+  bool managed_keys_allowed_ = false;
+  int managed_keys_ = -1;  // -1 unknown, else whether the hook manages this zone's keys
   size_t records_added_ = 0;
   std::map<std::string, Pending> pending_;  // by rrset key: canonical order
   std::map<std::string, Touch> touched_;    // by name prefix: ancestors before descendants

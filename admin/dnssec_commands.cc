@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// signetutil's DNSSEC commands: secure-zone, unsecure-zone, show-zone, export-ds, set-nsec3,
+// unset-nsec3, import-key, sign-zone, verify-zone, generate-master-key.
+#include <chrono>
+#include <climits>
+#include <ctime>
+#include <iostream>
+
+#include "admin/commands.hh"
+#include "keystore/keyring.hh"
+#include "signer/bind_key.hh"
+#include "signer/ds.hh"
+#include "signer/encoding.hh"
+#include "signer/error.hh"
+#include "signer/nsec3.hh"
+#include "signer/rdata_text.hh"
+#include "signer/rrtype.hh"
+
+namespace signet::admin {
+
+namespace {
+
+Name parse_zone(const std::string& arg) {
+  return Name::from_text(arg);
+}
+
+std::string iso_time(uint64_t t) {
+  if (t == 0)
+    return "-";
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// Computed from the key's timestamps (RFC 7583 §3.1), never stored.
+std::string key_state(const codec::KeyRecord& k, uint64_t now) {
+  if (k.remove && now >= k.remove)
+    return "removed";
+  if (k.inactive && now >= k.inactive)
+    return "retired";
+  if (k.activate && now >= k.activate)
+    return "active";
+  if (k.publish && now >= k.publish)
+    return "published";
+  return "generated";
+}
+
+std::string ds_line(const Name& zone, std::span<const uint8_t> ds) {
+  return zone.to_text() + "\tIN\tDS\t" + rdata_to_text(rrtype::DS, ds);
+}
+
+DigestType digest_arg(const std::string& a) {
+  if (a == "2" || a == "sha256" || a == "SHA256" || a == "--sha256")
+    return DigestType::kSha256;
+  if (a == "4" || a == "sha384" || a == "SHA384" || a == "--sha384")
+    return DigestType::kSha384;
+  throw InputError("unknown digest '" + a + "' (sha256 or sha384)");
+}
+
+unsigned threads(Cli& cli) {
+  return cli.ctx.config().signing_threads;
+}
+
+void print_stats(Cli& cli, const SignStats& s) {
+  cli.out << "signed " << s.rrsets << " RRsets and " << s.links
+          << " chain records: " << s.signatures << " signatures, " << s.verified << " verified\n";
+}
+
+// ------------------------------------------------------------------ commands
+
+void cmd_generate_master_key(Cli& cli, const Args& a, lmdb::WriteTxn&) {
+  std::string path = a.empty() ? cli.ctx.config().master_key_file : a[0];
+  MasterKey::generate_file(path);
+  cli.out << "wrote a new master key to " << path << " (mode 0600); keep a copy somewhere safe\n";
+}
+
+void cmd_secure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
+  Name apex = parse_zone(a[0]);
+  std::string policy_name = a.size() > 1 ? a[1] : "default";
+  auto policy = builtin_policy(policy_name);
+  if (!policy) {
+    std::string names;
+    for (const auto& n : builtin_policy_names())
+      names += (names.empty() ? "" : ", ") + n;
+    throw NotFound("unknown policy '" + policy_name + "' (built-in: " + names + ")");
+  }
+  ZoneRecord zone = cli.portfolio.zone(txn, apex);
+  auto secured = cli.ctx.dnssec().secure(txn, zone, *policy, threads(cli));
+  cli.out << "secured zone " << apex.to_text() << " with policy " << policy->name << "\n";
+  for (const auto& k : secured.keys) {
+    cli.out << "  key " << k.tag << " " << algorithm_name(static_cast<Algorithm>(k.algorithm))
+            << " " << key_role_name(static_cast<KeyRole>(k.role)) << "\n";
+  }
+  print_stats(cli, secured.stats);
+  cli.out << "DS records to publish at the parent:\n";
+  for (const auto& ds : cli.ctx.dnssec().ds_rdatas(txn, zone, DigestType::kSha256)) {
+    cli.out << ds_line(zone.name, ds) << "\n";
+  }
+}
+
+void cmd_unsecure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
+  ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  cli.ctx.dnssec().unsecure(txn, zone);
+  cli.out
+      << "zone " << zone.name.to_text()
+      << " is now served unsigned; remove its DS at the parent first or validators will fail it\n";
+}
+
+void cmd_sign_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
+  ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  auto t0 = std::chrono::steady_clock::now();
+  SignStats s = cli.ctx.dnssec().sign(txn, zone, threads(cli));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  print_stats(cli, s);
+  char rate[64];
+  snprintf(rate, sizeof(rate), "%.2f s, %.0f signatures/s", secs,
+           secs > 0 ? s.signatures / secs : 0.0);
+  cli.out << "took " << rate << " (before commit)\n";
+}
+
+void cmd_set_nsec3(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
+  ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  Nsec3Params p = nsec3_params_from_text(a.size() > 1 ? a[1] : "1 0 0 -");
+  SignStats s = cli.ctx.dnssec().set_denial(txn, zone, p, threads(cli));
+  cli.out << "zone " << zone.name.to_text() << " now uses NSEC3 " << nsec3_params_text(p) << "\n";
+  print_stats(cli, s);
+}
+
+void cmd_unset_nsec3(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
+  ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  SignStats s = cli.ctx.dnssec().set_denial(txn, zone, std::nullopt, threads(cli));
+  cli.out << "zone " << zone.name.to_text() << " now uses NSEC\n";
+  print_stats(cli, s);
+}
+
+void cmd_import_key(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
+  ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  BindKey bk = read_bind_private_key(a[1]);
+  KeyRole role;
+  if (a.size() > 2) {
+    role = key_role_from_text(a[2]);
+  } else if (bk.flags) {
+    role = (*bk.flags & kDnskeySepFlag) ? KeyRole::kKsk : KeyRole::kZsk;
+  } else {
+    throw InputError(
+        a[1] + ": no .key file next to it tells the key's flags; give the role (ksk, zsk or csk)");
+  }
+  auto rec = cli.ctx.dnssec().import_key(txn, zone, bk.key, role);
+  cli.out << "imported key " << rec.tag << " ("
+          << algorithm_name(static_cast<Algorithm>(rec.algorithm)) << ", " << key_role_name(role)
+          << ") into zone " << zone.name.to_text() << "\n";
+}
+
+int cmd_export_ds(Cli& cli, const Args& a) {
+  auto txn = cli.ctx.store().begin_read();
+  ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  if (!cli.ctx.dnssec().state(txn, zone.id))
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
+  std::vector<DigestType> types = {DigestType::kSha256};
+  if (a.size() > 1) {
+    types.clear();
+    for (size_t i = 1; i < a.size(); ++i)
+      types.push_back(digest_arg(a[i]));
+  }
+  for (DigestType t : types) {
+    for (const auto& ds : cli.ctx.dnssec().ds_rdatas(txn, zone, t))
+      cli.out << ds_line(zone.name, ds) << "\n";
+  }
+  return 0;
+}
+
+int cmd_show_zone(Cli& cli, const Args& a) {
+  auto txn = cli.ctx.store().begin_read();
+  ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  auto& dnssec = cli.ctx.dnssec();
+  auto st = dnssec.state(txn, zone.id);
+  uint64_t now = cli.ctx.clock().now();
+  std::string tenant = cli.portfolio.tenant_name(txn, zone.tenant_id);
+  if (cli.json) {
+    cli.out << "{\"zone\":\"" << zone.name.to_text() << "\",\"tenant\":\"" << tenant
+            << "\",\"serial\":" << zone.serial << ",\"secured\":" << (st ? "true" : "false");
+  } else {
+    cli.out << "zone\t" << zone.name.to_text() << "\ntenant\t" << tenant << "\nserial\t"
+            << zone.serial << "\n";
+  }
+  if (!st) {
+    cli.out << (cli.json ? "}\n" : "dnssec\tunsigned\n");
+    return 0;
+  }
+  Nsec3Params p;
+  p.flags = st->nsec3_flags;
+  p.iterations = st->nsec3_iterations;
+  p.salt = st->salt;
+  std::string denial =
+      st->denial == codec::Denial::kNsec ? "NSEC" : "NSEC3 " + nsec3_params_text(p);
+  uint32_t earliest = dnssec.earliest_expiration(txn, zone.id);
+  auto keys = dnssec.keys(txn, zone.id);
+  CanonicalName apex(zone.name);
+  if (cli.json) {
+    cli.out << ",\"policy\":\"" << st->policy << "\",\"denial\":\"" << denial
+            << "\",\"earliest_expiration\":\"" << iso_time(earliest) << "\",\"keys\":[";
+    bool first = true;
+    for (const auto& k : keys) {
+      auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
+      cli.out << (first ? "" : ",") << "{\"tag\":" << k.tag << ",\"algorithm\":\""
+              << algorithm_name(static_cast<Algorithm>(k.algorithm)) << "\",\"role\":\""
+              << key_role_name(static_cast<KeyRole>(k.role)) << "\",\"state\":\""
+              << key_state(k, now) << "\"";
+      if (k.flags & kDnskeySepFlag) {
+        cli.out << ",\"ds\":\""
+                << rdata_to_text(rrtype::DS, ds_rdata(apex, dnskey, DigestType::kSha256)) << "\"";
+      }
+      cli.out << "}";
+      first = false;
+    }
+    cli.out << "]}\n";
+    return 0;
+  }
+  cli.out << "dnssec\tsigned (policy " << st->policy << ")\ndenial\t" << denial
+          << "\nearliest signature expiry\t" << iso_time(earliest) << "\nkeys:\n";
+  for (const auto& k : keys) {
+    auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
+    cli.out << "  tag " << k.tag << "\t" << algorithm_name(static_cast<Algorithm>(k.algorithm))
+            << "\t" << key_role_name(static_cast<KeyRole>(k.role)) << "\t" << key_state(k, now)
+            << "\tcreated " << iso_time(k.created) << "\n";
+    if (k.flags & kDnskeySepFlag) {
+      cli.out << "    DS " << rdata_to_text(rrtype::DS, ds_rdata(apex, dnskey, DigestType::kSha256))
+              << "\n";
+    }
+  }
+  return 0;
+}
+
+int cmd_verify_zone(Cli& cli, const Args& a) {
+  auto txn = cli.ctx.store().begin_read();
+  ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  VerifyReport r = cli.ctx.dnssec().verify(txn, zone);
+  for (const auto& p : r.problems)
+    cli.out << "problem: " << p << "\n";
+  cli.out << "zone " << zone.name.to_text() << ": " << r.rrsets << " RRsets, " << r.links
+          << " chain records, " << r.signatures
+          << " signatures checked: " << (r.ok() ? "all valid" : "PROBLEMS FOUND") << "\n";
+  return r.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+const std::vector<Command>& dnssec_commands() {
+  static const std::vector<Command> table = {
+      {"generate-master-key", "generate-master-key [FILE]",
+       "Write a new master key (default: signet-master-key-file), mode 0600", 0, 1, nullptr,
+       cmd_generate_master_key},
+      {"secure-zone", "secure-zone ZONE [POLICY]",
+       "Generate keys, sign the zone and print its DS (policies: default, default-nsec, ksk-zsk, "
+       "rsasha256, ecdsap384sha384, ed25519, ed448)",
+       1, 2, nullptr, cmd_secure_zone},
+      {"unsecure-zone", "unsecure-zone ZONE", "Remove keys and signatures: serve the zone unsigned",
+       1, 1, nullptr, cmd_unsecure_zone},
+      {"show-zone", "show-zone ZONE",
+       "Keys (tag, algorithm, role, state, DS), denial parameters, earliest expiry", 1, 1,
+       cmd_show_zone, nullptr},
+      {"export-ds", "export-ds ZONE [sha256|sha384...]", "Print the DS records for the parent", 1,
+       3, cmd_export_ds, nullptr},
+      {"set-nsec3", "set-nsec3 ZONE ['ALG FLAGS ITER SALT']",
+       "Use NSEC3 (default '1 0 0 -', RFC 9276); rebuilds the chain in one transaction", 1, 2,
+       nullptr, cmd_set_nsec3},
+      {"unset-nsec3", "unset-nsec3 ZONE", "Use NSEC instead of NSEC3", 1, 1, nullptr,
+       cmd_unset_nsec3},
+      {"import-key", "import-key ZONE FILE [ksk|zsk|csk]",
+       "Import a BIND .private key (published and active now)", 2, 3, nullptr, cmd_import_key},
+      {"sign-zone", "sign-zone ZONE", "Sign everything now (on signet-signing-threads threads)", 1,
+       1, nullptr, cmd_sign_zone},
+      {"verify-zone", "verify-zone ZONE", "Check every RRSIG and the NSEC/NSEC3 chain", 1, 1,
+       cmd_verify_zone, nullptr},
+  };
+  return table;
+}
+
+}  // namespace signet::admin

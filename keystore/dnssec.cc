@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/dnssec.hh"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "signer/ds.hh"
+#include "signer/error.hh"
+#include "signer/nsec3.hh"
+#include "signer/rrtype.hh"
+
+namespace signet {
+
+using codec::DnssecRecord;
+using codec::KeyRecord;
+
+namespace {
+
+unsigned default_threads() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+bool is_sep(const KeyRecord& k) {
+  return k.role == static_cast<uint8_t>(KeyRole::kKsk) ||
+         k.role == static_cast<uint8_t>(KeyRole::kCsk);
+}
+bool is_zone_signer(const KeyRecord& k) {
+  return k.role == static_cast<uint8_t>(KeyRole::kZsk) ||
+         k.role == static_cast<uint8_t>(KeyRole::kCsk);
+}
+
+std::vector<uint8_t> dnskey_of(const KeyRecord& k) {
+  return dnskey_rdata(k.flags, algorithm_from_number(k.algorithm), k.public_key);
+}
+
+}  // namespace
+
+Dnssec::Dnssec(Store& store, const Clock& clock, MasterKeyProvider master)
+    : store_(store), clock_(clock), master_(std::move(master)) {}
+
+std::optional<DnssecRecord> Dnssec::state(const lmdb::Txn& txn, uint32_t zone_id) const {
+  auto v = txn.find(store_.dbi().dnssec, codec::u32_key(zone_id));
+  if (!v)
+    return std::nullopt;
+  return codec::decode_dnssec(*v);
+}
+
+void Dnssec::put_state(lmdb::WriteTxn& txn, uint32_t zone_id, const DnssecRecord& state) {
+  txn.put(store_.dbi().dnssec, codec::u32_key(zone_id), codec::encode_dnssec(state));
+}
+
+SigningPolicy Dnssec::policy_of(const DnssecRecord& state) const {
+  auto p = builtin_policy(state.policy);
+  if (!p)
+    p = builtin_policy("default");
+  // The denial parameters in force are the zone's own (set-nsec3 may differ from the policy).
+  p->denial = state.denial == codec::Denial::kNsec ? DenialMode::kNsec : DenialMode::kNsec3;
+  p->nsec3.flags = state.nsec3_flags;
+  p->nsec3.iterations = state.nsec3_iterations;
+  p->nsec3.salt = state.salt;
+  return *p;
+}
+
+bool Dnssec::manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) {
+  return state(txn, zone.id).has_value();
+}
+
+std::vector<KeyRecord> Dnssec::keys(const lmdb::Txn& txn, uint32_t zone_id) const {
+  std::vector<KeyRecord> out;
+  std::string prefix = codec::zone_prefix(zone_id);
+  lmdb::Cursor c(txn, store_.dbi().keys);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    out.push_back(codec::decode_key(zone_id, codec::load_u32(c.key_bytes().data() + 4), c.value()));
+  }
+  return out;
+}
+
+PrivateKey Dnssec::open_cached(const lmdb::Txn& txn, const ZoneRecord& zone, const KeyRecord& key) {
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  auto it = cache_.find({zone.id, key.id});
+  if (it != cache_.end())
+    return it->second;
+  Keyring ring(store_, master_());
+  PrivateKey k = ring.open_key(txn, zone, key);
+  // A key signs nothing served until a test signature of it has verified against the public key
+  // in its DNSKEY record.
+  static const uint8_t kProbe[] = "signet key self-test";
+  if (!signet::verify(k.algorithm(), key.public_key, kProbe, k.sign(kProbe)) ||
+      k.public_key() != key.public_key) {
+    throw Error(
+        "key " + std::to_string(key.tag) + " of zone '" + zone.name.to_text() +
+        "' failed its self-test: its private part does not match its DNSKEY; not signing with it");
+  }
+  cache_.emplace(std::make_pair(zone.id, key.id), k);
+  return k;
+}
+
+std::vector<ActiveKey> Dnssec::active_keys(const lmdb::Txn& txn, const ZoneRecord& zone,
+                                           uint64_t now) {
+  std::vector<ActiveKey> out;
+  for (const auto& k : keys(txn, zone.id)) {
+    if (!key_is_active(k, now))
+      continue;
+    ActiveKey a{k, open_cached(txn, zone, k), is_sep(k), is_zone_signer(k)};
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+void Dnssec::publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
+                          uint64_t now) {
+  auto all = keys(txn, zone.id);
+  // RFC 4035 §5: validation starts from a DS at the parent. If the parent is known to serve the DS
+  // of some of our keys, the DNSKEY RRset must stay signed by one of them.
+  std::vector<const KeyRecord*> anchored;
+  for (const auto& k : all) {
+    if (k.ds_seen)
+      anchored.push_back(&k);
+  }
+  if (!anchored.empty() && std::none_of(anchored.begin(), anchored.end(), [&](const KeyRecord* k) {
+        return is_sep(*k) && key_is_active(*k, now);
+      })) {
+    std::string tags;
+    for (const auto* k : anchored)
+      tags += (tags.empty() ? "" : ", ") + std::to_string(k->tag);
+    throw Conflict("zone '" + zone.name.to_text() +
+                   "': refusing a key set whose DNSKEY RRset would not be signed "
+                   "by a key the parent's DS points to (key tags " +
+                   tags + ")");
+  }
+  std::vector<std::vector<uint8_t>> dnskeys, cds, cdnskey;
+  CanonicalName apex(zone.name);
+  for (const auto& k : all) {
+    if (!key_is_published(k, now))
+      continue;
+    dnskeys.push_back(dnskey_of(k));
+    if (policy.cds == CdsMode::kAlways && is_sep(k) && key_is_active(k, now)) {
+      cds.push_back(ds_rdata(apex, dnskey_of(k), policy.cds_digest));
+      if (policy.cdnskey)
+        cdnskey.push_back(dnskey_of(k));
+    }
+  }
+  if (policy.cds == CdsMode::kDelete) {
+    cds = {cds_delete_rdata()};
+    if (policy.cdnskey)
+      cdnskey = {cdnskey_delete_rdata()};
+  }
+  ZoneWriter w(store_, txn, zone, now);
+  w.allow_managed_keys();
+  w.replace(zone.name, rrtype::DNSKEY, policy.dnskey_ttl, dnskeys);
+  w.replace(zone.name, rrtype::CDS, policy.dnskey_ttl, cds);
+  w.replace(zone.name, rrtype::CDNSKEY, policy.dnskey_ttl, cdnskey);
+  w.finish();
+}
+
+namespace {
+// Bumps the serial through a ZoneWriter that reports to nobody (the caller signs afterwards).
+void bump_serial(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone, uint64_t now) {
+  ZoneWriter w(store, txn, zone, now);
+  w.request_serial_bump();
+  w.force_change();
+  w.finish();
+}
+}  // namespace
+
+Dnssec::Secured Dnssec::secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
+                               unsigned threads) {
+  if (state(txn, zone.id))
+    throw Conflict("zone '" + zone.name.to_text() + "' is already secured");
+  if (!store_.get_rrset(txn, zone.id, {}, rrtype::SOA)) {
+    throw Conflict("zone '" + zone.name.to_text() + "' has no SOA record; load its data first");
+  }
+  uint64_t now = clock_.now();
+  Keyring ring(store_, master_());
+  Secured out;
+  auto add = [&](KeyRole role) {
+    PrivateKey k = PrivateKey::generate(policy.algorithm, policy.rsa_bits);
+    out.keys.push_back(ring.add_key(txn, zone, Keyring::NewKey{role, k, now, now, 0, 0}, now));
+  };
+  if (policy.csk) {
+    add(KeyRole::kCsk);
+  } else {
+    add(KeyRole::kKsk);
+    add(KeyRole::kZsk);
+  }
+  DnssecRecord st;
+  st.denial = policy.denial == DenialMode::kNsec ? codec::Denial::kNsec : codec::Denial::kNsec3;
+  st.nsec3_flags = policy.nsec3.flags;
+  st.nsec3_iterations = policy.nsec3.iterations;
+  st.salt = policy.nsec3.salt;
+  st.policy = policy.name;
+  st.secured_at = now;
+  put_state(txn, zone.id, st);
+  publish_keys(txn, zone, policy, now);
+  bump_serial(store_, txn, zone, now);
+  ZoneSigner signer(store_, txn, zone, st, policy, active_keys(txn, zone, now), now);
+  out.stats = signer.sign_all(threads ? threads : default_threads());
+  put_state(txn, zone.id, st);
+  return out;
+}
+
+void Dnssec::unsecure(lmdb::WriteTxn& txn, ZoneRecord& zone) {
+  auto st = state(txn, zone.id);
+  if (!st)
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
+  uint64_t now = clock_.now();
+  Keyring ring(store_, master_());
+  for (const auto& k : keys(txn, zone.id))
+    ring.delete_key(txn, k);
+  ZoneSigner::strip(store_, txn, zone.id);
+  txn.del(store_.dbi().dnssec, codec::u32_key(zone.id));
+  ZoneWriter w(store_, txn, zone, now);
+  w.allow_managed_keys();
+  w.remove(zone.name, rrtype::DNSKEY);
+  w.remove(zone.name, rrtype::CDS);
+  w.remove(zone.name, rrtype::CDNSKEY);
+  w.request_serial_bump();
+  w.finish();
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  for (auto it = cache_.begin(); it != cache_.end();)
+    it = it->first.first == zone.id ? cache_.erase(it) : std::next(it);
+}
+
+SignStats Dnssec::sign(lmdb::WriteTxn& txn, ZoneRecord& zone, unsigned threads) {
+  auto st = state(txn, zone.id);
+  if (!st)
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured (use secure-zone)");
+  uint64_t now = clock_.now();
+  SigningPolicy policy = policy_of(*st);
+  publish_keys(txn, zone, policy, now);
+  bump_serial(store_, txn, zone, now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
+  SignStats s = signer.sign_all(threads ? threads : default_threads());
+  put_state(txn, zone.id, *st);
+  return s;
+}
+
+SignStats Dnssec::set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone,
+                             std::optional<Nsec3Params> nsec3, unsigned threads) {
+  auto st = state(txn, zone.id);
+  if (!st)
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured (use secure-zone)");
+  st->denial = nsec3 ? codec::Denial::kNsec3 : codec::Denial::kNsec;
+  st->nsec3_flags = nsec3 ? nsec3->flags : 0;
+  st->nsec3_iterations = nsec3 ? nsec3->iterations : 0;
+  st->salt = nsec3 ? nsec3->salt : std::vector<uint8_t>();
+  put_state(txn, zone.id, *st);
+  // One transaction: the old chain and its signatures go, the new ones arrive; readers see
+  // either, never a zone without a signed chain.
+  return sign(txn, zone, threads);
+}
+
+KeyRecord Dnssec::import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const PrivateKey& key,
+                             KeyRole role) {
+  auto st = state(txn, zone.id);
+  if (!st)
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured (use secure-zone first)");
+  uint64_t now = clock_.now();
+  Keyring ring(store_, master_());
+  KeyRecord rec = ring.add_key(txn, zone, Keyring::NewKey{role, key, now, now, 0, 0}, now);
+  sign(txn, zone, 0);
+  return rec;
+}
+
+SignStats Dnssec::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit) {
+  auto st = state(txn, zone.id);
+  if (!st)
+    return {};
+  uint64_t now = clock_.now();
+  SigningPolicy policy = policy_of(*st);
+  ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
+  SignStats s = signer.refresh(limit);
+  if (s.signatures > 0) {
+    // New signatures change what AXFR returns: secondaries must see a new serial (RFC 1982).
+    bump_serial(store_, txn, zone, now);
+    ZoneSigner again(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
+    s += again.update({zone.name}, {});
+    put_state(txn, zone.id, *st);
+  }
+  return s;
+}
+
+void Dnssec::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWriter& writer,
+                        const ZoneEdit& edit) {
+  auto st = state(txn, zone.id);
+  if (!st)
+    return;
+  uint64_t now = clock_.now();
+  SigningPolicy policy = policy_of(*st);
+  if (edit.replaced) {
+    // The replacement wiped the key RRsets with everything else: publish them again, sign all.
+    publish_keys(txn, zone, policy, now);
+    ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
+    signer.sign_all(default_threads());
+    put_state(txn, zone.id, *st);
+    return;
+  }
+  std::vector<Name> names = edit.names;
+  if (!writer.soa_changed()) {
+    // Re-signing changes what AXFR returns: bump the serial so secondaries follow.
+    writer.bump_serial_now();
+  }
+  names.push_back(zone.name);
+  ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
+  signer.update(names, edit.subtrees);
+  put_state(txn, zone.id, *st);
+}
+
+std::vector<std::vector<uint8_t>> Dnssec::ds_rdatas(const lmdb::Txn& txn, const ZoneRecord& zone,
+                                                    DigestType type) const {
+  std::vector<std::vector<uint8_t>> out;
+  uint64_t now = clock_.now();
+  CanonicalName apex(zone.name);
+  for (const auto& k : keys(txn, zone.id)) {
+    if (is_sep(k) && key_is_published(k, now))
+      out.push_back(ds_rdata(apex, dnskey_of(k), type));
+  }
+  return out;
+}
+
+uint32_t Dnssec::earliest_expiration(const lmdb::Txn& txn, uint32_t zone_id) const {
+  uint32_t now = static_cast<uint32_t>(clock_.now());
+  std::optional<uint32_t> best;
+  std::string prefix = codec::zone_prefix(zone_id);
+  lmdb::Cursor c(txn, store_.dbi().rrsigs);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    auto v = codec::decode_rrsig_value(c.value());
+    auto view = parse_rrsig(v.rdata);
+    if (!view)
+      continue;
+    // Compare as distances from now (RFC 1982 arithmetic on the 32-bit field).
+    if (!best ||
+        static_cast<int32_t>(view->fields.expiration - now) < static_cast<int32_t>(*best - now)) {
+      best = view->fields.expiration;
+    }
+  }
+  return best.value_or(0);
+}
+
+VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const {
+  VerifyReport rep;
+  auto st = state(txn, zone.id);
+  if (!st) {
+    rep.problems.push_back("zone '" + zone.name.to_text() + "' is not secured");
+    return rep;
+  }
+  uint32_t now = static_cast<uint32_t>(clock_.now());
+  CanonicalName apex(zone.name);
+  // The DNSKEY RRset as served: tag+algorithm -> public key.
+  std::map<std::pair<uint16_t, uint8_t>, std::vector<uint8_t>> dnskeys;
+  if (auto v = store_.get_rrset(txn, zone.id, {}, rrtype::DNSKEY)) {
+    auto it = v->rdatas();
+    std::span<const uint8_t> r;
+    while (it.next(r))
+      dnskeys[{key_tag(r), r[3]}] = std::vector<uint8_t>(r.begin() + 4, r.end());
+  } else {
+    rep.problems.push_back("no DNSKEY RRset at the apex");
+  }
+  auto problem = [&](const std::string& s) {
+    if (rep.problems.size() < 100)
+      rep.problems.push_back(s);
+  };
+  // Checks every stored signature of owner/type over `rdatas` (canonical order); returns how many
+  // valid ones there are.
+  auto check_sigs = [&](std::span<const uint8_t> rel, uint16_t type, uint32_t ttl,
+                        const std::vector<std::span<const uint8_t>>& rdatas) {
+    CanonicalName owner(Name::concat(rel, zone.name));
+    std::string prefix = codec::name_prefix(zone.id, rel);
+    codec::put_u16(prefix, type);
+    size_t valid = 0;
+    lmdb::Cursor c(txn, store_.dbi().rrsigs);
+    SignedData sd;
+    for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+      ++rep.signatures;
+      auto v = codec::decode_rrsig_value(c.value());
+      auto view = parse_rrsig(v.rdata);
+      std::string what = owner.name().to_text() + " " + rrtype_to_text(type);
+      if (!view) {
+        problem(what + ": malformed RRSIG");
+        continue;
+      }
+      auto key = dnskeys.find({view->fields.key_tag, static_cast<uint8_t>(view->fields.algorithm)});
+      if (key == dnskeys.end()) {
+        problem(what + ": RRSIG by key " + std::to_string(view->fields.key_tag) +
+                " which is not in the DNSKEY RRset");
+        continue;
+      }
+      if (time_before(now, view->fields.inception) || !time_before(now, view->fields.expiration)) {
+        problem(what + ": RRSIG by key " + std::to_string(view->fields.key_tag) +
+                " is not valid now");
+        continue;
+      }
+      if (view->fields.original_ttl != ttl || v.ttl != ttl) {
+        problem(what + ": RRSIG original TTL " + std::to_string(view->fields.original_ttl) +
+                " differs from " + std::to_string(ttl));
+      }
+      sd.begin(view->fields, CanonicalName(Name::from_wire(view->signer)));
+      for (const auto& r : rdatas)
+        sd.add(owner, type, ttl, r);
+      if (!signet::verify(view->fields.algorithm, key->second, sd.bytes(), view->signature)) {
+        problem(what + ": RRSIG by key " + std::to_string(view->fields.key_tag) +
+                " does not verify");
+        continue;
+      }
+      ++valid;
+    }
+    if (valid == 0)
+      problem(owner.name().to_text() + " " + rrtype_to_text(type) + ": no valid RRSIG");
+  };
+
+  // Every RRset: authoritative ones signed, the rest (delegation NS, glue) not.
+  std::string zp = codec::zone_prefix(zone.id);
+  std::vector<std::pair<std::vector<uint8_t>, std::vector<NameRow>>> names;
+  {
+    lmdb::Cursor c(txn, store_.dbi().rrsets);
+    uint8_t labels[Name::kMaxWire];
+    std::string last;
+    for (bool ok = c.seek_prefix(zp); ok; ok = c.next() && c.key_has_prefix(zp)) {
+      auto parts = codec::split_rrset_key(c.key_bytes());
+      std::string nk(reinterpret_cast<const char*>(parts.namekey.data()), parts.namekey.size());
+      if (names.empty() || nk != last) {
+        size_t n = codec::decode_namekey(parts.namekey, labels);
+        names.emplace_back(std::vector<uint8_t>(labels, labels + n), std::vector<NameRow>{});
+        last = nk;
+      }
+      auto value = c.value();
+      names.back().second.push_back(NameRow{parts.type, value[1]});
+    }
+  }
+  for (const auto& [rel, rows] : names) {
+    for (const auto& row : rows) {
+      if (row.type == rrtype::kEnt)
+        continue;
+      auto v = store_.get_rrset(txn, zone.id, rel, row.type);
+      std::vector<std::span<const uint8_t>> rdatas;
+      auto it = v->rdatas();
+      std::span<const uint8_t> r;
+      while (it.next(r))
+        rdatas.push_back(r);
+      if (row.flags & codec::kAuth) {
+        ++rep.rrsets;
+        check_sigs(rel, row.type, v->ttl, rdatas);
+      } else {
+        std::string prefix = codec::name_prefix(zone.id, rel);
+        codec::put_u16(prefix, row.type);
+        lmdb::Cursor c(txn, store_.dbi().rrsigs);
+        if (c.seek_prefix(prefix)) {
+          problem(Name::concat(rel, zone.name).to_text() + " " + rrtype_to_text(row.type) +
+                  ": non-authoritative data (delegation or glue) is signed");
+        }
+      }
+    }
+  }
+  // The chain: exactly the links the rows imply, each correctly signed.
+  std::string cp = codec::chain_prefix(zone.id, st->denial);
+  std::map<std::string, codec::ChainLink> expected;
+  for (const auto& [rel, rows] : names) {
+    auto link = chain_link_for(*st, rel, rows);
+    if (!link)
+      continue;
+    std::string key = cp;
+    if (st->denial == codec::Denial::kNsec) {
+      codec::append_namekey(key, rel);
+    } else {
+      Nsec3Hash h =
+          nsec3_hash(CanonicalName(Name::concat(rel, zone.name)), st->salt, st->nsec3_iterations);
+      key.append(reinterpret_cast<const char*>(h.data()), h.size());
+    }
+    expected.emplace(key, *link);
+  }
+  std::vector<std::pair<std::string, codec::ChainLink>> stored;
+  {
+    lmdb::Cursor c(txn, store_.dbi().chain);
+    for (bool ok = c.seek_prefix(cp); ok; ok = c.next() && c.key_has_prefix(cp)) {
+      stored.emplace_back(std::string(c.key()), codec::decode_link(c.value()));
+    }
+  }
+  std::map<std::string, codec::ChainLink> stored_map(stored.begin(), stored.end());
+  if (stored_map != expected) {
+    problem("the " + std::string(st->denial == codec::Denial::kNsec ? "NSEC" : "NSEC3") +
+            " chain does not match the zone's names (" + std::to_string(stored.size()) +
+            " links stored, " + std::to_string(expected.size()) + " expected)");
+  }
+  uint32_t neg = 0;
+  if (auto soa = store_.get_rrset(txn, zone.id, {}, rrtype::SOA)) {
+    std::span<const uint8_t> r;
+    auto it = soa->rdatas();
+    it.next(r);
+    neg = std::min(soa->ttl, codec::load_u32(r.data() + r.size() - 4));
+  }
+  uint16_t ctype = st->denial == codec::Denial::kNsec3 ? rrtype::NSEC3 : rrtype::NSEC;
+  Nsec3Params p;
+  p.flags = st->nsec3_flags;
+  p.iterations = st->nsec3_iterations;
+  p.salt = st->salt;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    const auto& [key, link] = stored[i];
+    const auto& [nkey, next] = stored[(i + 1) % stored.size()];
+    std::span<const uint8_t> order(reinterpret_cast<const uint8_t*>(key.data()) + cp.size(),
+                                   key.size() - cp.size());
+    std::vector<uint8_t> bitmap = type_bitmap(link.types);
+    std::vector<uint8_t> rdata;
+    if (st->denial == codec::Denial::kNsec3) {
+      Nsec3Hash nh;
+      std::memcpy(nh.data(), nkey.data() + cp.size(), nh.size());
+      rdata = nsec3_rdata(p, nh, bitmap);
+    } else {
+      rdata = nsec_rdata(Name::concat(next.owner, apex.name()), bitmap);
+    }
+    std::vector<uint8_t> rel = chain_rrsig_owner(st->denial, order, link.owner);
+    check_sigs(rel, ctype, neg, {rdata});
+    ++rep.links;
+  }
+  return rep;
+}
+
+}  // namespace signet

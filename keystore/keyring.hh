@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// Keys at rest. Private keys never reach LMDB unsealed:
+//
+//   master key (a file of mode 0600, signet-master-key-file)
+//     └─ seals each tenant's data key   (ad: "signet/tenant/1" tenant_id)
+//          └─ seals each private key    (ad: "signet/key/1" tenant_id zone_id key_id)
+//
+// with libsodium's XChaCha20-Poly1305 (random 192-bit nonces, safe to pick at random). The
+// associated data binds a sealed blob to where it belongs: copied to another tenant, zone or key
+// id it fails to open instead of signing someone else's zone.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keystore/store.hh"
+#include "signer/crypto.hh"
+#include "signer/key.hh"
+#include "signer/secret.hh"
+
+namespace signet {
+
+class MasterKey {
+ public:
+  // Reads the key file. Throws InputError naming the file when it is missing, malformed, or
+  // readable by anyone but its owner (mode must be 0600 or 0400).
+  static MasterKey load(const std::string& path);
+  // Writes a new random key to `path` with mode 0600; refuses to overwrite an existing file.
+  static void generate_file(const std::string& path);
+  const Secret& key() const { return key_; }
+
+ private:
+  explicit MasterKey(Secret key) : key_(std::move(key)) {}
+  Secret key_;
+};
+
+// Keys of zones, sealed in the store.
+class Keyring {
+ public:
+  Keyring(Store& store, const MasterKey& master) : store_(store), master_(master) {}
+
+  // The tenant's data key; created and stored (sealed) on first use.
+  Secret tenant_key(lmdb::WriteTxn& txn, uint32_t tenant_id);
+  // Read-only variant: throws NotFound when the tenant has no data key yet.
+  Secret tenant_key(const lmdb::Txn& txn, uint32_t tenant_id) const;
+
+  struct NewKey {
+    KeyRole role;
+    const PrivateKey& key;
+    uint64_t publish = 0, activate = 0, inactive = 0, remove = 0;
+  };
+  // Seals and stores a key for `zone`; refuses a key tag already used in the zone (RFC 4034
+  // Appendix B tags are not unique, but two keys sharing one confuse validators and operators).
+  codec::KeyRecord add_key(lmdb::WriteTxn& txn, const ZoneRecord& zone, const NewKey& k,
+                           uint64_t now);
+  // Opens a stored key. Throws CorruptionError when the blob does not open.
+  PrivateKey open_key(const lmdb::Txn& txn, const ZoneRecord& zone,
+                      const codec::KeyRecord& key) const;
+  PrivateKey open_key(const Secret& tenant_key, const ZoneRecord& zone,
+                      const codec::KeyRecord& key) const;
+
+  std::vector<codec::KeyRecord> keys(const lmdb::Txn& txn, uint32_t zone_id) const;
+  void put_key(lmdb::WriteTxn& txn, const codec::KeyRecord& key);
+  void delete_key(lmdb::WriteTxn& txn, const codec::KeyRecord& key);
+
+  // The AEAD itself, exposed for tests.
+  static std::vector<uint8_t> seal(const Secret& key, std::span<const uint8_t> ad,
+                                   std::span<const uint8_t> plaintext);
+  static std::optional<Secret> open(const Secret& key, std::span<const uint8_t> ad,
+                                    std::span<const uint8_t> sealed);
+
+ private:
+  Store& store_;
+  const MasterKey& master_;
+};
+
+}  // namespace signet

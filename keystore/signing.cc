@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/signing.hh"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "signer/error.hh"
+#include "signer/nsec3.hh"
+#include "signer/rrtype.hh"
+
+namespace signet {
+
+using codec::RRsetView;
+
+bool key_is_published(const codec::KeyRecord& k, uint64_t now) {
+  return k.publish != 0 && k.publish <= now && (k.remove == 0 || now < k.remove);
+}
+
+bool key_is_active(const codec::KeyRecord& k, uint64_t now) {
+  return k.activate != 0 && k.activate <= now && (k.inactive == 0 || now < k.inactive);
+}
+
+namespace {
+
+bool is_key_type(uint16_t t) {
+  return t == rrtype::DNSKEY || t == rrtype::CDS || t == rrtype::CDNSKEY;
+}
+
+// FNV-1a: a stable spread of expirations per zone and RRset.
+uint64_t jitter_seed(uint32_t zone_id, std::span<const uint8_t> rel, uint16_t type) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](uint8_t b) {
+    h ^= b;
+    h *= 1099511628211ull;
+  };
+  for (int s = 24; s >= 0; s -= 8)
+    mix(static_cast<uint8_t>(zone_id >> s));
+  for (uint8_t b : rel)
+    mix(to_lower_ascii(b));
+  mix(static_cast<uint8_t>(type >> 8));
+  mix(static_cast<uint8_t>(type));
+  return h;
+}
+
+struct SoaTimes {
+  uint32_t ttl = 0, minimum = 0;
+};
+
+SoaTimes read_soa(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone) {
+  auto soa = store.get_rrset(txn, zone.id, {}, rrtype::SOA);
+  if (!soa)
+    throw Conflict("zone '" + zone.name.to_text() + "' has no SOA record");
+  std::span<const uint8_t> rdata;
+  auto it = soa->rdatas();
+  it.next(rdata);
+  SoaTimes t;
+  t.ttl = soa->ttl;
+  t.minimum = codec::load_u32(rdata.data() + rdata.size() - 4);
+  return t;
+}
+
+uint16_t type_of_key(std::span<const uint8_t> key) {
+  return codec::load_u16(key.data() + key.size() - 2);
+}
+
+}  // namespace
+
+std::vector<uint8_t> chain_rrsig_owner(codec::Denial denial, std::span<const uint8_t> order,
+                                       std::span<const uint8_t> owner) {
+  if (denial == codec::Denial::kNsec)
+    return std::vector<uint8_t>(owner.begin(), owner.end());
+  std::string label = base32hex(order);
+  std::vector<uint8_t> rel = {static_cast<uint8_t>(label.size())};
+  rel.insert(rel.end(), label.begin(), label.end());
+  return rel;
+}
+
+ZoneSigner::ZoneSigner(Store& store, lmdb::WriteTxn& txn, const ZoneRecord& zone,
+                       codec::DnssecRecord& state, const SigningPolicy& policy,
+                       std::vector<ActiveKey> keys, uint64_t now)
+    : store_(store),
+      txn_(txn),
+      zone_(zone),
+      state_(state),
+      policy_(policy),
+      keys_(std::move(keys)),
+      now_(now),
+      apex_(zone.name),
+      rng_(now ^ zone.id) {
+  bool zsk = false, ksk = false;
+  for (const auto& k : keys_) {
+    signers_.emplace_back(k.key);
+    zsk |= k.signs_zone;
+    ksk |= k.signs_keys;
+  }
+  if (!zsk || !ksk) {
+    throw Conflict("zone '" + zone.name.to_text() + "' has no active " +
+                   std::string(!zsk ? "zone-signing" : "key-signing") + " key");
+  }
+  SoaTimes soa = read_soa(store_, txn_, zone_);
+  negative_ttl_ = std::min(soa.ttl, soa.minimum);
+  soa_minimum_ = soa.minimum;
+}
+
+uint32_t ZoneSigner::expiration_for(std::span<const uint8_t> rel, uint16_t type) const {
+  uint32_t spread =
+      policy_.jitter
+          ? static_cast<uint32_t>(jitter_seed(zone_.id, rel, type) % (policy_.jitter + 1u))
+          : 0;
+  return static_cast<uint32_t>(now_ + policy_.validity - spread);
+}
+
+void ZoneSigner::check(const ActiveKey& key, std::span<const uint8_t> data,
+                       std::span<const uint8_t> sig, const CanonicalName& owner, uint16_t type,
+                       SignStats& st) {
+  bool first = verified_keys_.insert(key.record.id).second;
+  bool sample = policy_.verify_all || first ||
+                std::uniform_real_distribution<double>(0, 1)(rng_) < policy_.verify_sample;
+  if (!sample)
+    return;
+  ++st.verified;
+  if (!verify(algorithm_from_number(key.record.algorithm), key.record.public_key, data, sig)) {
+    throw Error("self-check failed: the signature by key " + std::to_string(key.record.tag) +
+                " over " + owner.name().to_text() + " " + rrtype_to_text(type) + " in zone '" +
+                zone_.name.to_text() + "' does not verify; nothing was changed");
+  }
+}
+
+template <typename RdataRange>
+void ZoneSigner::make_rrsig(const CanonicalName& owner, std::span<const uint8_t> rel_store,
+                            uint16_t type, uint32_t ttl, const RdataRange& rdatas, SignStats& st) {
+  RrsigFields f;
+  f.type_covered = type;
+  f.labels = rrsig_labels(owner.name());
+  f.original_ttl = ttl;
+  f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
+  f.expiration = expiration_for(rel_store, type);
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    const ActiveKey& k = keys_[i];
+    if (is_key_type(type) ? !k.signs_keys : !k.signs_zone)
+      continue;
+    f.algorithm = algorithm_from_number(k.record.algorithm);
+    f.key_tag = k.record.tag;
+    sd_.begin(f, apex_);
+    for (const auto& rd : rdatas)
+      sd_.add(owner, type, ttl, rd);
+    signers_[i].sign(sd_.bytes(), sig_);
+    check(k, sd_.bytes(), sig_, owner, type, st);
+    txn_.put(store_.dbi().rrsigs, codec::rrsig_key(zone_.id, rel_store, type, k.record.id),
+             codec::encode_rrsig(ttl, sd_.rrsig_rdata(sig_)));
+    ++st.signatures;
+  }
+}
+
+std::vector<NameRow> rows_at(const Store& store, const lmdb::Txn& txn, uint32_t zone_id,
+                             std::span<const uint8_t> rel) {
+  std::vector<NameRow> rows;
+  std::string prefix = codec::name_prefix(zone_id, rel);
+  lmdb::Cursor c(txn, store.dbi().rrsets);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    rows.push_back(NameRow{type_of_key(c.key_bytes()), c.value()[1]});
+  }
+  return rows;
+}
+
+std::optional<codec::ChainLink> chain_link_for(const codec::DnssecRecord& state,
+                                               std::span<const uint8_t> rel,
+                                               const std::vector<NameRow>& rows) {
+  bool nsec3 = state.denial == codec::Denial::kNsec3;
+  bool opt_out = nsec3 && (state.nsec3_flags & 1);
+  bool any_auth = false, has_ns = false, any_real = false;
+  codec::ChainLink link;
+  for (const NameRow& r : rows) {
+    bool auth = r.flags & codec::kAuth;
+    any_auth |= auth;
+    if (r.type == rrtype::NS)
+      has_ns = true;
+    if (r.type != rrtype::kEnt && (auth || r.type == rrtype::NS)) {
+      any_real = true;
+      link.types.push_back(r.type);
+    }
+  }
+  // NSEC3 (tcpreceiver.cc doAXFR): a name is in the chain when one of its rows is authoritative
+  // (empty non-terminals too) or, without opt-out, when it is a delegation. NSEC: any name with an
+  // authoritative or NS row; empty non-terminals are not in an NSEC chain.
+  bool member = nsec3 ? (any_auth || (has_ns && !opt_out)) : any_real;
+  if (!member)
+    return std::nullopt;
+  if (nsec3) {
+    if (rel.empty())
+      link.types.push_back(rrtype::NSEC3PARAM);
+    bool only_ns = link.types.size() == 1 && link.types[0] == rrtype::NS;
+    // packethandler.cc emitNSEC3: RRSIG unless the bitmap is empty or only NS (RFC 5155 §7.1).
+    if (!link.types.empty() && !only_ns)
+      link.types.push_back(rrtype::RRSIG);
+  } else {
+    link.types.push_back(rrtype::RRSIG);
+    link.types.push_back(rrtype::NSEC);
+  }
+  std::sort(link.types.begin(), link.types.end());
+  link.types.erase(std::unique(link.types.begin(), link.types.end()), link.types.end());
+  link.owner.assign(rel.begin(), rel.end());
+  for (auto& b : link.owner)
+    b = to_lower_ascii(b);
+  return link;
+}
+
+std::string ZoneSigner::chain_key(std::span<const uint8_t> rel) const {
+  std::string k = codec::chain_prefix(zone_.id, state_.denial);
+  if (state_.denial == codec::Denial::kNsec) {
+    codec::append_namekey(k, rel);
+  } else {
+    Nsec3Hash h = nsec3_hash(CanonicalName(Name::concat(rel, zone_.name)), state_.salt,
+                             state_.nsec3_iterations);
+    k.append(reinterpret_cast<const char*>(h.data()), h.size());
+  }
+  return k;
+}
+
+void ZoneSigner::sign_rrset(std::span<const uint8_t> rel, uint16_t type, const RRsetView& v,
+                            SignStats& st) {
+  CanonicalName owner(Name::concat(rel, zone_.name));
+  std::vector<std::span<const uint8_t>> rdatas;
+  auto it = v.rdatas();
+  std::span<const uint8_t> r;
+  while (it.next(r))
+    rdatas.push_back(r);
+  make_rrsig(owner, rel, type, v.ttl, rdatas, st);
+  ++st.rrsets;
+}
+
+void ZoneSigner::delete_rrsigs_at(std::span<const uint8_t> rel, bool keep_nsec) {
+  std::string prefix = codec::name_prefix(zone_.id, rel);
+  std::vector<std::string> doomed;
+  lmdb::Cursor c(txn_, store_.dbi().rrsigs);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    uint16_t covered = codec::load_u16(c.key_bytes().data() + prefix.size());
+    if (keep_nsec && (covered == rrtype::NSEC || covered == rrtype::NSEC3))
+      continue;
+    doomed.emplace_back(c.key());
+  }
+  for (const auto& k : doomed)
+    txn_.del(store_.dbi().rrsigs, k);
+}
+
+void ZoneSigner::sign_name(std::span<const uint8_t> rel, const std::vector<Row>& rows,
+                           SignStats& st) {
+  delete_rrsigs_at(rel, /*keep_nsec=*/true);
+  for (const Row& row : rows) {
+    if (row.type == rrtype::kEnt || !(row.flags & codec::kAuth))
+      continue;
+    auto v = txn_.find(store_.dbi().rrsets, codec::rrset_key(zone_.id, rel, row.type));
+    if (!v)
+      continue;
+    // Copy: the RRSIG puts below may move the page the view points into.
+    std::vector<uint8_t> copy(v->begin(), v->end());
+    sign_rrset(rel, row.type, codec::decode_rrset(copy), st);
+  }
+}
+
+void ZoneSigner::sign_link(const std::string& key, const codec::ChainLink& link, SignStats& st) {
+  // The successor (cyclic) gives the NSEC next name or the NSEC3 next hash.
+  std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
+  lmdb::Cursor c(txn_, store_.dbi().chain);
+  if (!c.seek(key) || c.key() != key)
+    throw CorruptionError("chain link vanished while signing");
+  if (!c.next() || !c.key_has_prefix(prefix))
+    c.seek_prefix(prefix);
+  std::string next_key(c.key());
+  codec::ChainLink next = codec::decode_link(c.value());
+  std::span<const uint8_t> order(reinterpret_cast<const uint8_t*>(key.data()) + prefix.size(),
+                                 key.size() - prefix.size());
+  std::vector<uint8_t> bitmap = type_bitmap(link.types);
+  std::vector<uint8_t> rdata;
+  std::vector<uint8_t> rel = chain_rrsig_owner(state_.denial, order, link.owner);
+  if (state_.denial == codec::Denial::kNsec3) {
+    Nsec3Hash next_hash;
+    std::memcpy(next_hash.data(), next_key.data() + prefix.size(), next_hash.size());
+    Nsec3Params p;
+    p.flags = state_.nsec3_flags;
+    p.iterations = state_.nsec3_iterations;
+    p.salt = state_.salt;
+    rdata = nsec3_rdata(p, next_hash, bitmap);
+  } else {
+    rdata = nsec_rdata(Name::concat(next.owner, apex_.name()), bitmap);
+  }
+  uint16_t type = state_.denial == codec::Denial::kNsec3 ? rrtype::NSEC3 : rrtype::NSEC;
+  CanonicalName owner(Name::concat(rel, zone_.name));
+  std::span<const uint8_t> one[1] = {rdata};
+  make_rrsig(owner, rel, type, negative_ttl_, one, st);
+  ++st.links;
+}
+
+void ZoneSigner::sign_nsec3param(SignStats& st) {
+  std::string doomed_prefix = codec::name_prefix(zone_.id, {});
+  std::vector<std::string> doomed;
+  {
+    lmdb::Cursor c(txn_, store_.dbi().rrsigs);
+    for (bool ok = c.seek_prefix(doomed_prefix); ok;
+         ok = c.next() && c.key_has_prefix(doomed_prefix)) {
+      if (codec::load_u16(c.key_bytes().data() + doomed_prefix.size()) == rrtype::NSEC3PARAM)
+        doomed.emplace_back(c.key());
+    }
+  }
+  for (const auto& k : doomed)
+    txn_.del(store_.dbi().rrsigs, k);
+  if (state_.denial != codec::Denial::kNsec3)
+    return;
+  Nsec3Params p;
+  p.flags = state_.nsec3_flags;
+  p.iterations = state_.nsec3_iterations;
+  p.salt = state_.salt;
+  std::vector<uint8_t> rdata = nsec3param_rdata(p);
+  std::span<const uint8_t> one[1] = {rdata};
+  // pdns answers NSEC3PARAM with the SOA MINIMUM as TTL (packethandler.cc addNSEC3PARAM).
+  make_rrsig(apex_, {}, rrtype::NSEC3PARAM, soa_minimum_, one, st);
+}
+
+void ZoneSigner::resign_all_links(SignStats& st) {
+  std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
+  std::vector<std::pair<std::string, codec::ChainLink>> links;
+  lmdb::Cursor c(txn_, store_.dbi().chain);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    links.emplace_back(std::string(c.key()), codec::decode_link(c.value()));
+  }
+  for (const auto& [k, l] : links)
+    sign_link(k, l, st);
+  state_.chain_ttl = negative_ttl_;
+}
+
+void ZoneSigner::strip(Store& store, lmdb::WriteTxn& txn, uint32_t zone_id) {
+  std::string prefix = codec::zone_prefix(zone_id);
+  txn.del_prefix(store.dbi().rrsigs, prefix);
+  txn.del_prefix(store.dbi().chain, prefix);
+}
+
+void for_each_denial_record(
+    const Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
+    const codec::DnssecRecord& state,
+    const std::function<void(const Name&, uint16_t, uint32_t, std::span<const uint8_t>)>& fn) {
+  SoaTimes soa = read_soa(const_cast<Store&>(store), txn, zone);
+  uint32_t neg = std::min(soa.ttl, soa.minimum);
+  Nsec3Params p;
+  p.flags = state.nsec3_flags;
+  p.iterations = state.nsec3_iterations;
+  p.salt = state.salt;
+  bool nsec3 = state.denial == codec::Denial::kNsec3;
+  if (nsec3)
+    fn(zone.name, rrtype::NSEC3PARAM, soa.minimum, nsec3param_rdata(p));
+  std::string cp = codec::chain_prefix(zone.id, state.denial);
+  std::vector<std::pair<std::string, codec::ChainLink>> links;
+  lmdb::Cursor c(txn, store.dbi().chain);
+  for (bool ok = c.seek_prefix(cp); ok; ok = c.next() && c.key_has_prefix(cp)) {
+    links.emplace_back(std::string(c.key()), codec::decode_link(c.value()));
+  }
+  Name apex_lc = zone.name.lowered();
+  for (size_t i = 0; i < links.size(); ++i) {
+    const auto& [key, link] = links[i];
+    const auto& [nkey, next] = links[(i + 1) % links.size()];
+    std::span<const uint8_t> order(reinterpret_cast<const uint8_t*>(key.data()) + cp.size(),
+                                   key.size() - cp.size());
+    std::vector<uint8_t> bitmap = type_bitmap(link.types);
+    std::vector<uint8_t> rdata;
+    if (nsec3) {
+      Nsec3Hash nh;
+      std::memcpy(nh.data(), nkey.data() + cp.size(), nh.size());
+      rdata = nsec3_rdata(p, nh, bitmap);
+    } else {
+      rdata = nsec_rdata(Name::concat(next.owner, apex_lc), bitmap);
+    }
+    Name owner = Name::concat(chain_rrsig_owner(state.denial, order, link.owner), apex_lc);
+    fn(owner, nsec3 ? rrtype::NSEC3 : rrtype::NSEC, neg, rdata);
+  }
+}
+
+// ------------------------------------------------------------------ sign_all
+
+namespace {
+
+struct Work {
+  // An RRset to sign: offsets into the arena.
+  size_t rel_off, rel_len;
+  size_t val_off, val_len;
+  uint16_t type;
+};
+
+struct LinkWork {
+  std::vector<uint8_t> owner;  // relative, lower case
+  std::vector<uint16_t> types;
+  Nsec3Hash hash{};
+  std::string order;  // chain order key suffix
+};
+
+}  // namespace
+
+SignStats ZoneSigner::sign_all(unsigned threads) {
+  if (threads == 0)
+    threads = 1;
+  SignStats total;
+  strip(store_, txn_, zone_.id);
+
+  // 1. Scan the zone once: RRsets to sign (copied into one arena: LMDB pointers die at the first
+  //    write) and the chain links, name by name.
+  std::string arena;
+  std::vector<Work> work;
+  std::vector<LinkWork> links;
+  {
+    std::string prefix = codec::zone_prefix(zone_.id);
+    lmdb::Cursor c(txn_, store_.dbi().rrsets);
+    std::vector<Row> rows;
+    std::string cur_name;  // namekey of the current group
+    uint8_t labels[Name::kMaxWire];
+    auto close_group = [&] {
+      if (rows.empty())
+        return;
+      std::span<const uint8_t> nk(reinterpret_cast<const uint8_t*>(cur_name.data()),
+                                  cur_name.size());
+      size_t n = codec::decode_namekey(nk, labels);
+      if (auto link = link_for({labels, n}, rows)) {
+        LinkWork lw;
+        lw.owner = std::move(link->owner);
+        lw.types = std::move(link->types);
+        links.push_back(std::move(lw));
+      }
+      rows.clear();
+    };
+    for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+      auto parts = codec::split_rrset_key(c.key_bytes());
+      std::string_view nk(reinterpret_cast<const char*>(parts.namekey.data()),
+                          parts.namekey.size());
+      if (nk != cur_name || rows.empty()) {
+        if (nk != cur_name) {
+          close_group();
+          cur_name.assign(nk);
+        }
+      }
+      auto value = c.value();
+      rows.push_back(Row{parts.type, value[1]});
+      if (parts.type != rrtype::kEnt && (value[1] & codec::kAuth)) {
+        // Owner labels, preserving nothing but what the key says (lower case): signatures use
+        // the canonical owner anyway.
+        size_t n = codec::decode_namekey(parts.namekey, labels);
+        Work w{arena.size(), n, 0, value.size(), parts.type};
+        arena.append(reinterpret_cast<const char*>(labels), n);
+        w.val_off = arena.size();
+        arena.append(reinterpret_cast<const char*>(value.data()), value.size());
+        work.push_back(w);
+      }
+    }
+    close_group();
+  }
+
+  // 2. Sign the RRsets (and hash the chain owners) on `threads` threads. Each thread has its own
+  //    signers and signed-data buffer; results land in per-item slots.
+  bool nsec3 = state_.denial == codec::Denial::kNsec3;
+  const uint8_t* base = reinterpret_cast<const uint8_t*>(arena.data());
+  std::vector<std::vector<std::vector<uint8_t>>> out(work.size());  // per item, per key
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> verified{0}, sigs{0};
+  std::exception_ptr failure;
+  std::mutex failure_mu;
+  auto worker = [&](unsigned tid) {
+    try {
+      std::vector<Signer> signers;
+      for (const auto& k : keys_)
+        signers.emplace_back(k.key);
+      SignedData sd;
+      std::vector<uint8_t> sig;
+      std::set<uint32_t> first;
+      std::mt19937_64 rng(now_ + tid * 7919 + zone_.id);
+      auto sample = [&](uint32_t key_id) {
+        return policy_.verify_all || first.insert(key_id).second ||
+               std::uniform_real_distribution<double>(0, 1)(rng) < policy_.verify_sample;
+      };
+      const size_t chunk = 256;
+      while (true) {
+        size_t begin = next.fetch_add(chunk);
+        if (begin >= work.size() + links.size())
+          break;
+        size_t end = std::min(begin + chunk, work.size() + links.size());
+        for (size_t i = begin; i < end; ++i) {
+          if (i >= work.size()) {
+            LinkWork& lw = links[i - work.size()];
+            if (nsec3) {
+              lw.hash = nsec3_hash(CanonicalName(Name::concat(lw.owner, zone_.name)), state_.salt,
+                                   state_.nsec3_iterations);
+              lw.order.assign(reinterpret_cast<const char*>(lw.hash.data()), lw.hash.size());
+            } else {
+              codec::append_namekey(lw.order, lw.owner);
+            }
+            continue;
+          }
+          const Work& w = work[i];
+          std::span<const uint8_t> rel(base + w.rel_off, w.rel_len);
+          RRsetView v = codec::decode_rrset({base + w.val_off, w.val_len});
+          CanonicalName owner(Name::concat(rel, zone_.name));
+          RrsigFields f;
+          f.type_covered = w.type;
+          f.labels = rrsig_labels(owner.name());
+          f.original_ttl = v.ttl;
+          f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
+          f.expiration = expiration_for(rel, w.type);
+          out[i].resize(keys_.size());
+          for (size_t k = 0; k < keys_.size(); ++k) {
+            const ActiveKey& key = keys_[k];
+            if (is_key_type(w.type) ? !key.signs_keys : !key.signs_zone)
+              continue;
+            f.algorithm = algorithm_from_number(key.record.algorithm);
+            f.key_tag = key.record.tag;
+            sd.begin(f, apex_);
+            auto it = v.rdatas();
+            std::span<const uint8_t> r;
+            while (it.next(r))
+              sd.add(owner, w.type, v.ttl, r);
+            signers[k].sign(sd.bytes(), sig);
+            if (sample(key.record.id)) {
+              verified.fetch_add(1);
+              if (!verify(f.algorithm, key.record.public_key, sd.bytes(), sig)) {
+                throw Error("self-check failed: the signature by key " +
+                            std::to_string(key.record.tag) + " over " + owner.name().to_text() +
+                            " " + rrtype_to_text(w.type) + " does not verify; nothing was changed");
+              }
+            }
+            out[i][k] = sd.rrsig_rdata(sig);
+            sigs.fetch_add(1);
+          }
+        }
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mu);
+      if (!failure)
+        failure = std::current_exception();
+      next.store(work.size() + links.size());
+    }
+  };
+  {
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t)
+      pool.emplace_back(worker, t);
+    worker(0);
+    for (auto& t : pool)
+      t.join();
+  }
+  if (failure)
+    std::rethrow_exception(failure);
+  total.verified += verified.load();
+  total.signatures += sigs.load();
+  total.rrsets += work.size();
+
+  // 3. Write the RRset signatures (scan order is key order, so the B-tree fills sequentially).
+  for (size_t i = 0; i < work.size(); ++i) {
+    const Work& w = work[i];
+    std::span<const uint8_t> rel(base + w.rel_off, w.rel_len);
+    RRsetView v = codec::decode_rrset({base + w.val_off, w.val_len});
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      if (out[i][k].empty())
+        continue;
+      txn_.put(store_.dbi().rrsigs, codec::rrsig_key(zone_.id, rel, w.type, keys_[k].record.id),
+               codec::encode_rrsig(v.ttl, out[i][k]));
+    }
+    out[i].clear();
+    out[i].shrink_to_fit();
+  }
+
+  // 4. The chain, in order, and its signatures.
+  std::sort(links.begin(), links.end(),
+            [](const LinkWork& a, const LinkWork& b) { return a.order < b.order; });
+  for (size_t i = 1; i < links.size(); ++i) {
+    if (links[i].order == links[i - 1].order) {
+      throw Conflict("zone '" + zone_.name.to_text() +
+                     "': two names hash to the same NSEC3 owner; change the salt");
+    }
+  }
+  std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
+  for (const auto& lw : links) {
+    codec::ChainLink l{lw.owner, lw.types};
+    txn_.put(store_.dbi().chain, prefix + lw.order, codec::encode_link(l));
+  }
+  // Link signatures: each needs its successor's order; signing them in parallel as above.
+  uint16_t ctype = nsec3 ? rrtype::NSEC3 : rrtype::NSEC;
+  std::vector<std::vector<std::vector<uint8_t>>> lout(links.size());
+  next.store(0);
+  auto link_worker = [&](unsigned tid) {
+    try {
+      std::vector<Signer> signers;
+      for (const auto& k : keys_)
+        signers.emplace_back(k.key);
+      SignedData sd;
+      std::vector<uint8_t> sig;
+      std::set<uint32_t> first;
+      std::mt19937_64 rng(now_ + tid * 104729 + zone_.id);
+      Nsec3Params p;
+      p.flags = state_.nsec3_flags;
+      p.iterations = state_.nsec3_iterations;
+      p.salt = state_.salt;
+      while (true) {
+        size_t begin = next.fetch_add(256);
+        if (begin >= links.size())
+          break;
+        size_t end = std::min(begin + 256, links.size());
+        for (size_t i = begin; i < end; ++i) {
+          const LinkWork& lw = links[i];
+          const LinkWork& nx = links[(i + 1) % links.size()];
+          std::vector<uint8_t> bitmap = type_bitmap(lw.types);
+          std::vector<uint8_t> rdata =
+              nsec3 ? nsec3_rdata(p, nx.hash, bitmap)
+                    : nsec_rdata(Name::concat(nx.owner, apex_.name()), bitmap);
+          std::vector<uint8_t> rel = chain_rrsig_owner(
+              state_.denial, {reinterpret_cast<const uint8_t*>(lw.order.data()), lw.order.size()},
+              lw.owner);
+          CanonicalName owner(Name::concat(rel, zone_.name));
+          RrsigFields f;
+          f.type_covered = ctype;
+          f.labels = rrsig_labels(owner.name());
+          f.original_ttl = negative_ttl_;
+          f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
+          f.expiration = expiration_for(rel, ctype);
+          lout[i].resize(keys_.size());
+          for (size_t k = 0; k < keys_.size(); ++k) {
+            const ActiveKey& key = keys_[k];
+            if (!key.signs_zone)
+              continue;
+            f.algorithm = algorithm_from_number(key.record.algorithm);
+            f.key_tag = key.record.tag;
+            sd.begin(f, apex_);
+            sd.add(owner, ctype, negative_ttl_, rdata);
+            signers[k].sign(sd.bytes(), sig);
+            if (policy_.verify_all || first.insert(key.record.id).second ||
+                std::uniform_real_distribution<double>(0, 1)(rng) < policy_.verify_sample) {
+              verified.fetch_add(1);
+              if (!verify(f.algorithm, key.record.public_key, sd.bytes(), sig)) {
+                throw Error("self-check failed: the " + rrtype_to_text(ctype) +
+                            " signature by key " + std::to_string(key.record.tag) +
+                            " does not verify; nothing was changed");
+              }
+            }
+            lout[i][k] = sd.rrsig_rdata(sig);
+          }
+        }
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mu);
+      if (!failure)
+        failure = std::current_exception();
+      next.store(links.size());
+    }
+  };
+  verified.store(0);
+  {
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t)
+      pool.emplace_back(link_worker, t);
+    link_worker(0);
+    for (auto& t : pool)
+      t.join();
+  }
+  if (failure)
+    std::rethrow_exception(failure);
+  total.verified += verified.load();
+  for (size_t i = 0; i < links.size(); ++i) {
+    std::vector<uint8_t> rel = chain_rrsig_owner(
+        state_.denial,
+        {reinterpret_cast<const uint8_t*>(links[i].order.data()), links[i].order.size()},
+        links[i].owner);
+    for (size_t k = 0; k < keys_.size(); ++k) {
+      if (lout[i][k].empty())
+        continue;
+      txn_.put(store_.dbi().rrsigs, codec::rrsig_key(zone_.id, rel, ctype, keys_[k].record.id),
+               codec::encode_rrsig(negative_ttl_, lout[i][k]));
+      ++total.signatures;
+    }
+  }
+  total.links += links.size();
+  sign_nsec3param(total);
+  state_.chain_ttl = negative_ttl_;
+  return total;
+}
+
+// ------------------------------------------------------------------ update
+
+SignStats ZoneSigner::update(const std::vector<Name>& names, const std::vector<Name>& subtrees) {
+  SignStats st;
+  // Every name to look at, in canonical order (namekey order), deduplicated.
+  std::map<std::string, std::vector<uint8_t>> todo;  // namekey -> relative labels
+  auto add = [&](std::span<const uint8_t> rel) {
+    std::string nk;
+    codec::append_namekey(nk, rel);
+    todo.emplace(nk, std::vector<uint8_t>(rel.begin(), rel.end()));
+  };
+  for (const Name& n : names)
+    add(n.relative_to(zone_.name));
+  for (const Name& n : subtrees) {
+    std::string prefix = codec::subtree_prefix(zone_.id, n.relative_to(zone_.name));
+    lmdb::Cursor c(txn_, store_.dbi().rrsets);
+    uint8_t labels[Name::kMaxWire];
+    for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+      auto parts = codec::split_rrset_key(c.key_bytes());
+      size_t len = codec::decode_namekey(parts.namekey, labels);
+      add({labels, len});
+    }
+    add(n.relative_to(zone_.name));
+  }
+
+  std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
+  std::set<std::string> dirty;     // chain keys whose record changed
+  std::vector<std::string> moved;  // chain keys that appeared or disappeared
+  for (const auto& [nk, rel] : todo) {
+    auto rows = rows_at(rel);
+    sign_name(rel, rows, st);
+    auto link = link_for(rel, rows);
+    std::string key = chain_key(rel);
+    auto old = txn_.find(store_.dbi().chain, key);
+    std::optional<codec::ChainLink> old_link;
+    if (old)
+      old_link = codec::decode_link(*old);
+    if (old_link == link)
+      continue;
+    if (link) {
+      txn_.put(store_.dbi().chain, key, codec::encode_link(*link));
+      dirty.insert(key);
+      if (!old_link)
+        moved.push_back(key);
+    } else {
+      txn_.del(store_.dbi().chain, key);
+      std::vector<uint8_t> rrsig_rel =
+          chain_rrsig_owner(state_.denial,
+                            {reinterpret_cast<const uint8_t*>(key.data()) + prefix.size(),
+                             key.size() - prefix.size()},
+                            old_link->owner);
+      uint16_t ctype = state_.denial == codec::Denial::kNsec3 ? rrtype::NSEC3 : rrtype::NSEC;
+      std::string rp = codec::name_prefix(zone_.id, rrsig_rel);
+      codec::put_u16(rp, ctype);
+      txn_.del_prefix(store_.dbi().rrsigs, rp);
+      moved.push_back(key);
+    }
+  }
+  // A link that appeared or vanished changes its predecessor's "next" (the chain is cyclic: the
+  // first link's predecessor is the last).
+  auto predecessor = [&](const std::string& key) -> std::optional<std::string> {
+    lmdb::Cursor c(txn_, store_.dbi().chain);
+    bool ok = c.seek_before(key) && c.key_has_prefix(prefix);
+    if (!ok) {
+      std::string end = prefix;
+      end.back() = static_cast<char>(end.back() + 1);
+      ok = (c.seek(end) ? c.prev() : c.last()) && c.key_has_prefix(prefix);
+    }
+    if (!ok)
+      return std::nullopt;
+    return std::string(c.key());
+  };
+  for (const auto& key : moved) {
+    if (auto p = predecessor(key))
+      dirty.insert(*p);
+  }
+  if (negative_ttl_ != state_.chain_ttl) {
+    resign_all_links(st);
+    sign_nsec3param(st);
+    return st;
+  }
+  for (const auto& key : dirty) {
+    auto v = txn_.find(store_.dbi().chain, key);
+    if (!v)
+      continue;
+    codec::ChainLink l = codec::decode_link(*v);
+    sign_link(key, l, st);
+  }
+  return st;
+}
+
+// ------------------------------------------------------------------ refresh
+
+SignStats ZoneSigner::refresh(size_t limit) {
+  SignStats st;
+  std::set<uint32_t> active;
+  for (const auto& k : keys_)
+    active.insert(k.record.id);
+  // Collect the names owning a signature that is due (expiring within the refresh window, or
+  // made by a key that no longer signs).
+  std::string prefix = codec::zone_prefix(zone_.id);
+  std::set<std::string> due_names;  // name prefixes (zone|namekey|0)
+  bool chain_due = false;
+  {
+    lmdb::Cursor c(txn_, store_.dbi().rrsigs);
+    for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+      auto key = c.key_bytes();
+      uint32_t key_id = codec::load_u32(key.data() + key.size() - 4);
+      uint16_t covered = codec::load_u16(key.data() + key.size() - 6);
+      auto v = codec::decode_rrsig_value(c.value());
+      auto view = parse_rrsig(v.rdata);
+      bool due =
+          !view || !active.count(key_id) ||
+          !time_before(static_cast<uint32_t>(now_ + policy_.refresh), view->fields.expiration);
+      if (!due)
+        continue;
+      if (covered == rrtype::NSEC || covered == rrtype::NSEC3 || covered == rrtype::NSEC3PARAM) {
+        chain_due = true;
+        continue;
+      }
+      due_names.insert(std::string(c.key().substr(0, c.key().size() - 6)));
+      if (due_names.size() >= limit)
+        break;
+    }
+  }
+  uint8_t labels[Name::kMaxWire];
+  for (const auto& np : due_names) {
+    std::span<const uint8_t> nk(reinterpret_cast<const uint8_t*>(np.data()) + 4, np.size() - 5);
+    size_t n = codec::decode_namekey(nk, labels);
+    std::span<const uint8_t> rel(labels, n);
+    sign_name(rel, rows_at(rel), st);
+  }
+  if (chain_due) {
+    resign_all_links(st);
+    sign_nsec3param(st);
+  }
+  return st;
+}
+
+}  // namespace signet

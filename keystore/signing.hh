@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// ZoneSigner: keeps a secured zone's signatures and denial chain in the store, inside the caller's
+// write transaction. pdns serves such zones in PRESIGNED mode: it answers with our RRsets, asks us
+// for the RRSIG of every RRset it puts in an answer, and builds NSEC/NSEC3 records itself from our
+// rows (packethandler.cc emitNSEC/emitNSEC3, tcpreceiver.cc doAXFR). So the records we sign must be
+// byte for byte the ones pdns emits:
+//
+//  * chain membership: NSEC3 — every name with an authoritative row (empty non-terminals
+//    included), plus delegations unless opt-out; NSEC — every name with an authoritative or NS
+//    row, empty non-terminals excluded;
+//  * bitmap: the types of the name's authoritative rows and its NS, plus RRSIG unless the set is
+//    empty or only NS (NSEC3), plus RRSIG and NSEC (NSEC), plus NSEC3PARAM at the apex (NSEC3);
+//  * TTL: min(SOA TTL, SOA MINIMUM) for NSEC and NSEC3; SOA MINIMUM for NSEC3PARAM;
+//  * owners and next names in lower case; NSEC3 owners are the base32hex hash label.
+//
+// Signatures: inception a little in the past, expiration per policy with a deterministic jitter
+// per zone and RRset (so a portfolio's signatures never expire or refresh all at once), and a
+// self-check: the first signature of every key and a random sample (or all) are verified before
+// anything is written; a failure throws and the transaction aborts.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "keystore/codec.hh"
+#include "keystore/store.hh"
+#include "signer/crypto.hh"
+#include "signer/key.hh"
+#include "signer/policy.hh"
+#include "signer/rrsig.hh"
+
+namespace signet {
+
+// A key a zone signs with now, unsealed.
+struct ActiveKey {
+  codec::KeyRecord record;
+  PrivateKey key;
+  bool signs_keys = false;  // KSK or CSK: DNSKEY, CDS, CDNSKEY
+  bool signs_zone = false;  // ZSK or CSK: everything else
+};
+
+// Key state from its timestamps (RFC 7583): never stored, always computed.
+bool key_is_published(const codec::KeyRecord& k, uint64_t now);
+bool key_is_active(const codec::KeyRecord& k, uint64_t now);
+
+// One row of a name in the rrsets database: its type (0 = empty non-terminal) and flags.
+struct NameRow {
+  uint16_t type;
+  uint8_t flags;
+};
+// The chain link pdns' NSEC/NSEC3 synthesis implies for a name with these rows, or nullopt when
+// the name is not in the chain (see the rules at the top of this file).
+std::optional<codec::ChainLink> chain_link_for(const codec::DnssecRecord& state,
+                                               std::span<const uint8_t> rel,
+                                               const std::vector<NameRow>& rows);
+// The rows at a name.
+std::vector<NameRow> rows_at(const Store& store, const lmdb::Txn& txn, uint32_t zone_id,
+                             std::span<const uint8_t> rel);
+// The RRSIG owner (relative) of a chain link: the owner for NSEC, the hash label for NSEC3.
+std::vector<uint8_t> chain_rrsig_owner(codec::Denial denial, std::span<const uint8_t> order,
+                                       std::span<const uint8_t> owner);
+
+// Calls `fn` with every NSEC/NSEC3 record (as pdns will synthesize it) and the NSEC3PARAM of a
+// secured zone: owner, type, TTL, RDATA.
+void for_each_denial_record(
+    const Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
+    const codec::DnssecRecord& state,
+    const std::function<void(const Name&, uint16_t, uint32_t, std::span<const uint8_t>)>& fn);
+
+struct SignStats {
+  size_t rrsets = 0;
+  size_t signatures = 0;
+  size_t links = 0;
+  size_t verified = 0;
+  SignStats& operator+=(const SignStats& o) {
+    rrsets += o.rrsets;
+    signatures += o.signatures;
+    links += o.links;
+    verified += o.verified;
+    return *this;
+  }
+};
+
+class ZoneSigner {
+ public:
+  ZoneSigner(Store& store, lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state,
+             const SigningPolicy& policy, std::vector<ActiveKey> keys, uint64_t now);
+
+  // Everything from scratch: drops the zone's signatures and chains, rebuilds the chain, signs
+  // every authoritative RRset and every link, on `threads` threads.
+  SignStats sign_all(unsigned threads);
+
+  // After an edit: re-signs the RRsets at `names` and at every name below each of `subtrees`,
+  // and repairs the chain around them. Returns what it did.
+  SignStats update(const std::vector<Name>& names, const std::vector<Name>& subtrees);
+
+  // Re-signs RRsets and links whose signatures expire within the policy's refresh window (or were
+  // made by keys no longer active), at most `limit` RRsets. Returns what it did.
+  SignStats refresh(size_t limit);
+
+  // Removes every signature and chain of the zone.
+  static void strip(Store& store, lmdb::WriteTxn& txn, uint32_t zone_id);
+
+  // The expiration the signature of owner/type gets when signed now.
+  uint32_t expiration_for(std::span<const uint8_t> rel, uint16_t type) const;
+  uint32_t negative_ttl() const { return negative_ttl_; }
+
+ private:
+  using Row = NameRow;
+  std::vector<Row> rows_at(std::span<const uint8_t> rel) {
+    return signet::rows_at(store_, txn_, zone_.id, rel);
+  }
+  std::optional<codec::ChainLink> link_for(std::span<const uint8_t> rel,
+                                           const std::vector<Row>& rows) const {
+    return chain_link_for(state_, rel, rows);
+  }
+  std::string chain_key(std::span<const uint8_t> rel) const;
+  void sign_rrset(std::span<const uint8_t> rel, uint16_t type, const codec::RRsetView& v,
+                  SignStats& st);
+  void sign_name(std::span<const uint8_t> rel, const std::vector<Row>& rows, SignStats& st);
+  void sign_link(const std::string& key, const codec::ChainLink& link, SignStats& st);
+  void sign_nsec3param(SignStats& st);
+  void resign_all_links(SignStats& st);
+  // Produces and stores one RRSIG; `rdatas` are in canonical order.
+  template <typename RdataRange>
+  void make_rrsig(const CanonicalName& owner, std::span<const uint8_t> rel_store, uint16_t type,
+                  uint32_t ttl, const RdataRange& rdatas, SignStats& st);
+  void check(const ActiveKey& key, std::span<const uint8_t> data, std::span<const uint8_t> sig,
+             const CanonicalName& owner, uint16_t type, SignStats& st);
+  void delete_rrsigs_at(std::span<const uint8_t> rel, bool keep_nsec);
+
+  Store& store_;
+  lmdb::WriteTxn& txn_;
+  const ZoneRecord& zone_;
+  codec::DnssecRecord& state_;
+  const SigningPolicy& policy_;
+  std::vector<ActiveKey> keys_;
+  std::vector<Signer> signers_;  // one per key, same order
+  uint64_t now_;
+  CanonicalName apex_;
+  uint32_t negative_ttl_ = 0;
+  uint32_t soa_minimum_ = 0;
+  SignedData sd_;
+  std::vector<uint8_t> sig_;
+  std::set<uint32_t> verified_keys_;
+  std::mt19937_64 rng_;
+};
+
+}  // namespace signet
