@@ -9,6 +9,7 @@
 
 #include "admin/commands.hh"
 #include "keystore/keyring.hh"
+#include "keystore/refresher.hh"
 #include "signer/bind_key.hh"
 #include "signer/ds.hh"
 #include "signer/encoding.hh"
@@ -235,6 +236,21 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   return 0;
 }
 
+int cmd_refresh(Cli& cli, const Args& a) {
+  Refresher r(cli.ctx.store(), cli.ctx.dnssec(), cli.ctx.clock(), [&](bool warning, const std::string& m) {
+    (warning ? cli.err : cli.out) << (warning ? "signetutil: warning: " : "") << m << "\n";
+  });
+  if (!a.empty()) {
+    auto txn = cli.ctx.store().begin_read();
+    ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+    txn.reset();
+    r.wake(zone.id);
+  }
+  size_t n = r.run_once(SIZE_MAX);
+  cli.out << "refresh: " << n << " zone(s) refreshed\n";
+  return 0;
+}
+
 int cmd_verify_zone(Cli& cli, const Args& a) {
   auto txn = cli.ctx.store().begin_read();
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
@@ -276,6 +292,10 @@ const std::vector<Command>& dnssec_commands() {
        1, nullptr, cmd_sign_zone},
       {"verify-zone", "verify-zone ZONE", "Check every RRSIG and the NSEC/NSEC3 chain", 1, 1,
        cmd_verify_zone, nullptr},
+      {"refresh", "refresh [ZONE]",
+       "Re-sign expiring signatures of every due zone now (or of ZONE); pdns_server does this in the "
+       "background",
+       0, 1, cmd_refresh, nullptr},
   };
   return table;
 }

@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
     cli.portfolio.set_scope(tenant);
     // Edits of secured zones are re-signed in the same transaction.
     cli.portfolio.set_edit_hook(&ctx.dnssec());
+    ctx.dnssec().set_warning_sink([](const std::string& w) { std::cerr << "signetutil: warning: " << w << "\n"; });
     if (!cmd)
       return run_batch(cli, args);
     if (cmd->read)

@@ -4,6 +4,7 @@
 // libsignetbackend.so (launch=signet). The factory declares Signet's settings (so pdns --help and
 // pdnsutil know them) and owns one Context per store path, shared by every backend instance of the
 // process: LMDB forbids opening one environment twice in a process.
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,13 @@
 
 namespace signet {
 namespace {
+
+std::string program_name() {
+  std::ifstream in("/proc/self/comm");
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
 
 class SignetFactory : public BackendFactory {
  public:
@@ -49,6 +57,16 @@ class SignetFactory : public BackendFactory {
         throw PDNSException(std::string("signet: ") + e.what());
       }
       g_log << Logger::Info << "[signet] opened store '" << config.path << "'" << endl;
+      ctx->dnssec().set_warning_sink(
+          [](const std::string& w) { g_log << Logger::Warning << "[signet] " << w << endl; });
+      // One background refresher per pdns_server process (not in pdnsutil and friends).
+      if (config.refresher && program_name() == "pdns_server") {
+        ctx->start_refresher([](bool warning, const std::string& m) {
+          g_log << (warning ? Logger::Warning : Logger::Info) << "[signet] " << m << endl;
+        });
+        g_log << Logger::Info << "[signet] background refresher started (every " << config.refresh_interval
+              << " s)" << endl;
+      }
     }
     return ctx;
   }

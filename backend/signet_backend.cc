@@ -5,6 +5,7 @@
 
 #include "signer/error.hh"
 #include "signer/nsec3.hh"
+#include "signer/rrsig.hh"
 #include "signer/rrtype.hh"
 
 namespace signet {
@@ -27,6 +28,8 @@ namespace {
 }
 
 constexpr size_t kMaxCachedZones = 4096;
+// Stored signatures expiring within this window are replaced by inline ones on the query path.
+constexpr uint32_t kInlineSignWindow = 86400;
 
 }  // namespace
 
@@ -219,6 +222,12 @@ void SignetBackend::load_row() {
     sig_ttl_ = v.ttl;
     sig_rdata_ = v.rdata;
     sig_pending_ = true;
+    // A signature about to expire means the refresher fell behind: serve a fresh one made now
+    // (so answers stay valid) and ask the refresher to store fresh ones.
+    if (sig_rdata_.size() >= 12) {
+      uint32_t now = static_cast<uint32_t>(ctx_->clock().now());
+      if (!time_before(now + kInlineSignWindow, codec::load_u32(sig_rdata_.data() + 8))) sign_inline(kb);
+    }
     if (owner_from_key_) {
       std::span<const uint8_t> nk = kb.subspan(4, kb.size() - 4 - 7);
       set_owner_from_labels(nk, {});
@@ -232,6 +241,29 @@ void SignetBackend::load_row() {
   if (owner_from_key_) {
     // The owner comes from the key (lower case) unless the RRset kept its original spelling.
     set_owner_from_labels(codec::split_rrset_key(kb).namekey, rrset_.owner_case);
+  }
+}
+
+void SignetBackend::sign_inline(std::span<const uint8_t> key) {
+  try {
+    // rrsigs key: zone_id namekey 0x00 covered:u16 key_id:u32
+    uint8_t labels[Name::kMaxWire];
+    size_t n = codec::decode_namekey(key.subspan(4, key.size() - 4 - 7), labels);
+    uint16_t covered = codec::load_u16(key.data() + key.size() - 6);
+    uint32_t key_id = codec::load_u32(key.data() + key.size() - 4);
+    auto fresh = ctx_->dnssec().sign_now(read_txn(), zone_->id, {labels, n}, covered, key_id);
+    if (!fresh) return;
+    inline_sig_ = std::move(*fresh);
+    sig_rdata_ = inline_sig_;
+    if (warned_zones_.insert(zone_->id).second) {
+      g_log << Logger::Warning << "[signet] zone '" << zone_->apex.to_text()
+            << "': served signatures made inline because stored ones are about to expire; refreshing" << endl;
+    }
+    ctx_->wake_refresher(zone_->id);
+  } catch (const std::exception& e) {
+    // Keep serving the stored signature; the refresher reports its own failures.
+    g_log << Logger::Error << "[signet] inline signing in zone '" << zone_->apex.to_text() << "' failed: " << e.what()
+          << endl;
   }
 }
 

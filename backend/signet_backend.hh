@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -97,6 +98,7 @@ class SignetBackend final : public DNSBackend {
   const lmdb::Txn& read_txn();
   Cursors& cursors();
   bool start_sigs();
+  void sign_inline(std::span<const uint8_t> rrsig_key);
   void set_owner_from_labels(std::span<const uint8_t> namekey, std::span<const uint8_t> owner_case);
   void end_read();
   const ZoneEntry* zone_entry(uint32_t id);
@@ -136,6 +138,8 @@ class SignetBackend final : public DNSBackend {
   bool sig_pending_ = false;  // the current rrsigs row has not been returned yet
   uint32_t sig_ttl_ = 0;
   std::span<const uint8_t> sig_rdata_;
+  std::vector<uint8_t> inline_sig_;
+  std::set<uint32_t> warned_zones_;
   std::shared_ptr<DNSRecordContent> ent_content_;
   std::string content_scratch_;
 

@@ -22,6 +22,8 @@ const std::vector<SettingSpec>& setting_specs() {
        "File with the master key that seals private keys (mode 0600; signetutil "
        "generate-master-key)"},
       {"signing-threads", "0", "Threads for bulk signing (0: one per core)"},
+      {"refresher", "yes", "Re-sign expiring signatures in the background of pdns_server (one thread per process)"},
+      {"refresh-interval", "60", "Seconds between two passes of the background refresher"},
   };
   return specs;
 }
@@ -113,6 +115,8 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
   c.default_tenant = get("default-tenant");
   c.auto_create_tenants = parse_bool("auto-create-tenants", get("auto-create-tenants"));
   c.master_key_file = get("master-key-file");
+  c.refresher = parse_bool("refresher", get("refresher"));
+  c.refresh_interval = static_cast<unsigned>(parse_uint("refresh-interval", get("refresh-interval"), 1, 86400));
   c.signing_threads =
       static_cast<unsigned>(parse_uint("signing-threads", get("signing-threads"), 0, 256));
   return c;

@@ -32,6 +32,8 @@ struct Config {
   bool auto_create_tenants = true;  // signet-auto-create-tenants
   std::string master_key_file;      // signet-master-key-file: seals tenants\' data keys
   unsigned signing_threads = 0;     // signet-signing-threads: 0 = one per core
+  bool refresher = true;             // signet-refresher: background re-signing in pdns_server
+  unsigned refresh_interval = 60;    // signet-refresh-interval: seconds between passes
 };
 
 // Builds a Config from a lookup of "name" (without prefix) -> value; unset names take their

@@ -1,13 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "conf/context.hh"
 
+#include <cstdlib>
+
 namespace signet {
+
+std::unique_ptr<Clock> clock_from_environment() {
+  const char* offset = std::getenv("SIGNET_CLOCK_OFFSET");
+  if (offset && *offset) return std::make_unique<OffsetClock>(std::stoll(offset));
+  return std::make_unique<SystemClock>();
+}
 
 Context::Context(Config config, std::unique_ptr<Clock> clock)
     : config_(std::move(config)), clock_(std::move(clock)) {
   store_ = std::make_unique<Store>(StoreOptions{config_.path, config_.map_size_mb << 20});
   dnssec_ = std::make_unique<Dnssec>(*store_, *clock_,
                                      [this]() -> const MasterKey& { return master_key(); });
+}
+
+void Context::start_refresher(Refresher::Log log) {
+  if (refresher_) return;
+  refresher_ = std::make_unique<Refresher>(*store_, *dnssec_, *clock_, std::move(log));
+  refresher_->start(config_.refresh_interval);
+}
+
+void Context::wake_refresher(uint32_t zone_id) {
+  if (refresher_) refresher_->wake(zone_id);
+}
+
+Context::~Context() {
+  if (refresher_) refresher_->stop();
 }
 
 const MasterKey& Context::master_key() {

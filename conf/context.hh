@@ -15,15 +15,21 @@
 #include "conf/config.hh"
 #include "keystore/dnssec.hh"
 #include "keystore/keyring.hh"
+#include "keystore/refresher.hh"
 #include "keystore/store.hh"
 #include "signer/clock.hh"
 
 namespace signet {
 
+// SystemClock, or an OffsetClock when the environment sets SIGNET_CLOCK_OFFSET (seconds, may be
+// negative) — the test seam for processes (signetutil, pdns_server) that must live at another time.
+std::unique_ptr<Clock> clock_from_environment();
+
 class Context {
  public:
   // Opens the store named by `config`. Throws StoreError.
-  explicit Context(Config config, std::unique_ptr<Clock> clock = std::make_unique<SystemClock>());
+  explicit Context(Config config, std::unique_ptr<Clock> clock = clock_from_environment());
+  ~Context();
 
   const Config& config() const { return config_; }
   Store& store() { return *store_; }
@@ -32,6 +38,11 @@ class Context {
   Dnssec& dnssec() { return *dnssec_; }
   // The master key, loaded on first use (throws InputError naming the file when unusable).
   const MasterKey& master_key();
+
+  // The background refresher of this process (pdns_server starts it; signetutil never does).
+  void start_refresher(Refresher::Log log);
+  // Asks the refresher, if running, to refresh a zone soon.
+  void wake_refresher(uint32_t zone_id);
 
   // LMDB allows one write transaction per environment, and a thread that begins a second one
   // waits for itself forever. pdns sometimes writes through two backend instances on one thread
@@ -45,6 +56,7 @@ class Context {
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<Dnssec> dnssec_;
+  std::unique_ptr<Refresher> refresher_;
   std::mutex master_mu_;
   std::optional<MasterKey> master_;
   mutable std::mutex write_mu_;

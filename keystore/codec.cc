@@ -291,6 +291,7 @@ std::string encode_dnssec(const DnssecRecord& d) {
   out += d.policy;
   put_u64(out, d.secured_at);
   put_u32(out, d.chain_ttl);
+  put_u64(out, d.next_refresh);
   return out;
 }
 
@@ -309,7 +310,15 @@ DnssecRecord decode_dnssec(std::span<const uint8_t> value) {
   d.policy.assign(reinterpret_cast<const char*>(policy.data()), policy.size());
   d.secured_at = r.u64();
   d.chain_ttl = r.u32();
+  d.next_refresh = r.u64();
   return d;
+}
+
+std::string due_key(uint64_t when, uint32_t zone_id) {
+  std::string k;
+  put_u64(k, when);
+  put_u32(k, zone_id);
+  return k;
 }
 
 std::string rrsig_key(uint32_t zone_id, std::span<const uint8_t> rel_labels, uint16_t covered,

@@ -47,8 +47,14 @@
 //   dnssec        key: zone_id u32                    value: signing state of a secured zone
 //     dnssec   := 0x01 denial:u8 (1 NSEC, 3 NSEC3) nsec3_flags:u8 nsec3_iterations:u16
 //                 salt_len:u8 salt policy_len:u8 policy:ascii secured_at:u64 chain_ttl:u32
+//                 next_refresh:u64
 //                 (chain_ttl: the TTL the chain's signatures were made with, the zone's negative
-//                  TTL; when the SOA changes it, every link is signed again)
+//                  TTL; when the SOA changes it, every link is signed again; next_refresh: when the
+//                  zone's earliest signature enters its refresh window)
+//
+//   due           key: next_refresh:u64 zone_id:u32     value: (empty)
+//                 The refresh schedule of every secured zone, in time order: the refresher reads
+//                 from the front and stops at the first entry in the future.
 //
 //   rrsigs        key: zone_id u32 namekey(owner) 0x00 covered:u16 key_id:u32   value: rrsig
 //     rrsig    := 0x01 ttl:u32 rdata:octets(rest)
@@ -280,7 +286,9 @@ struct DnssecRecord {
   std::string policy;
   uint64_t secured_at = 0;
   uint32_t chain_ttl = 0;
+  uint64_t next_refresh = 0;
 };
+std::string due_key(uint64_t when, uint32_t zone_id);
 std::string encode_dnssec(const DnssecRecord& d);
 DnssecRecord decode_dnssec(std::span<const uint8_t> value);
 

@@ -34,6 +34,15 @@ std::vector<uint8_t> dnskey_of(const KeyRecord& k) {
   return dnskey_rdata(k.flags, algorithm_from_number(k.algorithm), k.public_key);
 }
 
+uint32_t soa_field(Store& store, const lmdb::Txn& txn, uint32_t zone_id, size_t from_end) {
+  auto soa = store.get_rrset(txn, zone_id, {}, rrtype::SOA);
+  if (!soa) return 0;
+  std::span<const uint8_t> r;
+  auto it = soa->rdatas();
+  it.next(r);
+  return codec::load_u32(r.data() + r.size() - from_end);
+}
+
 }  // namespace
 
 Dnssec::Dnssec(Store& store, const Clock& clock, MasterKeyProvider master)
@@ -60,6 +69,70 @@ SigningPolicy Dnssec::policy_of(const DnssecRecord& state) const {
   p->nsec3.iterations = state.nsec3_iterations;
   p->nsec3.salt = state.salt;
   return *p;
+}
+
+uint32_t Dnssec::refresh_window(const SigningPolicy& policy, uint32_t soa_expire) {
+  uint64_t want = uint64_t(soa_expire) + 3600;
+  // Room for one more day of validity after the widened window, jitter included.
+  if (want > policy.refresh && want + policy.jitter + 86400 <= policy.validity) return static_cast<uint32_t>(want);
+  return policy.refresh;
+}
+
+SigningPolicy Dnssec::effective_policy(const lmdb::Txn& txn, const ZoneRecord& zone, const DnssecRecord& state) const {
+  SigningPolicy p = policy_of(state);
+  p.refresh = refresh_window(p, soa_field(store_, txn, zone.id, 8));  // SOA EXPIRE
+  return p;
+}
+
+void Dnssec::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord& state, const SigningPolicy& policy) {
+  uint64_t now = clock_.now();
+  uint32_t earliest = earliest_expiration(txn, zone.id);
+  if (state.next_refresh) txn.del(store_.dbi().due, codec::due_key(state.next_refresh, zone.id));
+  uint64_t next = now + 3600;
+  if (earliest) {
+    // The 32-bit expiration as an absolute time near now (RFC 1982 window).
+    int64_t until = static_cast<int32_t>(earliest - static_cast<uint32_t>(now));
+    uint64_t expires = static_cast<uint64_t>(static_cast<int64_t>(now) + until);
+    next = expires > policy.refresh ? expires - policy.refresh : now;
+    uint32_t soa_expire = soa_field(store_, txn, zone.id, 8);
+    if (until < static_cast<int64_t>(soa_expire) && warn_) {
+      warn_("zone '" + zone.name.to_text() + "': the earliest signature expires in " + std::to_string(until / 3600) +
+            " h, inside the SOA EXPIRE horizon (" + std::to_string(soa_expire / 3600) +
+            " h): a secondary cut off from the primary would serve expired signatures; raise the policy's "
+            "validity or lower SOA EXPIRE");
+    }
+  }
+  if (next < now) next = now;
+  state.next_refresh = next;
+  txn.put(store_.dbi().due, codec::due_key(next, zone.id), std::string_view());
+  put_state(txn, zone.id, state);
+}
+
+std::vector<uint32_t> Dnssec::due_zones(const lmdb::Txn& txn, uint64_t now, size_t max) const {
+  std::vector<uint32_t> out;
+  lmdb::Cursor c(txn, store_.dbi().due);
+  for (bool ok = c.first(); ok && out.size() < max; ok = c.next()) {
+    auto k = c.key_bytes();
+    uint64_t when = 0;
+    for (int i = 0; i < 8; ++i) when = (when << 8) | k[i];
+    if (when > now) break;
+    out.push_back(codec::load_u32(k.data() + 8));
+  }
+  return out;
+}
+
+std::optional<std::vector<uint8_t>> Dnssec::sign_now(const lmdb::Txn& txn, uint32_t zone_id,
+                                                     std::span<const uint8_t> rel, uint16_t covered, uint32_t key_id) {
+  auto st = state(txn, zone_id);
+  auto zone = store_.zone_by_id(txn, zone_id);
+  if (!st || !zone) return std::nullopt;
+  auto kv = txn.find(store_.dbi().keys, codec::u32_pair_key(zone_id, key_id));
+  if (!kv) return std::nullopt;
+  KeyRecord k = codec::decode_key(zone_id, key_id, *kv);
+  uint64_t now = clock_.now();
+  if (!key_is_active(k, now)) return std::nullopt;
+  ActiveKey a{k, open_cached(txn, *zone, k), is_sep(k), is_zone_signer(k)};
+  return sign_single(store_, txn, *zone, *st, policy_of(*st), a, rel, covered, now);
 }
 
 bool Dnssec::manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) {
@@ -196,7 +269,7 @@ Dnssec::Secured Dnssec::secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const Sign
   bump_serial(store_, txn, zone, now);
   ZoneSigner signer(store_, txn, zone, st, policy, active_keys(txn, zone, now), now);
   out.stats = signer.sign_all(threads ? threads : default_threads());
-  put_state(txn, zone.id, st);
+  schedule(txn, zone, st, effective_policy(txn, zone, st));
   return out;
 }
 
@@ -209,6 +282,7 @@ void Dnssec::unsecure(lmdb::WriteTxn& txn, ZoneRecord& zone) {
   for (const auto& k : keys(txn, zone.id))
     ring.delete_key(txn, k);
   ZoneSigner::strip(store_, txn, zone.id);
+  txn.del(store_.dbi().due, codec::due_key(st->next_refresh, zone.id));
   txn.del(store_.dbi().dnssec, codec::u32_key(zone.id));
   ZoneWriter w(store_, txn, zone, now);
   w.allow_managed_keys();
@@ -232,7 +306,7 @@ SignStats Dnssec::sign(lmdb::WriteTxn& txn, ZoneRecord& zone, unsigned threads) 
   bump_serial(store_, txn, zone, now);
   ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
   SignStats s = signer.sign_all(threads ? threads : default_threads());
-  put_state(txn, zone.id, *st);
+  schedule(txn, zone, *st, effective_policy(txn, zone, *st));
   return s;
 }
 
@@ -265,10 +339,9 @@ KeyRecord Dnssec::import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const Privat
 
 SignStats Dnssec::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit) {
   auto st = state(txn, zone.id);
-  if (!st)
-    return {};
+  if (!st) return {};
   uint64_t now = clock_.now();
-  SigningPolicy policy = policy_of(*st);
+  SigningPolicy policy = effective_policy(txn, zone, *st);
   ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
   SignStats s = signer.refresh(limit);
   if (s.signatures > 0) {
@@ -276,8 +349,8 @@ SignStats Dnssec::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit) {
     bump_serial(store_, txn, zone, now);
     ZoneSigner again(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
     s += again.update({zone.name}, {});
-    put_state(txn, zone.id, *st);
   }
+  schedule(txn, zone, *st, policy);
   return s;
 }
 
@@ -293,7 +366,7 @@ void Dnssec::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWriter& write
     publish_keys(txn, zone, policy, now);
     ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
     signer.sign_all(default_threads());
-    put_state(txn, zone.id, *st);
+    schedule(txn, zone, *st, effective_policy(txn, zone, *st));
     return;
   }
   std::vector<Name> names = edit.names;

@@ -106,12 +106,84 @@ ZoneSigner::ZoneSigner(Store& store, lmdb::WriteTxn& txn, const ZoneRecord& zone
   soa_minimum_ = soa.minimum;
 }
 
+uint32_t signature_expiration(const SigningPolicy& policy, uint32_t zone_id, std::span<const uint8_t> rel,
+                              uint16_t type, uint64_t now) {
+  uint32_t spread = policy.jitter ? static_cast<uint32_t>(jitter_seed(zone_id, rel, type) % (policy.jitter + 1u)) : 0;
+  return static_cast<uint32_t>(now + policy.validity - spread);
+}
+
 uint32_t ZoneSigner::expiration_for(std::span<const uint8_t> rel, uint16_t type) const {
-  uint32_t spread =
-      policy_.jitter
-          ? static_cast<uint32_t>(jitter_seed(zone_.id, rel, type) % (policy_.jitter + 1u))
-          : 0;
-  return static_cast<uint32_t>(now_ + policy_.validity - spread);
+  return signature_expiration(policy_, zone_.id, rel, type, now_);
+}
+
+std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
+                                                const codec::DnssecRecord& state, const SigningPolicy& policy,
+                                                const ActiveKey& key, std::span<const uint8_t> rel,
+                                                uint16_t covered, uint64_t now) {
+  if (is_key_type(covered) ? !key.signs_keys : !key.signs_zone) return std::nullopt;
+  SoaTimes soa = read_soa(const_cast<Store&>(store), txn, zone);
+  uint32_t ttl = 0;
+  std::vector<std::vector<uint8_t>> rdatas;
+  bool nsec3 = state.denial == codec::Denial::kNsec3;
+  Nsec3Params p;
+  p.flags = state.nsec3_flags;
+  p.iterations = state.nsec3_iterations;
+  p.salt = state.salt;
+  if (covered == rrtype::NSEC || covered == rrtype::NSEC3) {
+    if ((covered == rrtype::NSEC3) != nsec3) return std::nullopt;
+    std::string prefix = codec::chain_prefix(zone.id, state.denial);
+    std::string key_bytes = prefix;
+    if (nsec3) {
+      if (rel.empty() || rel[0] + 1u != rel.size()) return std::nullopt;
+      auto hash = from_base32hex(std::string_view(reinterpret_cast<const char*>(rel.data()) + 1, rel[0]));
+      if (!hash || hash->size() != 20) return std::nullopt;
+      key_bytes.append(reinterpret_cast<const char*>(hash->data()), hash->size());
+    } else {
+      codec::append_namekey(key_bytes, rel);
+    }
+    lmdb::Cursor c(txn, store.dbi().chain);
+    if (!c.seek(key_bytes) || c.key() != key_bytes) return std::nullopt;
+    codec::ChainLink link = codec::decode_link(c.value());
+    if (!c.next() || !c.key_has_prefix(prefix)) c.seek_prefix(prefix);
+    std::string next_key(c.key());
+    codec::ChainLink next = codec::decode_link(c.value());
+    std::vector<uint8_t> bitmap = type_bitmap(link.types);
+    if (nsec3) {
+      Nsec3Hash nh;
+      std::memcpy(nh.data(), next_key.data() + prefix.size(), nh.size());
+      rdatas.push_back(nsec3_rdata(p, nh, bitmap));
+    } else {
+      rdatas.push_back(nsec_rdata(Name::concat(next.owner, zone.name.lowered()), bitmap));
+    }
+    ttl = std::min(soa.ttl, soa.minimum);
+  } else if (covered == rrtype::NSEC3PARAM) {
+    if (!nsec3 || !rel.empty()) return std::nullopt;
+    rdatas.push_back(nsec3param_rdata(p));
+    ttl = soa.minimum;
+  } else {
+    auto v = store.get_rrset(txn, zone.id, rel, covered);
+    if (!v || !v->auth()) return std::nullopt;
+    ttl = v->ttl;
+    auto it = v->rdatas();
+    std::span<const uint8_t> r;
+    while (it.next(r)) rdatas.emplace_back(r.begin(), r.end());
+  }
+  CanonicalName owner(Name::concat(rel, zone.name));
+  RrsigFields f;
+  f.type_covered = covered;
+  f.algorithm = algorithm_from_number(key.record.algorithm);
+  f.labels = rrsig_labels(owner.name());
+  f.original_ttl = ttl;
+  f.inception = static_cast<uint32_t>(now - policy.inception_offset);
+  f.expiration = signature_expiration(policy, zone.id, rel, covered, now);
+  f.key_tag = key.record.tag;
+  SignedData sd;
+  sd.begin(f, CanonicalName(zone.name));
+  for (const auto& r : rdatas) sd.add(owner, covered, ttl, r);
+  std::vector<uint8_t> sig = key.key.sign(sd.bytes());
+  // Signed on the query path: always check before it is served.
+  if (!verify(f.algorithm, key.record.public_key, sd.bytes(), sig)) return std::nullopt;
+  return sd.rrsig_rdata(sig);
 }
 
 void ZoneSigner::check(const ActiveKey& key, std::span<const uint8_t> data,

@@ -73,6 +73,20 @@ void for_each_denial_record(
     const codec::DnssecRecord& state,
     const std::function<void(const Name&, uint16_t, uint32_t, std::span<const uint8_t>)>& fn);
 
+// The expiration a signature of owner/type gets when made at `now` under `policy`: validity minus
+// a deterministic per-zone, per-RRset jitter.
+uint32_t signature_expiration(const SigningPolicy& policy, uint32_t zone_id, std::span<const uint8_t> rel,
+                              uint16_t type, uint64_t now);
+
+// Makes (without storing) the RRSIG by `key` over the RRset owner/`covered` as currently stored, or
+// over the zone's NSEC/NSEC3 record at `rel` (the hash label for NSEC3) or its NSEC3PARAM.
+// Returns nullopt when there is nothing to sign there. Used by the query path when a stored
+// signature is about to expire.
+std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
+                                                const codec::DnssecRecord& state, const SigningPolicy& policy,
+                                                const ActiveKey& key, std::span<const uint8_t> rel,
+                                                uint16_t covered, uint64_t now);
+
 struct SignStats {
   size_t rrsets = 0;
   size_t signatures = 0;

@@ -64,6 +64,7 @@ bool Store::open_dbis(bool create) {
       {"chain", &dbi_.chain},
       {"keys", &dbi_.keys},
       {"dnssec", &dbi_.dnssec},
+      {"due", &dbi_.due},
       {"audit", &dbi_.audit},
   };
   for (const auto& e : entries) {
@@ -286,7 +287,10 @@ void Store::delete_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone) {
   txn.del_prefix(dbi_.rrsigs, prefix);
   txn.del_prefix(dbi_.chain, prefix);
   txn.del_prefix(dbi_.keys, prefix);
-  txn.del(dbi_.dnssec, prefix);
+  if (auto d = txn.find(dbi_.dnssec, prefix)) {
+    txn.del(dbi_.due, codec::due_key(codec::decode_dnssec(*d).next_refresh, zone.id));
+    txn.del(dbi_.dnssec, prefix);
+  }
   txn.del(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id));
   txn.del(dbi_.zone_names, zone_name_key(zone.name));
   txn.del(dbi_.zones, u32_key(zone.id));

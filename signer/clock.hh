@@ -21,6 +21,17 @@ class SystemClock final : public Clock {
   uint64_t now() const override { return static_cast<uint64_t>(::time(nullptr)); }
 };
 
+// The system clock shifted by a fixed offset: how integration tests run a whole process "in the
+// past" or "in the future" (SIGNET_CLOCK_OFFSET, see conf/context.cc).
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(int64_t offset) : offset_(offset) {}
+  uint64_t now() const override { return static_cast<uint64_t>(static_cast<int64_t>(::time(nullptr)) + offset_); }
+
+ private:
+  int64_t offset_;
+};
+
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(uint64_t start = 1700000000) : now_(start) {}

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/refresher.hh"
+
+#include <chrono>
+
+#include "signer/error.hh"
+
+namespace signet {
+
+Refresher::Refresher(Store& store, Dnssec& dnssec, const Clock& clock, Log log)
+    : store_(store), dnssec_(dnssec), clock_(clock), log_(std::move(log)) {}
+
+Refresher::~Refresher() { stop(); }
+
+bool Refresher::refresh_zone(uint32_t zone_id, bool forced) {
+  auto txn = store_.begin_write();
+  auto zone = store_.zone_by_id(txn, zone_id);
+  auto st = zone ? dnssec_.state(txn, zone_id) : std::nullopt;
+  if (!st) return false;
+  // Another process may have refreshed it since we looked: check again inside the transaction.
+  if (!forced && st->next_refresh > clock_.now()) return false;
+  SignStats s = dnssec_.refresh(txn, *zone, SIZE_MAX);
+  txn.commit();
+  if (s.signatures > 0 && log_) {
+    log_(false, "refreshed " + std::to_string(s.signatures) + " signatures of zone '" + zone->name.to_text() +
+                    "' (serial " + std::to_string(zone->serial) + ")");
+  }
+  return true;
+}
+
+size_t Refresher::run_once(size_t max_zones) {
+  std::set<uint32_t> woken;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    woken.swap(woken_);
+  }
+  std::vector<uint32_t> due;
+  {
+    auto txn = store_.begin_read();
+    due = dnssec_.due_zones(txn, clock_.now(), max_zones);
+  }
+  size_t done = 0;
+  for (uint32_t id : due) {
+    try {
+      done += refresh_zone(id, false) ? 1 : 0;
+      woken.erase(id);
+    } catch (const std::exception& e) {
+      if (log_) log_(true, std::string("refreshing zone #") + std::to_string(id) + " failed: " + e.what());
+    }
+  }
+  for (uint32_t id : woken) {
+    try {
+      done += refresh_zone(id, true) ? 1 : 0;
+    } catch (const std::exception& e) {
+      if (log_) log_(true, std::string("refreshing zone #") + std::to_string(id) + " failed: " + e.what());
+    }
+  }
+  return done;
+}
+
+void Refresher::start(unsigned interval_seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this, interval_seconds] {
+    while (true) {
+      try {
+        run_once();
+      } catch (const std::exception& e) {
+        if (log_) log_(true, std::string("refresher pass failed: ") + e.what());
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(interval_seconds), [this] { return stopping_ || !woken_.empty(); });
+      if (stopping_) return;
+    }
+  });
+}
+
+void Refresher::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Refresher::wake(uint32_t zone_id) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!woken_.insert(zone_id).second) return;
+  }
+  cv_.notify_all();
+}
+
+}  // namespace signet
