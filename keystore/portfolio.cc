@@ -215,6 +215,7 @@ ZoneChange Portfolio::edit_zone(lmdb::WriteTxn& txn, const Name& apex,
   ZoneChange change;
   change.zone = zone(txn, apex);
   ZoneWriter w(store_, txn, change.zone, clock_.now());
+  w.set_hook(hook_);
   if (bump_serial)
     w.request_serial_bump();
   edit(w);

@@ -255,6 +255,7 @@ void ZoneWriter::put_ent(std::span<const uint8_t> rel) {
   uint8_t flags = below_cut(rel) ? 0 : codec::kAuth;
   txn_.put(store_.dbi().rrsets, codec::rrset_key(zone_.id, rel, rrtype::kEnt),
            codec::encode_rrset(flags, 0, {}));
+  ent_changes_.push_back(Name::concat(rel, zone_.name));
 }
 
 void ZoneWriter::fix_ents(const Touch& t) {
@@ -296,6 +297,7 @@ void ZoneWriter::fix_ents(const Touch& t) {
     if (!has_type(arel, rrtype::kEnt) || has_descendants(arel))
       break;
     txn_.del(dbi, codec::rrset_key(zone_.id, arel, rrtype::kEnt));
+    ent_changes_.push_back(a);
   }
 }
 
@@ -473,6 +475,8 @@ void ZoneWriter::finish() {
       if (t.ns_changed)
         edit.subtrees.push_back(t.owner);
     }
+    // Empty non-terminals that came or went are names too (they are in an NSEC3 chain).
+    edit.names.insert(edit.names.end(), ent_changes_.begin(), ent_changes_.end());
     hook_->after_edit(txn_, zone_, *this, edit);
   }
 }

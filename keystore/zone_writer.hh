@@ -149,6 +149,7 @@ class ZoneWriter {
   std::map<std::string, Pending> pending_;  // by rrset key: canonical order
   std::map<std::string, Touch> touched_;    // by name prefix: ancestors before descendants
   std::vector<std::string> warnings_;
+  std::vector<Name> ent_changes_;  // ancestors whose ENT row this batch added or removed
 };
 
 }  // namespace signet

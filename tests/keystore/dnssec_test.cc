@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/dnssec.hh"
+
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "keystore/signing.hh"
+#include "signer/error.hh"
+#include "signer/rrsig.hh"
+#include "tests/support/store_fixture.hh"
+
+using namespace signet;
+using signet::test::StoreTest;
+
+namespace {
+
+class DnssecTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    MasterKey::generate_file(dir.file("master.key"));
+    master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
+    dnssec =
+        std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
+    portfolio->set_edit_hook(dnssec.get());
+    make_zone("acme", "example.com.");
+    edit("example.com.", [&](ZoneWriter& w) {
+      w.add(n("www.example.com."), rrtype::A, 300, rd(rrtype::A, "192.0.2.80"));
+      w.add(n("a.b.ent.example.com."), rrtype::TXT, 300, rd(rrtype::TXT, "\"deep\""));
+      w.add(n("*.wild.example.com."), rrtype::A, 300, rd(rrtype::A, "192.0.2.90"));
+      w.add(n("sub.example.com."), rrtype::NS, 300, rd(rrtype::NS, "ns.sub.example.com."));
+      w.add(n("ns.sub.example.com."), rrtype::A, 300, rd(rrtype::A, "192.0.2.53"));
+    });
+  }
+
+  void secure(const std::string& policy = "default") {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    dnssec->secure(txn, z, *builtin_policy(policy), 2);
+    txn.commit();
+  }
+
+  VerifyReport verify() {
+    auto txn = store->begin_read();
+    return dnssec->verify(txn, portfolio->zone(txn, n("example.com.")));
+  }
+
+  uint32_t serial() {
+    auto txn = store->begin_read();
+    return portfolio->zone(txn, n("example.com.")).serial;
+  }
+
+  // Chain owners (relative, text) in chain order.
+  std::vector<std::string> chain_owners() {
+    auto txn = store->begin_read();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    auto st = dnssec->state(txn, z.id);
+    std::vector<std::string> out;
+    std::string prefix = codec::chain_prefix(z.id, st->denial);
+    lmdb::Cursor c(txn, store->dbi().chain);
+    for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+      auto link = codec::decode_link(c.value());
+      out.push_back(Name::concat(link.owner, Name()).to_text());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  std::string problems(const VerifyReport& r) {
+    std::string s;
+    for (const auto& p : r.problems)
+      s += p + "\n";
+    return s;
+  }
+
+  std::unique_ptr<MasterKey> master;
+  std::unique_ptr<Dnssec> dnssec;
+};
+
+}  // namespace
+
+TEST_F(DnssecTest, SecuringSignsEveryAuthoritativeRRsetAndTheChain) {
+  uint32_t before = serial();
+  secure();
+  VerifyReport r = verify();
+  EXPECT_TRUE(r.ok()) << problems(r);
+  EXPECT_GT(r.rrsets, 5u);
+  EXPECT_GT(r.links, 5u);
+  EXPECT_EQ(serial(), before + 1);  // AXFR changed, so the serial did (RFC 1982)
+  EXPECT_EQ(rows("example.com.", "example.com.").count("DNSKEY auth"), 1u);
+  EXPECT_EQ(rows("example.com.", "example.com.").count("CDS auth"), 1u);
+}
+
+// The NSEC3 chain holds what pdns' synthesis covers: ENTs and the delegation yes, glue no.
+TEST_F(DnssecTest, Nsec3ChainCoversEntsAndDelegationsButNotGlue) {
+  secure();
+  EXPECT_EQ(chain_owners(), (std::vector<std::string>{"*.wild.", ".", "a.b.ent.", "b.ent.", "ent.",
+                                                      "sub.", "wild.", "www."}));
+}
+
+TEST_F(DnssecTest, NsecChainLeavesOutEmptyNonTerminals) {
+  secure("default-nsec");
+  EXPECT_EQ(chain_owners(), (std::vector<std::string>{"*.wild.", ".", "a.b.ent.", "sub.", "www."}));
+  EXPECT_TRUE(verify().ok());
+}
+
+class DnssecPolicyTest : public DnssecTest, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(DnssecPolicyTest, EveryAlgorithmAndKeyLayoutVerifies) {
+  secure(GetParam());
+  VerifyReport r = verify();
+  EXPECT_TRUE(r.ok()) << GetParam() << ":\n" << problems(r);
+  edit("example.com.", [&](ZoneWriter& w) {
+    w.add(n("x.example.com."), rrtype::A, 60, rd(rrtype::A, "192.0.2.1"));
+  });
+  r = verify();
+  EXPECT_TRUE(r.ok()) << GetParam() << " after an edit:\n" << problems(r);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, DnssecPolicyTest,
+                         ::testing::Values("ksk-zsk", "ecdsap384sha384", "ed25519", "ed448",
+                                           "rsasha256"));
+
+TEST_F(DnssecTest, AnEditIsSignedInTheSameTransactionAndBumpsTheSerial) {
+  secure();
+  uint32_t s0 = serial();
+  edit("example.com.", [&](ZoneWriter& w) {
+    w.add(n("new.deep.example.com."), rrtype::A, 60, rd(rrtype::A, "192.0.2.7"));
+  });
+  EXPECT_EQ(serial(), s0 + 1);
+  VerifyReport r = verify();
+  EXPECT_TRUE(r.ok()) << problems(r);
+  auto owners = chain_owners();
+  EXPECT_NE(std::find(owners.begin(), owners.end(), "deep."), owners.end());  // the new ENT
+  edit("example.com.", [&](ZoneWriter& w) { w.remove(n("new.deep.example.com."), rrtype::A); });
+  owners = chain_owners();
+  EXPECT_EQ(std::find(owners.begin(), owners.end(), "deep."), owners.end());
+  EXPECT_TRUE(verify().ok());
+}
+
+TEST_F(DnssecTest, ANewDelegationLeavesGlueAndNsUnsignedAndTheChainRight) {
+  secure();
+  edit("example.com.", [&](ZoneWriter& w) {
+    w.add(n("www.example.com."), rrtype::NS, 60, rd(rrtype::NS, "ns.www.example.com."));
+    w.add(n("ns.www.example.com."), rrtype::A, 60, rd(rrtype::A, "192.0.2.8"));
+  });
+  VerifyReport r = verify();
+  EXPECT_TRUE(r.ok()) << problems(r);
+  EXPECT_EQ(rows("example.com.", "www.example.com."), (std::set<std::string>{"A -", "NS -"}));
+}
+
+TEST_F(DnssecTest, SwitchingBetweenNsecAndNsec3KeepsTheZoneValid) {
+  secure();
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    dnssec->set_denial(txn, z, std::nullopt);
+    txn.commit();
+  }
+  EXPECT_TRUE(verify().ok());
+  EXPECT_EQ(chain_owners().size(), 5u);
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    dnssec->set_denial(txn, z, nsec3_params_from_text("1 0 0 aabbccdd"));
+    txn.commit();
+  }
+  VerifyReport r = verify();
+  EXPECT_TRUE(r.ok()) << problems(r);
+  // No chain records of the other kind are left behind.
+  auto txn = store->begin_read();
+  ZoneRecord z = portfolio->zone(txn, n("example.com."));
+  lmdb::Cursor c(txn, store->dbi().chain);
+  EXPECT_FALSE(c.seek_prefix(codec::chain_prefix(z.id, codec::Denial::kNsec)));
+}
+
+TEST_F(DnssecTest, OperatorsCannotEditTheManagedKeyRecords) {
+  secure();
+  EXPECT_THROW(
+      edit("example.com.", [&](ZoneWriter& w) { w.remove(n("example.com."), rrtype::DNSKEY); }),
+      InputError);
+  EXPECT_THROW(edit("example.com.",
+                    [&](ZoneWriter& w) {
+                      w.replace(n("example.com."), rrtype::CDS, 60, {rd(rrtype::CDS, "0 0 0 00")});
+                    }),
+               InputError);
+}
+
+TEST_F(DnssecTest, RefreshResignsSignaturesNearingExpiryAndNothingElse) {
+  secure();
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    EXPECT_EQ(dnssec->refresh(txn, z, SIZE_MAX).signatures, 0u);  // everything is fresh
+  }
+  uint32_t s0 = serial();
+  clock.advance(11 * 86400);  // 14 d validity, refresh with 4 d left (minus up to 12 h jitter)
+  {
+    auto txn = store->begin_read();
+    EXPECT_EQ(dnssec->due_zones(txn, clock.now(), 10).size(), 1u);
+  }
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    EXPECT_GT(dnssec->refresh(txn, z, SIZE_MAX).signatures, 5u);
+    txn.commit();
+  }
+  EXPECT_EQ(serial(), s0 + 1);
+  auto txn = store->begin_read();
+  uint32_t earliest = dnssec->earliest_expiration(txn, portfolio->zone(txn, n("example.com.")).id);
+  EXPECT_GT(earliest, clock.now() + 10 * 86400);
+  EXPECT_TRUE(dnssec->due_zones(txn, clock.now(), 10).empty());
+  EXPECT_TRUE(dnssec->verify(txn, portfolio->zone(txn, n("example.com."))).ok());
+}
+
+// Expirations spread per RRset so a portfolio never renews all at once.
+TEST_F(DnssecTest, ExpirationsCarryAPerRRsetJitter) {
+  SigningPolicy p = *builtin_policy("default");
+  std::set<uint32_t> seen;
+  for (const char* owner : {"a", "b", "c", "d", "e", "f", "g", "h"}) {
+    Name nm = Name::from_text(owner, nullptr);
+    uint32_t e = signature_expiration(p, 7, nm.relative_to(Name()), rrtype::A, 1000000);
+    EXPECT_LE(e, 1000000u + p.validity);
+    EXPECT_GE(e, 1000000u + p.validity - p.jitter);
+    seen.insert(e);
+  }
+  EXPECT_GT(seen.size(), 4u);
+  EXPECT_NE(signature_expiration(p, 7, {}, rrtype::SOA, 1000000),
+            signature_expiration(p, 8, {}, rrtype::SOA, 1000000));
+}
+
+TEST_F(DnssecTest, ASealedKeyDoesNotOpenForAnotherZone) {
+  secure();
+  make_zone("acme", "example.net.");
+  auto txn = store->begin_write();
+  ZoneRecord com = portfolio->zone(txn, n("example.com."));
+  ZoneRecord net = portfolio->zone(txn, n("example.net."));
+  auto keys = dnssec->keys(txn, com.id);
+  ASSERT_EQ(keys.size(), 1u);
+  Keyring ring(*store, *master);
+  EXPECT_NO_THROW(ring.open_key(txn, com, keys[0]));
+  codec::KeyRecord moved = keys[0];
+  moved.zone_id = net.id;  // the same blob, claimed by another zone
+  EXPECT_THROW(ring.open_key(txn, net, moved), CorruptionError);
+  codec::KeyRecord renumbered = keys[0];
+  renumbered.id += 1;
+  EXPECT_THROW(ring.open_key(txn, com, renumbered), CorruptionError);
+}
+
+TEST_F(DnssecTest, PrivateKeysAreNotStoredInTheClear) {
+  secure();
+  auto txn = store->begin_read();
+  ZoneRecord z = portfolio->zone(txn, n("example.com."));
+  auto k = dnssec->keys(txn, z.id).at(0);
+  PrivateKey pk = Keyring(*store, *master).open_key(txn, z, k);
+  Secret der = pk.to_der();
+  std::string sealed(k.sealed.begin(), k.sealed.end());
+  std::string clear(reinterpret_cast<const char*>(der.data()), der.size());
+  EXPECT_EQ(sealed.find(clear.substr(clear.size() - 32)), std::string::npos);
+}
+
+TEST_F(DnssecTest, MasterKeyFileReadableByOthersIsRefused) {
+  ::chmod(dir.file("master.key").c_str(), 0644);
+  try {
+    MasterKey::load(dir.file("master.key"));
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("mode 0644"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(MasterKey::generate_file(dir.file("master.key")), InputError);  // never overwrites
+  EXPECT_THROW(MasterKey::load(dir.file("missing.key")), InputError);
+}
+
+TEST_F(DnssecTest, AKeySetThatTheParentsDsNoLongerCoversIsRefused) {
+  secure();
+  auto txn = store->begin_write();
+  ZoneRecord z = portfolio->zone(txn, n("example.com."));
+  Keyring ring(*store, *master);
+  auto k = dnssec->keys(txn, z.id).at(0);
+  k.ds_seen = clock.now();
+  ring.put_key(txn, k);
+  // A new CSK alone would leave the DNSKEY RRset unsigned by the key the DS points to.
+  k.inactive = clock.now();
+  ring.put_key(txn, k);
+  clock.advance(1);
+  PrivateKey fresh = PrivateKey::generate(Algorithm::kEcdsaP256Sha256);
+  EXPECT_THROW(dnssec->import_key(txn, z, fresh, KeyRole::kCsk), Conflict);
+}
+
+TEST_F(DnssecTest, AKeyWhosePrivatePartDoesNotMatchItsDnskeySignsNothing) {
+  secure();
+  auto txn = store->begin_write();
+  ZoneRecord z = portfolio->zone(txn, n("example.com."));
+  auto k = dnssec->keys(txn, z.id).at(0);
+  k.public_key[5] ^= 0x55;  // the DNSKEY now describes another key
+  Keyring(*store, *master).put_key(txn, k);
+  Dnssec fresh_cache(*store, clock, [this]() -> const MasterKey& { return *master; });
+  EXPECT_THROW(fresh_cache.sign(txn, z, 1), Error);
+}
