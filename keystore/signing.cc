@@ -106,9 +106,11 @@ ZoneSigner::ZoneSigner(Store& store, lmdb::WriteTxn& txn, const ZoneRecord& zone
   soa_minimum_ = soa.minimum;
 }
 
-uint32_t signature_expiration(const SigningPolicy& policy, uint32_t zone_id, std::span<const uint8_t> rel,
-                              uint16_t type, uint64_t now) {
-  uint32_t spread = policy.jitter ? static_cast<uint32_t>(jitter_seed(zone_id, rel, type) % (policy.jitter + 1u)) : 0;
+uint32_t signature_expiration(const SigningPolicy& policy, uint32_t zone_id,
+                              std::span<const uint8_t> rel, uint16_t type, uint64_t now) {
+  uint32_t spread =
+      policy.jitter ? static_cast<uint32_t>(jitter_seed(zone_id, rel, type) % (policy.jitter + 1u))
+                    : 0;
   return static_cast<uint32_t>(now + policy.validity - spread);
 }
 
@@ -116,11 +118,14 @@ uint32_t ZoneSigner::expiration_for(std::span<const uint8_t> rel, uint16_t type)
   return signature_expiration(policy_, zone_.id, rel, type, now_);
 }
 
-std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
-                                                const codec::DnssecRecord& state, const SigningPolicy& policy,
-                                                const ActiveKey& key, std::span<const uint8_t> rel,
-                                                uint16_t covered, uint64_t now) {
-  if (is_key_type(covered) ? !key.signs_keys : !key.signs_zone) return std::nullopt;
+std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::Txn& txn,
+                                                const ZoneRecord& zone,
+                                                const codec::DnssecRecord& state,
+                                                const SigningPolicy& policy, const ActiveKey& key,
+                                                std::span<const uint8_t> rel, uint16_t covered,
+                                                uint64_t now) {
+  if (is_key_type(covered) ? !key.signs_keys : !key.signs_zone)
+    return std::nullopt;
   SoaTimes soa = read_soa(const_cast<Store&>(store), txn, zone);
   uint32_t ttl = 0;
   std::vector<std::vector<uint8_t>> rdatas;
@@ -130,21 +135,27 @@ std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::
   p.iterations = state.nsec3_iterations;
   p.salt = state.salt;
   if (covered == rrtype::NSEC || covered == rrtype::NSEC3) {
-    if ((covered == rrtype::NSEC3) != nsec3) return std::nullopt;
+    if ((covered == rrtype::NSEC3) != nsec3)
+      return std::nullopt;
     std::string prefix = codec::chain_prefix(zone.id, state.denial);
     std::string key_bytes = prefix;
     if (nsec3) {
-      if (rel.empty() || rel[0] + 1u != rel.size()) return std::nullopt;
-      auto hash = from_base32hex(std::string_view(reinterpret_cast<const char*>(rel.data()) + 1, rel[0]));
-      if (!hash || hash->size() != 20) return std::nullopt;
+      if (rel.empty() || rel[0] + 1u != rel.size())
+        return std::nullopt;
+      auto hash =
+          from_base32hex(std::string_view(reinterpret_cast<const char*>(rel.data()) + 1, rel[0]));
+      if (!hash || hash->size() != 20)
+        return std::nullopt;
       key_bytes.append(reinterpret_cast<const char*>(hash->data()), hash->size());
     } else {
       codec::append_namekey(key_bytes, rel);
     }
     lmdb::Cursor c(txn, store.dbi().chain);
-    if (!c.seek(key_bytes) || c.key() != key_bytes) return std::nullopt;
+    if (!c.seek(key_bytes) || c.key() != key_bytes)
+      return std::nullopt;
     codec::ChainLink link = codec::decode_link(c.value());
-    if (!c.next() || !c.key_has_prefix(prefix)) c.seek_prefix(prefix);
+    if (!c.next() || !c.key_has_prefix(prefix))
+      c.seek_prefix(prefix);
     std::string next_key(c.key());
     codec::ChainLink next = codec::decode_link(c.value());
     std::vector<uint8_t> bitmap = type_bitmap(link.types);
@@ -157,16 +168,19 @@ std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::
     }
     ttl = std::min(soa.ttl, soa.minimum);
   } else if (covered == rrtype::NSEC3PARAM) {
-    if (!nsec3 || !rel.empty()) return std::nullopt;
+    if (!nsec3 || !rel.empty())
+      return std::nullopt;
     rdatas.push_back(nsec3param_rdata(p));
     ttl = soa.minimum;
   } else {
     auto v = store.get_rrset(txn, zone.id, rel, covered);
-    if (!v || !v->auth()) return std::nullopt;
+    if (!v || !v->auth())
+      return std::nullopt;
     ttl = v->ttl;
     auto it = v->rdatas();
     std::span<const uint8_t> r;
-    while (it.next(r)) rdatas.emplace_back(r.begin(), r.end());
+    while (it.next(r))
+      rdatas.emplace_back(r.begin(), r.end());
   }
   CanonicalName owner(Name::concat(rel, zone.name));
   RrsigFields f;
@@ -179,10 +193,12 @@ std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::
   f.key_tag = key.record.tag;
   SignedData sd;
   sd.begin(f, CanonicalName(zone.name));
-  for (const auto& r : rdatas) sd.add(owner, covered, ttl, r);
+  for (const auto& r : rdatas)
+    sd.add(owner, covered, ttl, r);
   std::vector<uint8_t> sig = key.key.sign(sd.bytes());
   // Signed on the query path: always check before it is served.
-  if (!verify(f.algorithm, key.record.public_key, sd.bytes(), sig)) return std::nullopt;
+  if (!verify(f.algorithm, key.record.public_key, sd.bytes(), sig))
+    return std::nullopt;
   return sd.rrsig_rdata(sig);
 }
 
@@ -530,7 +546,15 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
   //    signers and signed-data buffer; results land in per-item slots.
   bool nsec3 = state_.denial == codec::Denial::kNsec3;
   const uint8_t* base = reinterpret_cast<const uint8_t*>(arena.data());
-  std::vector<std::vector<std::vector<uint8_t>>> out(work.size());  // per item, per key
+  // Results per chunk of items, in one buffer each (no allocation per signature): the RRSIG RDATA
+  // of item i and key k is spans[(i - chunk start) * keys + k] within `bytes`.
+  const size_t nkeys = keys_.size();
+  const size_t kChunk = 256;
+  struct ChunkOut {
+    std::string bytes;
+    std::vector<std::pair<uint32_t, uint32_t>> spans;
+  };
+  std::vector<ChunkOut> out((work.size() + links.size() + kChunk - 1) / kChunk + 1);
   std::atomic<size_t> next{0};
   std::atomic<size_t> verified{0}, sigs{0};
   std::exception_ptr failure;
@@ -548,12 +572,13 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
         return policy_.verify_all || first.insert(key_id).second ||
                std::uniform_real_distribution<double>(0, 1)(rng) < policy_.verify_sample;
       };
-      const size_t chunk = 256;
       while (true) {
-        size_t begin = next.fetch_add(chunk);
+        size_t begin = next.fetch_add(kChunk);
         if (begin >= work.size() + links.size())
           break;
-        size_t end = std::min(begin + chunk, work.size() + links.size());
+        size_t end = std::min(begin + kChunk, work.size() + links.size());
+        ChunkOut& co = out[begin / kChunk];
+        co.spans.assign((end - begin) * nkeys, {0, 0});
         for (size_t i = begin; i < end; ++i) {
           if (i >= work.size()) {
             LinkWork& lw = links[i - work.size()];
@@ -576,8 +601,7 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
           f.original_ttl = v.ttl;
           f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
           f.expiration = expiration_for(rel, w.type);
-          out[i].resize(keys_.size());
-          for (size_t k = 0; k < keys_.size(); ++k) {
+          for (size_t k = 0; k < nkeys; ++k) {
             const ActiveKey& key = keys_[k];
             if (is_key_type(w.type) ? !key.signs_keys : !key.signs_zone)
               continue;
@@ -597,7 +621,9 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
                             " " + rrtype_to_text(w.type) + " does not verify; nothing was changed");
               }
             }
-            out[i][k] = sd.rrsig_rdata(sig);
+            uint32_t at = static_cast<uint32_t>(co.bytes.size());
+            sd.append_rrsig_rdata(co.bytes, sig);
+            co.spans[(i - begin) * nkeys + k] = {at, static_cast<uint32_t>(co.bytes.size() - at)};
             sigs.fetch_add(1);
           }
         }
@@ -624,19 +650,26 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
   total.rrsets += work.size();
 
   // 3. Write the RRset signatures (scan order is key order, so the B-tree fills sequentially).
+  std::string key, value;
   for (size_t i = 0; i < work.size(); ++i) {
     const Work& w = work[i];
     std::span<const uint8_t> rel(base + w.rel_off, w.rel_len);
     RRsetView v = codec::decode_rrset({base + w.val_off, w.val_len});
-    for (size_t k = 0; k < keys_.size(); ++k) {
-      if (out[i][k].empty())
+    const ChunkOut& co = out[i / kChunk];
+    for (size_t k = 0; k < nkeys; ++k) {
+      auto [at, len] = co.spans[(i % kChunk) * nkeys + k];
+      if (len == 0)
         continue;
-      txn_.put(store_.dbi().rrsigs, codec::rrsig_key(zone_.id, rel, w.type, keys_[k].record.id),
-               codec::encode_rrsig(v.ttl, out[i][k]));
+      key = codec::rrsig_key(zone_.id, rel, w.type, keys_[k].record.id);
+      value.clear();
+      codec::put_u8(value, 1);
+      codec::put_u32(value, v.ttl);
+      value.append(co.bytes, at, len);
+      txn_.put(store_.dbi().rrsigs, key, value);
     }
-    out[i].clear();
-    out[i].shrink_to_fit();
   }
+  out.clear();
+  out.shrink_to_fit();
 
   // 4. The chain, in order, and its signatures.
   std::sort(links.begin(), links.end(),
@@ -654,7 +687,7 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
   }
   // Link signatures: each needs its successor's order; signing them in parallel as above.
   uint16_t ctype = nsec3 ? rrtype::NSEC3 : rrtype::NSEC;
-  std::vector<std::vector<std::vector<uint8_t>>> lout(links.size());
+  std::vector<ChunkOut> lout((links.size() + kChunk - 1) / kChunk + 1);
   next.store(0);
   auto link_worker = [&](unsigned tid) {
     try {
@@ -670,10 +703,12 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
       p.iterations = state_.nsec3_iterations;
       p.salt = state_.salt;
       while (true) {
-        size_t begin = next.fetch_add(256);
+        size_t begin = next.fetch_add(kChunk);
         if (begin >= links.size())
           break;
-        size_t end = std::min(begin + 256, links.size());
+        size_t end = std::min(begin + kChunk, links.size());
+        ChunkOut& co = lout[begin / kChunk];
+        co.spans.assign((end - begin) * nkeys, {0, 0});
         for (size_t i = begin; i < end; ++i) {
           const LinkWork& lw = links[i];
           const LinkWork& nx = links[(i + 1) % links.size()];
@@ -691,8 +726,7 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
           f.original_ttl = negative_ttl_;
           f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
           f.expiration = expiration_for(rel, ctype);
-          lout[i].resize(keys_.size());
-          for (size_t k = 0; k < keys_.size(); ++k) {
+          for (size_t k = 0; k < nkeys; ++k) {
             const ActiveKey& key = keys_[k];
             if (!key.signs_zone)
               continue;
@@ -710,7 +744,9 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
                             " does not verify; nothing was changed");
               }
             }
-            lout[i][k] = sd.rrsig_rdata(sig);
+            uint32_t at = static_cast<uint32_t>(co.bytes.size());
+            sd.append_rrsig_rdata(co.bytes, sig);
+            co.spans[(i - begin) * nkeys + k] = {at, static_cast<uint32_t>(co.bytes.size() - at)};
           }
         }
       }
@@ -738,11 +774,17 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
         state_.denial,
         {reinterpret_cast<const uint8_t*>(links[i].order.data()), links[i].order.size()},
         links[i].owner);
-    for (size_t k = 0; k < keys_.size(); ++k) {
-      if (lout[i][k].empty())
+    const ChunkOut& co = lout[i / kChunk];
+    for (size_t k = 0; k < nkeys; ++k) {
+      auto [at, len] = co.spans[(i % kChunk) * nkeys + k];
+      if (len == 0)
         continue;
-      txn_.put(store_.dbi().rrsigs, codec::rrsig_key(zone_.id, rel, ctype, keys_[k].record.id),
-               codec::encode_rrsig(negative_ttl_, lout[i][k]));
+      key = codec::rrsig_key(zone_.id, rel, ctype, keys_[k].record.id);
+      value.clear();
+      codec::put_u8(value, 1);
+      codec::put_u32(value, negative_ttl_);
+      value.append(co.bytes, at, len);
+      txn_.put(store_.dbi().rrsigs, key, value);
       ++total.signatures;
     }
   }

@@ -190,13 +190,18 @@ std::vector<uint8_t> raw_to_der(std::span<const uint8_t> raw) {
   return der;
 }
 
+// SHA-256 through libsodium and SHA-384 through a digest fetched once: OpenSSL 3's one-shot
+// SHA256()/SHA384() look the algorithm up again on every call, which costs more than the hash.
 void digest(Algorithm alg, std::span<const uint8_t> data, uint8_t* out, size_t* len) {
   if (alg == Algorithm::kEcdsaP384Sha384) {
-    SHA384(data.data(), data.size(), out);
-    *len = SHA384_DIGEST_LENGTH;
+    static EVP_MD* const sha384 = EVP_MD_fetch(nullptr, "SHA384", nullptr);
+    unsigned int l = 0;
+    if (!EVP_Digest(data.data(), data.size(), out, &l, sha384, nullptr))
+      ossl_fail("SHA-384");
+    *len = l;
   } else {
-    SHA256(data.data(), data.size(), out);
-    *len = SHA256_DIGEST_LENGTH;
+    crypto_hash_sha256(out, data.data(), data.size());
+    *len = crypto_hash_sha256_BYTES;
   }
 }
 

@@ -58,6 +58,11 @@ std::vector<uint8_t> SignedData::rrsig_rdata(std::span<const uint8_t> signature)
   return out;
 }
 
+void SignedData::append_rrsig_rdata(std::string& out, std::span<const uint8_t> signature) const {
+  out.append(reinterpret_cast<const char*>(buf_.data()), header_len_);
+  out.append(reinterpret_cast<const char*>(signature.data()), signature.size());
+}
+
 std::optional<RrsigView> parse_rrsig(std::span<const uint8_t> rdata) {
   if (rdata.size() < 18 + 1)
     return std::nullopt;

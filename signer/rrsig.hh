@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "signer/canonical.hh"
@@ -41,6 +42,8 @@ class SignedData {
   std::span<const uint8_t> bytes() const { return buf_; }
   // The RRSIG RDATA: the header from begin() followed by `signature`.
   std::vector<uint8_t> rrsig_rdata(std::span<const uint8_t> signature) const;
+  // Appends the same to `out` (the bulk path collects many in one buffer).
+  void append_rrsig_rdata(std::string& out, std::span<const uint8_t> signature) const;
 
  private:
   std::vector<uint8_t> buf_;
