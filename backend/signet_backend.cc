@@ -54,8 +54,12 @@ SignetBackend::~SignetBackend() {
 // ------------------------------------------------------------------ read transactions
 
 const lmdb::Txn& SignetBackend::read_txn() {
-  if (wtxn_)
+  if (wtxn_) {
+    // Reads inside a transaction see what it fed so far (pdns' API reads the SOA it just fed).
+    if (writer_)
+      writer_->apply_pending();
     return *wtxn_;
+  }
   if (!rtxn_) {
     rtxn_ = std::make_unique<lmdb::ReadTxn>(store_.env());
     r_.rrsets = lmdb::Cursor(*rtxn_, store_.dbi().rrsets);

@@ -380,7 +380,7 @@ TEST_F(ApiTest, CreateZoneAnswers201WithItsRecordsInTheAccountsTenant) {
 // SOA-EDIT-API DEFAULT gives the new zone's SOA a serial of today (YYYYMMDD01) instead of the
 // 0 of default-soa-content, as pdns does with its own backends.
 TEST_F(ApiTest, CreateZoneAppliesSoaEditApiToTheNewSoa) {
-  start(/*rectify=*/false);
+  start(/*rectify=*/true);
   Http h = http("POST", kZonesPath, kCreateBody);
   ASSERT_EQ(h.status, 201) << h.body;
   YAML::Node j = h.json();
@@ -394,7 +394,7 @@ TEST_F(ApiTest, CreateZoneAppliesSoaEditApiToTheNewSoa) {
 }
 
 TEST_F(ApiTest, PatchReplacesAndDeletesRRsets) {
-  start(/*rectify=*/false);
+  start(/*rectify=*/true);
   create_zone();
   uint64_t serial_before =
       http("GET", std::string(kZonesPath) + "/api.example.").json()["serial"].as<uint64_t>(0);
@@ -426,7 +426,7 @@ TEST_F(ApiTest, PatchReplacesAndDeletesRRsets) {
 }
 
 TEST_F(ApiTest, ConflictingCnameIsRefusedAndChangesNothing) {
-  start(/*rectify=*/false);
+  start(/*rectify=*/true);
   create_zone();
   auto before = rrsets();
   std::string listing_before = s().signetutil_ok({"list-zone", "api.example."});
@@ -454,7 +454,7 @@ TEST_F(ApiTest, ConflictingCnameIsRefusedAndChangesNothing) {
 }
 
 TEST_F(ApiTest, PutAccountMovesTheZoneToAnotherTenant) {
-  start(/*rectify=*/false);
+  start(/*rectify=*/true);
   create_zone();
   Http h = http("PUT", std::string(kZonesPath) + "/api.example.", R"({"account": "initech"})");
   EXPECT_EQ(h.status, 204) << h.body;
@@ -470,7 +470,7 @@ TEST_F(ApiTest, PutAccountMovesTheZoneToAnotherTenant) {
 }
 
 TEST_F(ApiTest, DeleteRemovesTheZone) {
-  start(/*rectify=*/false);
+  start(/*rectify=*/true);
   create_zone();
   EXPECT_EQ(s().rcode("www.api.example", "A"), "NOERROR");
   Http h = http("DELETE", std::string(kZonesPath) + "/api.example.");
