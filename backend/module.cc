@@ -64,8 +64,8 @@ class SignetFactory : public BackendFactory {
         ctx->start_refresher([](bool warning, const std::string& m) {
           g_log << (warning ? Logger::Warning : Logger::Info) << "[signet] " << m << endl;
         });
-        g_log << Logger::Info << "[signet] background refresher started (every " << config.refresh_interval
-              << " s)" << endl;
+        g_log << Logger::Info << "[signet] background refresher started (every "
+              << config.refresh_interval << " s)" << endl;
       }
     }
     return ctx;

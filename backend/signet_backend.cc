@@ -78,6 +78,15 @@ SignetBackend::Cursors& SignetBackend::cursors() {
   return wtxn_ ? w_ : r_;
 }
 
+SignetBackend::AuxRead::AuxRead(SignetBackend& b) : b_(b), iterating_(b.mode_ != Mode::kIdle) {
+  txn_ = &b.read_txn();
+}
+
+SignetBackend::AuxRead::~AuxRead() {
+  if (!iterating_ && b_.rtxn_ && !b_.wtxn_)
+    b_.rtxn_->reset();
+}
+
 void SignetBackend::end_read() {
   mode_ = Mode::kIdle;
   // Release the snapshot between queries so old pages can be reused by writers.
@@ -230,7 +239,8 @@ void SignetBackend::load_row() {
     // (so answers stay valid) and ask the refresher to store fresh ones.
     if (sig_rdata_.size() >= 12) {
       uint32_t now = static_cast<uint32_t>(ctx_->clock().now());
-      if (!time_before(now + kInlineSignWindow, codec::load_u32(sig_rdata_.data() + 8))) sign_inline(kb);
+      if (!time_before(now + kInlineSignWindow, codec::load_u32(sig_rdata_.data() + 8)))
+        sign_inline(kb);
     }
     if (owner_from_key_) {
       std::span<const uint8_t> nk = kb.subspan(4, kb.size() - 4 - 7);
@@ -256,18 +266,21 @@ void SignetBackend::sign_inline(std::span<const uint8_t> key) {
     uint16_t covered = codec::load_u16(key.data() + key.size() - 6);
     uint32_t key_id = codec::load_u32(key.data() + key.size() - 4);
     auto fresh = ctx_->dnssec().sign_now(read_txn(), zone_->id, {labels, n}, covered, key_id);
-    if (!fresh) return;
+    if (!fresh)
+      return;
     inline_sig_ = std::move(*fresh);
     sig_rdata_ = inline_sig_;
     if (warned_zones_.insert(zone_->id).second) {
-      g_log << Logger::Warning << "[signet] zone '" << zone_->apex.to_text()
-            << "': served signatures made inline because stored ones are about to expire; refreshing" << endl;
+      g_log
+          << Logger::Warning << "[signet] zone '" << zone_->apex.to_text()
+          << "': served signatures made inline because stored ones are about to expire; refreshing"
+          << endl;
     }
     ctx_->wake_refresher(zone_->id);
   } catch (const std::exception& e) {
     // Keep serving the stored signature; the refresher reports its own failures.
-    g_log << Logger::Error << "[signet] inline signing in zone '" << zone_->apex.to_text() << "' failed: " << e.what()
-          << endl;
+    g_log << Logger::Error << "[signet] inline signing in zone '" << zone_->apex.to_text()
+          << "' failed: " << e.what() << endl;
   }
 }
 
@@ -363,8 +376,8 @@ bool SignetBackend::get(DNSResourceRecord& rr) {
 
 bool SignetBackend::getSOA(const DNSName& name, SOAData& sd) {
   try {
-    mode_ = Mode::kIdle;
-    const lmdb::Txn& txn = read_txn();
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
     const ZoneEntry* z = zone_entry_for(name, true);
     bool found = false;
     if (z) {
@@ -381,25 +394,20 @@ bool SignetBackend::getSOA(const DNSName& name, SOAData& sd) {
         }
       }
     }
-    end_read();
     return found;
   } catch (...) {
-    end_read();
     rethrow_for_pdns();
   }
 }
 
 bool SignetBackend::getAuth(const DNSName& target, SOAData* sd) {
   try {
-    mode_ = Mode::kIdle;
-    read_txn();
+    AuxRead aux(*this);
     const ZoneEntry* z = zone_entry_for(target, false);
-    end_read();
     if (!z)
       return false;
     return getSOA(z->apex_dns, *sd);
   } catch (...) {
-    end_read();
     rethrow_for_pdns();
   }
 }
@@ -408,12 +416,11 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
                                                    DNSName& unhashed, DNSName& before,
                                                    DNSName& after) {
   try {
-    mode_ = Mode::kIdle;
-    const lmdb::Txn& txn = read_txn();
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
     const ZoneEntry* z = zone_entry(id);
     auto st = z ? ctx_->dnssec().state(txn, id) : std::nullopt;
     if (!st) {
-      end_read();
       return false;
     }
     bool nsec3 = st->denial == codec::Denial::kNsec3;
@@ -423,13 +430,11 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
     if (nsec3) {
       // qname is the base32hex hash as a one-label name.
       if (q.empty() || q[0] == 0) {
-        end_read();
         return false;
       }
       auto hash =
           from_base32hex(std::string_view(reinterpret_cast<const char*>(q.data()) + 1, q[0]));
       if (!hash || hash->size() != 20) {
-        end_read();
         return false;
       }
       key_.append(reinterpret_cast<const char*>(hash->data()), hash->size());
@@ -456,7 +461,6 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
         throw CorruptionError("empty chain");
     } else {
       if (!at && !first()) {
-        end_read();
         return false;  // no chain
       }
       // c is at the first link > qname (or wrapped to the first link).
@@ -484,10 +488,8 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
     before = name_of(before_key, before_link);
     after = name_of(after_key, after_link);
     unhashed = to_dnsname(Name::concat(before_link.owner, z->apex));
-    end_read();
     return true;
   } catch (...) {
-    end_read();
     rethrow_for_pdns();
   }
 }
@@ -512,7 +514,8 @@ void fill_domain_info(DomainInfo& di, const ZoneRecord& z, const std::string& ac
 
 bool SignetBackend::getDomainInfo(const DNSName& domain, DomainInfo& di, bool) {
   try {
-    const lmdb::Txn& txn = read_txn();
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
     auto z = store_.find_zone(txn, to_name(domain));
     bool found = false;
     if (z) {
@@ -522,10 +525,8 @@ bool SignetBackend::getDomainInfo(const DNSName& domain, DomainInfo& di, bool) {
         di.masters.emplace_back(m, 53);
       found = true;
     }
-    end_read();
     return found;
   } catch (...) {
-    end_read();
     rethrow_for_pdns();
   }
 }
@@ -533,7 +534,8 @@ bool SignetBackend::getDomainInfo(const DNSName& domain, DomainInfo& di, bool) {
 void SignetBackend::getAllDomains(vector<DomainInfo>* domains, bool, bool include_disabled) {
   try {
     domains->clear();
-    const lmdb::Txn& txn = read_txn();
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
     std::unordered_map<uint32_t, std::string> tenants;
     store_.for_each_zone(txn, [&](const ZoneRecord& z) {
       if (!(z.flags & codec::kZoneHasSoa) && !include_disabled)
@@ -545,9 +547,7 @@ void SignetBackend::getAllDomains(vector<DomainInfo>* domains, bool, bool includ
       fill_domain_info(di, z, it->second, this);
       domains->push_back(std::move(di));
     });
-    end_read();
   } catch (...) {
-    end_read();
     rethrow_for_pdns();
   }
 }
@@ -582,14 +582,13 @@ bool SignetBackend::dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, cons
 bool SignetBackend::getDomainMetadata(const DNSName& name, const std::string& kind,
                                       std::vector<std::string>& meta) {
   try {
-    const lmdb::Txn& txn = read_txn();
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
     auto z = store_.find_zone(txn, to_name(name));
     if (z && !dnssec_metadata(txn, z->id, kind, meta))
       meta = store_.get_meta(txn, z->id, kind);
-    end_read();
     return z.has_value();
   } catch (...) {
-    end_read();
     rethrow_for_pdns();
   }
 }
@@ -597,7 +596,8 @@ bool SignetBackend::getDomainMetadata(const DNSName& name, const std::string& ki
 bool SignetBackend::getAllDomainMetadata(const DNSName& name,
                                          std::map<std::string, std::vector<std::string>>& meta) {
   try {
-    const lmdb::Txn& txn = read_txn();
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
     auto z = store_.find_zone(txn, to_name(name));
     if (z) {
       meta = store_.all_meta(txn, z->id);
@@ -611,10 +611,8 @@ bool SignetBackend::getAllDomainMetadata(const DNSName& name,
           meta[kind] = v;
       }
     }
-    end_read();
     return z.has_value();
   } catch (...) {
-    end_read();
     rethrow_for_pdns();
   }
 }
@@ -643,7 +641,8 @@ bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& ki
 void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains, std::unordered_set<DNSName>&,
                                       CatalogHashMap&) {
   try {
-    const lmdb::Txn& txn = read_txn();
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
     store_.for_each_zone(txn, [&](const ZoneRecord& z) {
       if (z.kind != ZoneKind::kPrimary || !(z.flags & codec::kZoneHasSoa))
         return;
@@ -653,9 +652,7 @@ void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains, std::unordere
       fill_domain_info(di, z, "", this);
       domains.push_back(std::move(di));
     });
-    end_read();
   } catch (...) {
-    end_read();
     rethrow_for_pdns();
   }
 }

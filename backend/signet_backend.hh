@@ -95,6 +95,20 @@ class SignetBackend final : public DNSBackend {
     lmdb::Cursor rrsets, rrsigs, chain;
   };
 
+  // A read on behalf of anything but lookup()/list(): pdns calls such methods on this same backend
+  // in the middle of iterating a lookup (emitNSEC3 asks isPresigned() for every apex row), so they
+  // must leave an iteration in progress alone and only release the snapshot when none is.
+  class AuxRead {
+   public:
+    explicit AuxRead(SignetBackend& b);
+    ~AuxRead();
+    const lmdb::Txn& txn() const { return *txn_; }
+
+   private:
+    SignetBackend& b_;
+    bool iterating_;
+    const lmdb::Txn* txn_ = nullptr;
+  };
   const lmdb::Txn& read_txn();
   Cursors& cursors();
   bool start_sigs();

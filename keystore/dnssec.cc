@@ -36,7 +36,8 @@ std::vector<uint8_t> dnskey_of(const KeyRecord& k) {
 
 uint32_t soa_field(Store& store, const lmdb::Txn& txn, uint32_t zone_id, size_t from_end) {
   auto soa = store.get_rrset(txn, zone_id, {}, rrtype::SOA);
-  if (!soa) return 0;
+  if (!soa)
+    return 0;
   std::span<const uint8_t> r;
   auto it = soa->rdatas();
   it.next(r);
@@ -74,20 +75,24 @@ SigningPolicy Dnssec::policy_of(const DnssecRecord& state) const {
 uint32_t Dnssec::refresh_window(const SigningPolicy& policy, uint32_t soa_expire) {
   uint64_t want = uint64_t(soa_expire) + 3600;
   // Room for one more day of validity after the widened window, jitter included.
-  if (want > policy.refresh && want + policy.jitter + 86400 <= policy.validity) return static_cast<uint32_t>(want);
+  if (want > policy.refresh && want + policy.jitter + 86400 <= policy.validity)
+    return static_cast<uint32_t>(want);
   return policy.refresh;
 }
 
-SigningPolicy Dnssec::effective_policy(const lmdb::Txn& txn, const ZoneRecord& zone, const DnssecRecord& state) const {
+SigningPolicy Dnssec::effective_policy(const lmdb::Txn& txn, const ZoneRecord& zone,
+                                       const DnssecRecord& state) const {
   SigningPolicy p = policy_of(state);
   p.refresh = refresh_window(p, soa_field(store_, txn, zone.id, 8));  // SOA EXPIRE
   return p;
 }
 
-void Dnssec::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord& state, const SigningPolicy& policy) {
+void Dnssec::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord& state,
+                      const SigningPolicy& policy) {
   uint64_t now = clock_.now();
   uint32_t earliest = earliest_expiration(txn, zone.id);
-  if (state.next_refresh) txn.del(store_.dbi().due, codec::due_key(state.next_refresh, zone.id));
+  if (state.next_refresh)
+    txn.del(store_.dbi().due, codec::due_key(state.next_refresh, zone.id));
   uint64_t next = now + 3600;
   if (earliest) {
     // The 32-bit expiration as an absolute time near now (RFC 1982 window).
@@ -96,13 +101,16 @@ void Dnssec::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord&
     next = expires > policy.refresh ? expires - policy.refresh : now;
     uint32_t soa_expire = soa_field(store_, txn, zone.id, 8);
     if (until < static_cast<int64_t>(soa_expire) && warn_) {
-      warn_("zone '" + zone.name.to_text() + "': the earliest signature expires in " + std::to_string(until / 3600) +
-            " h, inside the SOA EXPIRE horizon (" + std::to_string(soa_expire / 3600) +
-            " h): a secondary cut off from the primary would serve expired signatures; raise the policy's "
+      warn_("zone '" + zone.name.to_text() + "': the earliest signature expires in " +
+            std::to_string(until / 3600) + " h, inside the SOA EXPIRE horizon (" +
+            std::to_string(soa_expire / 3600) +
+            " h): a secondary cut off from the primary would serve expired signatures; raise the "
+            "policy's "
             "validity or lower SOA EXPIRE");
     }
   }
-  if (next < now) next = now;
+  if (next < now)
+    next = now;
   state.next_refresh = next;
   txn.put(store_.dbi().due, codec::due_key(next, zone.id), std::string_view());
   put_state(txn, zone.id, state);
@@ -114,23 +122,29 @@ std::vector<uint32_t> Dnssec::due_zones(const lmdb::Txn& txn, uint64_t now, size
   for (bool ok = c.first(); ok && out.size() < max; ok = c.next()) {
     auto k = c.key_bytes();
     uint64_t when = 0;
-    for (int i = 0; i < 8; ++i) when = (when << 8) | k[i];
-    if (when > now) break;
+    for (int i = 0; i < 8; ++i)
+      when = (when << 8) | k[i];
+    if (when > now)
+      break;
     out.push_back(codec::load_u32(k.data() + 8));
   }
   return out;
 }
 
 std::optional<std::vector<uint8_t>> Dnssec::sign_now(const lmdb::Txn& txn, uint32_t zone_id,
-                                                     std::span<const uint8_t> rel, uint16_t covered, uint32_t key_id) {
+                                                     std::span<const uint8_t> rel, uint16_t covered,
+                                                     uint32_t key_id) {
   auto st = state(txn, zone_id);
   auto zone = store_.zone_by_id(txn, zone_id);
-  if (!st || !zone) return std::nullopt;
+  if (!st || !zone)
+    return std::nullopt;
   auto kv = txn.find(store_.dbi().keys, codec::u32_pair_key(zone_id, key_id));
-  if (!kv) return std::nullopt;
+  if (!kv)
+    return std::nullopt;
   KeyRecord k = codec::decode_key(zone_id, key_id, *kv);
   uint64_t now = clock_.now();
-  if (!key_is_active(k, now)) return std::nullopt;
+  if (!key_is_active(k, now))
+    return std::nullopt;
   ActiveKey a{k, open_cached(txn, *zone, k), is_sep(k), is_zone_signer(k)};
   return sign_single(store_, txn, *zone, *st, policy_of(*st), a, rel, covered, now);
 }
@@ -339,7 +353,8 @@ KeyRecord Dnssec::import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const Privat
 
 SignStats Dnssec::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit) {
   auto st = state(txn, zone.id);
-  if (!st) return {};
+  if (!st)
+    return {};
   uint64_t now = clock_.now();
   SigningPolicy policy = effective_policy(txn, zone, *st);
   ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
@@ -567,6 +582,11 @@ VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const 
   p.flags = st->nsec3_flags;
   p.iterations = st->nsec3_iterations;
   p.salt = st->salt;
+  if (st->denial == codec::Denial::kNsec3) {
+    // pdns answers NSEC3PARAM with the SOA MINIMUM as TTL and the flags field zeroed.
+    uint32_t minimum = soa_field(store_, txn, zone.id, 4);
+    check_sigs({}, rrtype::NSEC3PARAM, minimum, {nsec3param_rdata(p)});
+  }
   for (size_t i = 0; i < stored.size(); ++i) {
     const auto& [key, link] = stored[i];
     const auto& [nkey, next] = stored[(i + 1) % stored.size()];

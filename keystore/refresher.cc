@@ -10,20 +10,24 @@ namespace signet {
 Refresher::Refresher(Store& store, Dnssec& dnssec, const Clock& clock, Log log)
     : store_(store), dnssec_(dnssec), clock_(clock), log_(std::move(log)) {}
 
-Refresher::~Refresher() { stop(); }
+Refresher::~Refresher() {
+  stop();
+}
 
 bool Refresher::refresh_zone(uint32_t zone_id, bool forced) {
   auto txn = store_.begin_write();
   auto zone = store_.zone_by_id(txn, zone_id);
   auto st = zone ? dnssec_.state(txn, zone_id) : std::nullopt;
-  if (!st) return false;
+  if (!st)
+    return false;
   // Another process may have refreshed it since we looked: check again inside the transaction.
-  if (!forced && st->next_refresh > clock_.now()) return false;
+  if (!forced && st->next_refresh > clock_.now())
+    return false;
   SignStats s = dnssec_.refresh(txn, *zone, SIZE_MAX);
   txn.commit();
   if (s.signatures > 0 && log_) {
-    log_(false, "refreshed " + std::to_string(s.signatures) + " signatures of zone '" + zone->name.to_text() +
-                    "' (serial " + std::to_string(zone->serial) + ")");
+    log_(false, "refreshed " + std::to_string(s.signatures) + " signatures of zone '" +
+                    zone->name.to_text() + "' (serial " + std::to_string(zone->serial) + ")");
   }
   return true;
 }
@@ -45,14 +49,16 @@ size_t Refresher::run_once(size_t max_zones) {
       done += refresh_zone(id, false) ? 1 : 0;
       woken.erase(id);
     } catch (const std::exception& e) {
-      if (log_) log_(true, std::string("refreshing zone #") + std::to_string(id) + " failed: " + e.what());
+      if (log_)
+        log_(true, std::string("refreshing zone #") + std::to_string(id) + " failed: " + e.what());
     }
   }
   for (uint32_t id : woken) {
     try {
       done += refresh_zone(id, true) ? 1 : 0;
     } catch (const std::exception& e) {
-      if (log_) log_(true, std::string("refreshing zone #") + std::to_string(id) + " failed: " + e.what());
+      if (log_)
+        log_(true, std::string("refreshing zone #") + std::to_string(id) + " failed: " + e.what());
     }
   }
   return done;
@@ -60,18 +66,22 @@ size_t Refresher::run_once(size_t max_zones) {
 
 void Refresher::start(unsigned interval_seconds) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
+  if (thread_.joinable())
+    return;
   stopping_ = false;
   thread_ = std::thread([this, interval_seconds] {
     while (true) {
       try {
         run_once();
       } catch (const std::exception& e) {
-        if (log_) log_(true, std::string("refresher pass failed: ") + e.what());
+        if (log_)
+          log_(true, std::string("refresher pass failed: ") + e.what());
       }
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::seconds(interval_seconds), [this] { return stopping_ || !woken_.empty(); });
-      if (stopping_) return;
+      cv_.wait_for(lock, std::chrono::seconds(interval_seconds),
+                   [this] { return stopping_ || !woken_.empty(); });
+      if (stopping_)
+        return;
     }
   });
 }
@@ -82,13 +92,15 @@ void Refresher::stop() {
     stopping_ = true;
   }
   cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable())
+    thread_.join();
 }
 
 void Refresher::wake(uint32_t zone_id) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!woken_.insert(zone_id).second) return;
+    if (!woken_.insert(zone_id).second)
+      return;
   }
   cv_.notify_all();
 }

@@ -327,7 +327,10 @@ void ZoneSigner::delete_rrsigs_at(std::span<const uint8_t> rel, bool keep_nsec) 
   lmdb::Cursor c(txn_, store_.dbi().rrsigs);
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
     uint16_t covered = codec::load_u16(c.key_bytes().data() + prefix.size());
-    if (keep_nsec && (covered == rrtype::NSEC || covered == rrtype::NSEC3))
+    // The chain's own signatures (NSEC, NSEC3, and NSEC3PARAM at the apex) are kept: only the
+    // chain code makes and removes them.
+    if (keep_nsec &&
+        (covered == rrtype::NSEC || covered == rrtype::NSEC3 || covered == rrtype::NSEC3PARAM))
       continue;
     doomed.emplace_back(c.key());
   }

@@ -128,7 +128,7 @@ TEST_F(DnssecTest, AnEditIsSignedInTheSameTransactionAndBumpsTheSerial) {
     w.add(n("new.deep.example.com."), rrtype::A, 60, rd(rrtype::A, "192.0.2.7"));
   });
   EXPECT_EQ(serial(), s0 + 1);
-  VerifyReport r = verify();
+  VerifyReport r = verify();  // includes the NSEC3PARAM signature, which apex re-signing keeps
   EXPECT_TRUE(r.ok()) << problems(r);
   auto owners = chain_owners();
   EXPECT_NE(std::find(owners.begin(), owners.end(), "deep."), owners.end());  // the new ENT
