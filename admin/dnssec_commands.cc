@@ -174,6 +174,29 @@ int cmd_export_ds(Cli& cli, const Args& a) {
   return 0;
 }
 
+// The public halves, as DNSKEY records (what the parent or a validator needs; never the private).
+int cmd_export_key(Cli& cli, const Args& a) {
+  auto txn = cli.ctx.store().begin_read();
+  ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  if (!cli.ctx.dnssec().state(txn, zone.id)) {
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
+  }
+  bool found = false;
+  for (const auto& k : cli.ctx.dnssec().keys(txn, zone.id)) {
+    if (a.size() > 1 && std::to_string(k.tag) != a[1]) {
+      continue;
+    }
+    auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
+    cli.out << zone.name.to_text() << "\tIN\tDNSKEY\t" << rdata_to_text(rrtype::DNSKEY, dnskey)
+            << " ; tag " << k.tag << " " << key_role_name(static_cast<KeyRole>(k.role)) << "\n";
+    found = true;
+  }
+  if (!found) {
+    throw NotFound("zone '" + zone.name.to_text() + "' has no key with tag " + a[1]);
+  }
+  return 0;
+}
+
 int cmd_show_zone(Cli& cli, const Args& a) {
   auto txn = cli.ctx.store().begin_read();
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
@@ -237,9 +260,10 @@ int cmd_show_zone(Cli& cli, const Args& a) {
 }
 
 int cmd_refresh(Cli& cli, const Args& a) {
-  Refresher r(cli.ctx.store(), cli.ctx.dnssec(), cli.ctx.clock(), [&](bool warning, const std::string& m) {
-    (warning ? cli.err : cli.out) << (warning ? "signetutil: warning: " : "") << m << "\n";
-  });
+  Refresher r(
+      cli.ctx.store(), cli.ctx.dnssec(), cli.ctx.clock(), [&](bool warning, const std::string& m) {
+        (warning ? cli.err : cli.out) << (warning ? "signetutil: warning: " : "") << m << "\n";
+      });
   if (!a.empty()) {
     auto txn = cli.ctx.store().begin_read();
     ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
@@ -281,6 +305,8 @@ const std::vector<Command>& dnssec_commands() {
        cmd_show_zone, nullptr},
       {"export-ds", "export-ds ZONE [sha256|sha384...]", "Print the DS records for the parent", 1,
        3, cmd_export_ds, nullptr},
+      {"export-key", "export-key ZONE [KEYTAG]",
+       "Print the public keys (DNSKEY records) of the zone", 1, 2, cmd_export_key, nullptr},
       {"set-nsec3", "set-nsec3 ZONE ['ALG FLAGS ITER SALT']",
        "Use NSEC3 (default '1 0 0 -', RFC 9276); rebuilds the chain in one transaction", 1, 2,
        nullptr, cmd_set_nsec3},
@@ -293,7 +319,8 @@ const std::vector<Command>& dnssec_commands() {
       {"verify-zone", "verify-zone ZONE", "Check every RRSIG and the NSEC/NSEC3 chain", 1, 1,
        cmd_verify_zone, nullptr},
       {"refresh", "refresh [ZONE]",
-       "Re-sign expiring signatures of every due zone now (or of ZONE); pdns_server does this in the "
+       "Re-sign expiring signatures of every due zone now (or of ZONE); pdns_server does this in "
+       "the "
        "background",
        0, 1, cmd_refresh, nullptr},
   };
