@@ -28,6 +28,10 @@ void usage(std::ostream& o) {
   for (const auto& c : signet::admin::commands()) {
     o << "  " << c.usage << "\n      " << c.help << "\n";
   }
+  o << "\nAudit:\n";
+  for (const auto& c : signet::admin::audit_commands()) {
+    o << "  " << c.usage << "\n      " << c.help << "\n";
+  }
   o << "\nDNSSEC:\n";
   for (const auto& c : signet::admin::dnssec_commands()) {
     o << "  " << c.usage << "\n      " << c.help << "\n";
@@ -149,7 +153,9 @@ int main(int argc, char** argv) {
     cli.portfolio.set_scope(tenant);
     // Edits of secured zones are re-signed in the same transaction.
     cli.portfolio.set_edit_hook(&ctx.dnssec());
-    ctx.dnssec().set_warning_sink([](const std::string& w) { std::cerr << "signetutil: warning: " << w << "\n"; });
+    cli.portfolio.set_audit(&ctx.audit());
+    ctx.dnssec().set_warning_sink(
+        [](const std::string& w) { std::cerr << "signetutil: warning: " << w << "\n"; });
     if (!cmd)
       return run_batch(cli, args);
     if (cmd->read)

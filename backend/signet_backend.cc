@@ -37,6 +37,7 @@ SignetBackend::SignetBackend(std::shared_ptr<Context> ctx, const std::string& su
     : ctx_(std::move(ctx)), store_(ctx_->store()), portfolio_(ctx_->store(), ctx_->clock()) {
   // Writes to secured zones are re-signed in the same transaction.
   portfolio_.set_edit_hook(&ctx_->dnssec());
+  portfolio_.set_audit(&ctx_->audit());
   setArgPrefix("signet" + suffix);
   // Empty non-terminal rows carry no data; pdns still wants a content object for them.
   ent_content_ = std::make_shared<UnknownRecordContent>("\\# 0");
@@ -630,6 +631,14 @@ bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& ki
       if (!z)
         return;
       store_.set_meta(txn, z->id, kind, meta);
+      std::string values = "[";
+      for (size_t i = 0; i < meta.size(); ++i)
+        values += (i ? "," : "") + AuditLog::json_string(meta[i]);
+      values += "]";
+      ctx_->audit().append(
+          txn, "metadata-changed", z->tenant_id, z->id, portfolio_.tenant_name(txn, z->tenant_id),
+          z->name.to_text(),
+          AuditLog::json_object({{"kind", AuditLog::json_string(kind)}, {"values", values}}));
       found = true;
     });
     return found;
@@ -756,6 +765,7 @@ bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
     wzone_ = *z;
     writer_ = std::make_unique<ZoneWriter>(store_, *wtxn_, wzone_, ctx_->clock().now());
     writer_->set_hook(&ctx_->dnssec());
+    writer_->set_audit(&ctx_->audit());
     // pdns' contract: with a zone id, the transaction replaces the whole zone (AXFR-in,
     // pdnsutil load-zone, API zone creation); with -1 it edits.
     if (domain_id >= 0)
@@ -863,6 +873,7 @@ bool SignetBackend::replaceRRSet(uint32_t domain_id, const DNSName& qname, const
         throw NotFound("zone id " + std::to_string(domain_id) + " does not exist");
       ZoneWriter w(store_, txn, *z, ctx_->clock().now());
       w.set_hook(&ctx_->dnssec());
+      w.set_audit(&ctx_->audit());
       apply(w);
       w.finish();
     });

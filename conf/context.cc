@@ -7,7 +7,8 @@ namespace signet {
 
 std::unique_ptr<Clock> clock_from_environment() {
   const char* offset = std::getenv("SIGNET_CLOCK_OFFSET");
-  if (offset && *offset) return std::make_unique<OffsetClock>(std::stoll(offset));
+  if (offset && *offset)
+    return std::make_unique<OffsetClock>(std::stoll(offset));
   return std::make_unique<SystemClock>();
 }
 
@@ -16,20 +17,25 @@ Context::Context(Config config, std::unique_ptr<Clock> clock)
   store_ = std::make_unique<Store>(StoreOptions{config_.path, config_.map_size_mb << 20});
   dnssec_ = std::make_unique<Dnssec>(*store_, *clock_,
                                      [this]() -> const MasterKey& { return master_key(); });
+  audit_ = std::make_unique<AuditLog>(*store_, *clock_, process_actor());
+  dnssec_->set_audit(audit_.get());
 }
 
 void Context::start_refresher(Refresher::Log log) {
-  if (refresher_) return;
+  if (refresher_)
+    return;
   refresher_ = std::make_unique<Refresher>(*store_, *dnssec_, *clock_, std::move(log));
   refresher_->start(config_.refresh_interval);
 }
 
 void Context::wake_refresher(uint32_t zone_id) {
-  if (refresher_) refresher_->wake(zone_id);
+  if (refresher_)
+    refresher_->wake(zone_id);
 }
 
 Context::~Context() {
-  if (refresher_) refresher_->stop();
+  if (refresher_)
+    refresher_->stop();
 }
 
 const MasterKey& Context::master_key() {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "conf/config.hh"
+#include "keystore/audit.hh"
 #include "keystore/dnssec.hh"
 #include "keystore/keyring.hh"
 #include "keystore/refresher.hh"
@@ -36,6 +37,8 @@ class Context {
   const Clock& clock() const { return *clock_; }
   // The DNSSEC service; it reads the master key file the first time it needs a private key.
   Dnssec& dnssec() { return *dnssec_; }
+  // The audit log; entries name this process as the actor (signetutil:<user>, pdns_server...).
+  AuditLog& audit() { return *audit_; }
   // The master key, loaded on first use (throws InputError naming the file when unusable).
   const MasterKey& master_key();
 
@@ -55,6 +58,7 @@ class Context {
   Config config_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Dnssec> dnssec_;
   std::unique_ptr<Refresher> refresher_;
   std::mutex master_mu_;

@@ -149,6 +149,23 @@ std::optional<std::vector<uint8_t>> Dnssec::sign_now(const lmdb::Txn& txn, uint3
   return sign_single(store_, txn, *zone, *st, policy_of(*st), a, rel, covered, now);
 }
 
+void Dnssec::record(lmdb::WriteTxn& txn, const ZoneRecord& zone, std::string_view kind,
+                    std::string detail) {
+  if (!audit_)
+    return;
+  auto tenant = store_.tenant_by_id(txn, zone.tenant_id);
+  audit_->append(txn, kind, zone.tenant_id, zone.id, tenant ? tenant->name : "",
+                 zone.name.to_text(), std::move(detail));
+}
+
+std::string Dnssec::key_detail(const KeyRecord& k) {
+  return AuditLog::json_object(
+      {{"tag", std::to_string(k.tag)},
+       {"algorithm", AuditLog::json_string(algorithm_name(static_cast<Algorithm>(k.algorithm)))},
+       {"role", AuditLog::json_string(key_role_name(static_cast<KeyRole>(k.role)))},
+       {"key_id", std::to_string(k.id)}});
+}
+
 bool Dnssec::manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) {
   return state(txn, zone.id).has_value();
 }
@@ -279,6 +296,16 @@ Dnssec::Secured Dnssec::secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const Sign
   st.policy = policy.name;
   st.secured_at = now;
   put_state(txn, zone.id, st);
+  record(txn, zone, "zone-secured",
+         AuditLog::json_object(
+             {{"policy", AuditLog::json_string(policy.name)},
+              {"denial",
+               AuditLog::json_string(st.denial == codec::Denial::kNsec ? "NSEC" : "NSEC3")}}));
+  for (const auto& k : out.keys) {
+    record(txn, zone, "key-generated", key_detail(k));
+    record(txn, zone, "key-published", key_detail(k));
+    record(txn, zone, "key-activated", key_detail(k));
+  }
   publish_keys(txn, zone, policy, now);
   bump_serial(store_, txn, zone, now);
   ZoneSigner signer(store_, txn, zone, st, policy, active_keys(txn, zone, now), now);
@@ -293,6 +320,9 @@ void Dnssec::unsecure(lmdb::WriteTxn& txn, ZoneRecord& zone) {
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
   uint64_t now = clock_.now();
   Keyring ring(store_, master_());
+  record(txn, zone, "zone-unsecured");
+  for (const auto& k : keys(txn, zone.id))
+    record(txn, zone, "key-removed", key_detail(k));
   for (const auto& k : keys(txn, zone.id))
     ring.delete_key(txn, k);
   ZoneSigner::strip(store_, txn, zone.id);
@@ -329,6 +359,17 @@ SignStats Dnssec::set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone,
   auto st = state(txn, zone.id);
   if (!st)
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured (use secure-zone)");
+  Nsec3Params before;
+  before.flags = st->nsec3_flags;
+  before.iterations = st->nsec3_iterations;
+  before.salt = st->salt;
+  record(txn, zone, "denial-changed",
+         AuditLog::json_object(
+             {{"before", AuditLog::json_string(st->denial == codec::Denial::kNsec
+                                                   ? "NSEC"
+                                                   : "NSEC3 " + nsec3_params_text(before))},
+              {"after",
+               AuditLog::json_string(nsec3 ? "NSEC3 " + nsec3_params_text(*nsec3) : "NSEC")}}));
   st->denial = nsec3 ? codec::Denial::kNsec3 : codec::Denial::kNsec;
   st->nsec3_flags = nsec3 ? nsec3->flags : 0;
   st->nsec3_iterations = nsec3 ? nsec3->iterations : 0;
@@ -347,6 +388,9 @@ KeyRecord Dnssec::import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const Privat
   uint64_t now = clock_.now();
   Keyring ring(store_, master_());
   KeyRecord rec = ring.add_key(txn, zone, Keyring::NewKey{role, key, now, now, 0, 0}, now);
+  record(txn, zone, "key-imported", key_detail(rec));
+  record(txn, zone, "key-published", key_detail(rec));
+  record(txn, zone, "key-activated", key_detail(rec));
   sign(txn, zone, 0);
   return rec;
 }
@@ -364,6 +408,9 @@ SignStats Dnssec::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit) {
     bump_serial(store_, txn, zone, now);
     ZoneSigner again(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
     s += again.update({zone.name}, {});
+    record(txn, zone, "signatures-refreshed",
+           AuditLog::json_object({{"signatures", std::to_string(s.signatures)},
+                                  {"serial", std::to_string(zone.serial)}}));
   }
   schedule(txn, zone, *st, policy);
   return s;

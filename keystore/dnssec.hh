@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "keystore/audit.hh"
 #include "keystore/keyring.hh"
 #include "keystore/signing.hh"
 #include "keystore/store.hh"
@@ -86,11 +87,20 @@ class Dnssec : public ZoneEditHook {
   // A fresh RRSIG (not stored) replacing the stored one by `key_id` over owner/covered, for the
   // query path when a stored signature is about to expire. nullopt when it cannot be made (the
   // key is no longer active, the data is gone).
-  std::optional<std::vector<uint8_t>> sign_now(const lmdb::Txn& txn, uint32_t zone_id, std::span<const uint8_t> rel,
-                                               uint16_t covered, uint32_t key_id);
+  std::optional<std::vector<uint8_t>> sign_now(const lmdb::Txn& txn, uint32_t zone_id,
+                                               std::span<const uint8_t> rel, uint16_t covered,
+                                               uint32_t key_id);
 
   // Zones whose refresh time has come, earliest first (at most `max`).
   std::vector<uint32_t> due_zones(const lmdb::Txn& txn, uint64_t now, size_t max) const;
+
+  // Every key event and signing change is recorded in `audit` (same transaction).
+  void set_audit(AuditLog* audit) { audit_ = audit; }
+  AuditLog* audit() const { return audit_; }
+  // Records an event about `zone` (no-op without an audit log).
+  void record(lmdb::WriteTxn& txn, const ZoneRecord& zone, std::string_view kind,
+              std::string detail = "{}");
+  static std::string key_detail(const codec::KeyRecord& k);
 
   // Where warnings go (the pdns log in the module, stderr in signetutil).
   void set_warning_sink(std::function<void(const std::string&)> sink) { warn_ = std::move(sink); }
@@ -104,9 +114,11 @@ class Dnssec : public ZoneEditHook {
   void put_state(lmdb::WriteTxn& txn, uint32_t zone_id, const codec::DnssecRecord& state);
   // Recomputes the zone's next refresh time from its earliest signature and files it in the due
   // index; warns when signatures would expire inside the SOA EXPIRE horizon.
-  void schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state, const SigningPolicy& policy);
+  void schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state,
+                const SigningPolicy& policy);
   // The policy with its refresh window widened for the zone's SOA (see refresh_window).
-  SigningPolicy effective_policy(const lmdb::Txn& txn, const ZoneRecord& zone, const codec::DnssecRecord& state) const;
+  SigningPolicy effective_policy(const lmdb::Txn& txn, const ZoneRecord& zone,
+                                 const codec::DnssecRecord& state) const;
   // Rewrites DNSKEY/CDS/CDNSKEY from the zone's keys; refuses a key set whose DNSKEY RRset would
   // not be signed by a key the parent's DS points to.
   void publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
@@ -117,6 +129,7 @@ class Dnssec : public ZoneEditHook {
   const Clock& clock_;
   MasterKeyProvider master_;
   std::function<void(const std::string&)> warn_;
+  AuditLog* audit_ = nullptr;
   std::mutex cache_mu_;
   std::map<std::pair<uint32_t, uint32_t>, PrivateKey> cache_;
 };

@@ -29,12 +29,17 @@ TenantRecord Portfolio::create_tenant(lmdb::WriteTxn& txn, std::string_view name
     throw Conflict("scoped to tenant '" + *scope_ + "': cannot create tenant '" +
                    std::string(name) + "'");
   }
-  return store_.create_tenant(txn, name, clock_.now());
+  TenantRecord t = store_.create_tenant(txn, name, clock_.now());
+  if (audit_)
+    audit_->append(txn, "tenant-created", t.id, 0, t.name, "");
+  return t;
 }
 
 void Portfolio::delete_tenant(lmdb::WriteTxn& txn, std::string_view name) {
   TenantRecord t = tenant(txn, name);
   store_.delete_tenant(txn, t);
+  if (audit_)
+    audit_->append(txn, "tenant-deleted", t.id, 0, t.name, "");
 }
 
 TenantRecord Portfolio::tenant(const lmdb::Txn& txn, std::string_view name) const {
@@ -140,7 +145,10 @@ ZoneRecord Portfolio::create_zone(lmdb::WriteTxn& txn, std::string_view tenant_n
                    tenant_name(txn, existing->tenant_id) + "')");
   }
   check_nesting(txn, t.id, apex);
-  return store_.create_zone(txn, t.id, apex, kind, clock_.now());
+  ZoneRecord z = store_.create_zone(txn, t.id, apex, kind, clock_.now());
+  if (audit_)
+    audit_->append(txn, "zone-created", t.id, z.id, t.name, z.name.to_text());
+  return z;
 }
 
 ZoneRecord Portfolio::create_zone_with_soa(lmdb::WriteTxn& txn, std::string_view tenant_name_,
@@ -169,6 +177,10 @@ ZoneRecord Portfolio::create_zone_with_soa(lmdb::WriteTxn& txn, std::string_view
 void Portfolio::delete_zone(lmdb::WriteTxn& txn, const Name& apex) {
   ZoneRecord z = zone(txn, apex);
   store_.delete_zone(txn, z);
+  if (audit_) {
+    audit_->append(txn, "zone-deleted", z.tenant_id, z.id, tenant_name(txn, z.tenant_id),
+                   z.name.to_text(), AuditLog::json_object({{"serial", std::to_string(z.serial)}}));
+  }
 }
 
 void Portfolio::move_zone(lmdb::WriteTxn& txn, const Name& apex, std::string_view tenant_name_,
@@ -176,7 +188,13 @@ void Portfolio::move_zone(lmdb::WriteTxn& txn, const Name& apex, std::string_vie
   ZoneRecord z = zone(txn, apex);
   TenantRecord t = tenant_or_create(txn, tenant_name_, create_tenant);
   check_nesting(txn, t.id, apex);
+  std::string from = tenant_name(txn, z.tenant_id);
   store_.move_zone(txn, z, t.id);
+  if (audit_ && from != t.name) {
+    audit_->append(txn, "zone-moved", t.id, z.id, t.name, z.name.to_text(),
+                   AuditLog::json_object({{"before", AuditLog::json_string(from)},
+                                          {"after", AuditLog::json_string(t.name)}}));
+  }
 }
 
 ZoneChange Portfolio::replace_zone(lmdb::WriteTxn& txn, std::string_view tenant_name_,
@@ -199,6 +217,7 @@ ZoneChange Portfolio::replace_zone(lmdb::WriteTxn& txn, std::string_view tenant_
   }
   ZoneWriter w(store_, txn, change.zone, clock_.now());
   w.set_hook(hook_);
+  w.set_audit(audit_);
   w.clear();
   feed(w);
   w.finish();
@@ -216,6 +235,7 @@ ZoneChange Portfolio::edit_zone(lmdb::WriteTxn& txn, const Name& apex,
   change.zone = zone(txn, apex);
   ZoneWriter w(store_, txn, change.zone, clock_.now());
   w.set_hook(hook_);
+  w.set_audit(audit_);
   if (bump_serial)
     w.request_serial_bump();
   edit(w);
@@ -232,6 +252,7 @@ uint32_t Portfolio::increase_serial(lmdb::WriteTxn& txn, const Name& apex) {
   }
   ZoneWriter w(store_, txn, z, clock_.now());
   w.set_hook(hook_);
+  w.set_audit(audit_);
   w.request_serial_bump();
   w.force_change();
   w.finish();

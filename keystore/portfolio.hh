@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "keystore/audit.hh"
 #include "keystore/store.hh"
 #include "keystore/zone_writer.hh"
 #include "signer/clock.hh"
@@ -37,6 +38,8 @@ class Portfolio {
   void set_scope(std::optional<std::string> tenant) { scope_ = std::move(tenant); }
   // Writers made by this portfolio report their edits to `hook` (the DNSSEC service).
   void set_edit_hook(ZoneEditHook* hook) { hook_ = hook; }
+  // Every change is recorded in `audit` (in the same transaction).
+  void set_audit(AuditLog* audit) { audit_ = audit; }
   const std::optional<std::string>& scope() const { return scope_; }
 
   // ---------------------------------------------------------- tenants
@@ -82,6 +85,7 @@ class Portfolio {
   const Clock& clock_;
   std::optional<std::string> scope_;
   ZoneEditHook* hook_ = nullptr;
+  AuditLog* audit_ = nullptr;
 };
 
 // SOA RDATA from its fields (RFC 1035 §3.3.13).

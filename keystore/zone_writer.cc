@@ -60,7 +60,7 @@ bool has_upper(std::span<const uint8_t> labels) {
 }  // namespace
 
 ZoneWriter::ZoneWriter(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone, uint64_t now)
-    : store_(store), txn_(txn), zone_(zone), now_(now) {}
+    : store_(store), txn_(txn), zone_(zone), now_(now), serial_before_(zone.serial) {}
 
 void ZoneWriter::check_owner(const Name& owner, uint16_t type, const Where& where) const {
   if (!owner.is_subdomain_of(zone_.name)) {
@@ -193,6 +193,11 @@ bool ZoneWriter::managed(uint16_t type) {
 void ZoneWriter::flush() {
   const MDB_dbi dbi = store_.dbi().rrsets;
   for (auto& [key, p] : pending_) {
+    if (audit_ && changed_rrsets_.size() < 1000)
+      changed_rrsets_.push_back(describe(p.owner, p.type) + (p.mode == Mode::kDelete ? " deleted"
+                                                             : p.mode == Mode::kReplace
+                                                                 ? " replaced"
+                                                                 : " added"));
     if (p.mode == Mode::kDelete) {
       if (txn_.del(dbi, key))
         changed_ = true;
@@ -478,6 +483,21 @@ void ZoneWriter::finish() {
     // Empty non-terminals that came or went are names too (they are in an NSEC3 chain).
     edit.names.insert(edit.names.end(), ent_changes_.begin(), ent_changes_.end());
     hook_->after_edit(txn_, zone_, *this, edit);
+  }
+  if (audit_ && (changed_ || cleared_)) {
+    std::string list = "[";
+    for (size_t i = 0; i < changed_rrsets_.size() && i < 50; ++i) {
+      list += (i ? "," : "") + AuditLog::json_string(changed_rrsets_[i]);
+    }
+    list += "]";
+    auto tenant = store_.tenant_by_id(txn_, zone_.tenant_id);
+    audit_->append(txn_, cleared_ ? "zone-replaced" : "zone-changed", zone_.tenant_id, zone_.id,
+                   tenant ? tenant->name : "", zone_.name.to_text(),
+                   AuditLog::json_object({{"serial_before", std::to_string(serial_before_)},
+                                          {"serial_after", std::to_string(zone_.serial)},
+                                          {"rrsets", std::to_string(changed_rrsets_.size())},
+                                          {"records", std::to_string(records_added_)},
+                                          {"changes", list}}));
   }
 }
 

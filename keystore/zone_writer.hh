@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "keystore/audit.hh"
 #include "keystore/store.hh"
 
 namespace signet {
@@ -76,6 +77,8 @@ class ZoneWriter {
   void request_serial_bump() { bump_serial_ = true; }
   // Lets finish() hand the edit to `hook` (the DNSSEC service).
   void set_hook(ZoneEditHook* hook) { hook_ = hook; }
+  // finish() records the change ("zone-changed"/"zone-replaced") in `audit`.
+  void set_audit(AuditLog* audit) { audit_ = audit; }
   // For the signer only: write the DNSKEY, CDS and CDNSKEY RRsets of a secured zone.
   void allow_managed_keys() { managed_keys_allowed_ = true; }
   // Increases the serial now, after finish(); returns the new serial. Used by the signer when a
@@ -143,6 +146,9 @@ class ZoneWriter {
   bool finished_ = false;
   bool serial_bumped_ = false;
   ZoneEditHook* hook_ = nullptr;
+  AuditLog* audit_ = nullptr;
+  uint32_t serial_before_ = 0;
+  std::vector<std::string> changed_rrsets_;  // "owner TYPE", for the audit entry
   bool managed_keys_allowed_ = false;
   int managed_keys_ = -1;  // -1 unknown, else whether the hook manages this zone's keys
   size_t records_added_ = 0;

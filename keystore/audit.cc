@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/audit.hh"
+
+#include <pwd.h>
+#include <sodium.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "signer/encoding.hh"
+#include "signer/error.hh"
+
+namespace signet {
+
+namespace {
+
+constexpr std::string_view kHead = "audit-head";
+
+std::string encode_body(const AuditEntry& e) {
+  std::string out;
+  codec::put_u8(out, 1);
+  codec::put_u64(out, e.time);
+  codec::put_u32(out, e.tenant_id);
+  codec::put_u32(out, e.zone_id);
+  auto put_str8 = [&](const std::string& s) {
+    codec::put_u8(out, static_cast<uint8_t>(std::min<size_t>(s.size(), 255)));
+    out.append(s, 0, std::min<size_t>(s.size(), 255));
+  };
+  put_str8(e.kind);
+  put_str8(e.actor);
+  put_str8(e.tenant);
+  put_str8(e.zone);
+  codec::put_u32(out, static_cast<uint32_t>(e.detail.size()));
+  out += e.detail;
+  return out;
+}
+
+std::array<uint8_t, 32> entry_hash(const std::array<uint8_t, 32>& prev, uint64_t seq,
+                                   const std::string& body) {
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  crypto_hash_sha256_update(&st, prev.data(), prev.size());
+  std::string s;
+  codec::put_u64(s, seq);
+  crypto_hash_sha256_update(&st, reinterpret_cast<const uint8_t*>(s.data()), s.size());
+  crypto_hash_sha256_update(&st, reinterpret_cast<const uint8_t*>(body.data()), body.size());
+  std::array<uint8_t, 32> out;
+  crypto_hash_sha256_final(&st, out.data());
+  return out;
+}
+
+AuditEntry decode_entry(uint64_t seq, std::span<const uint8_t> v, std::string* body_out) {
+  codec::Reader r(v, "audit entry");
+  AuditEntry e;
+  e.seq = seq;
+  if (r.u8() != 1)
+    throw CorruptionError("unknown audit entry version");
+  e.time = r.u64();
+  e.tenant_id = r.u32();
+  e.zone_id = r.u32();
+  auto str8 = [&](std::string& s) {
+    auto b = r.bytes(r.u8());
+    s.assign(reinterpret_cast<const char*>(b.data()), b.size());
+  };
+  str8(e.kind);
+  str8(e.actor);
+  str8(e.tenant);
+  str8(e.zone);
+  auto d = r.bytes(r.u32());
+  e.detail.assign(reinterpret_cast<const char*>(d.data()), d.size());
+  size_t body_len = v.size() - r.remaining();
+  auto prev = r.bytes(32);
+  auto hash = r.bytes(32);
+  std::copy(prev.begin(), prev.end(), e.prev.begin());
+  std::copy(hash.begin(), hash.end(), e.hash.begin());
+  if (body_out)
+    body_out->assign(reinterpret_cast<const char*>(v.data()), body_len);
+  return e;
+}
+
+uint64_t load_u64(const uint8_t* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+}  // namespace
+
+std::string process_actor() {
+  std::string prog;
+  std::ifstream("/proc/self/comm") >> prog;
+  if (prog == "signetutil") {
+    const char* user = std::getenv("SUDO_USER");
+    if (!user || !*user) {
+      struct passwd* pw = getpwuid(getuid());
+      user = pw ? pw->pw_name : "?";
+    }
+    return "signetutil:" + std::string(user);
+  }
+  return prog.empty() ? "signet" : prog;
+}
+
+std::string AuditLog::json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string AuditLog::json_object(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out = "{";
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i)
+      out += ",";
+    out += json_string(fields[i].first) + ":" + fields[i].second;
+  }
+  return out + "}";
+}
+
+void AuditLog::append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenant_id,
+                      uint32_t zone_id, std::string_view tenant, std::string_view zone,
+                      std::string detail) {
+  AuditEntry e;
+  e.time = clock_.now();
+  e.tenant_id = tenant_id;
+  e.zone_id = zone_id;
+  e.kind = std::string(kind);
+  e.actor = actor_;
+  e.tenant = std::string(tenant);
+  e.zone = std::string(zone);
+  e.detail = std::move(detail);
+  uint64_t seq = 1;
+  if (auto head = txn.find(store_.dbi().sys, kHead)) {
+    if (head->size() != 40)
+      throw CorruptionError("bad audit head");
+    seq = load_u64(head->data()) + 1;
+    std::copy(head->begin() + 8, head->end(), e.prev.begin());
+  }
+  std::string body = encode_body(e);
+  e.hash = entry_hash(e.prev, seq, body);
+  std::string value = body;
+  value.append(reinterpret_cast<const char*>(e.prev.data()), 32);
+  value.append(reinterpret_cast<const char*>(e.hash.data()), 32);
+  std::string key;
+  codec::put_u64(key, seq);
+  txn.put(store_.dbi().audit, key, value);
+  std::string head;
+  codec::put_u64(head, seq);
+  head.append(reinterpret_cast<const char*>(e.hash.data()), 32);
+  txn.put(store_.dbi().sys, kHead, head);
+}
+
+void AuditLog::for_each(const lmdb::Txn& txn,
+                        const std::function<void(const AuditEntry&)>& fn) const {
+  lmdb::Cursor c(txn, store_.dbi().audit);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    fn(decode_entry(load_u64(c.key_bytes().data()), c.value(), nullptr));
+  }
+}
+
+AuditVerdict AuditLog::verify(const lmdb::Txn& txn) const {
+  AuditVerdict v;
+  std::array<uint8_t, 32> prev{};
+  uint64_t expect = 1;
+  lmdb::Cursor c(txn, store_.dbi().audit);
+  auto problem = [&](std::string s) {
+    if (v.problems.size() < 50)
+      v.problems.push_back(std::move(s));
+  };
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    uint64_t seq = load_u64(c.key_bytes().data());
+    std::string body;
+    AuditEntry e;
+    try {
+      e = decode_entry(seq, c.value(), &body);
+    } catch (const Error& err) {
+      problem("entry " + std::to_string(seq) + ": " + err.what());
+      continue;
+    }
+    if (seq != expect) {
+      problem("entries " + std::to_string(expect) + ".." + std::to_string(seq - 1) +
+              " are missing");
+    }
+    if (e.prev != prev)
+      problem("entry " + std::to_string(seq) +
+              " does not follow its predecessor (deleted or edited entry before it)");
+    if (entry_hash(e.prev, seq, body) != e.hash)
+      problem("entry " + std::to_string(seq) + " was edited (its hash does not match)");
+    prev = e.hash;
+    expect = seq + 1;
+    ++v.entries;
+  }
+  auto head = txn.find(store_.dbi().sys, kHead);
+  if (head && head->size() == 40) {
+    uint64_t hseq = load_u64(head->data());
+    if (hseq != expect - 1 || !std::equal(head->begin() + 8, head->end(), prev.begin())) {
+      problem("the newest entries were removed: the head says entry " + std::to_string(hseq) +
+              " ends the log");
+    }
+  } else if (v.entries > 0) {
+    problem("the audit head is missing");
+  }
+  v.head = prev;
+  return v;
+}
+
+}  // namespace signet

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// The audit log: append-only, every entry hash-chained to the previous one, written in the same
+// LMDB transaction as the change it records (so there is never a change without its entry, nor an
+// entry for a change that was rolled back).
+//
+//   audit   key: seq:u64                value: entry
+//     entry := 0x01 time:u64 tenant_id:u32 zone_id:u32 kind_len:u8 kind actor_len:u8 actor
+//              tenant_len:u8 tenant zone_len:u8 zone:wire detail_len:u32 detail prev:32 hash:32
+//     hash  := SHA-256(prev | seq | every field above, as encoded)
+//   sys "audit-head" := seq:u64 hash:32   -- the newest entry
+//
+// audit-verify recomputes every hash and link: an edited entry no longer matches its hash, a
+// deleted one breaks the chain (its successor's prev, or the sequence), and a dropped tail no
+// longer matches the head. The head hash printed by audit-verify can be recorded outside the
+// store (a ticket, a log server) to prove later that nothing was rewritten wholesale.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "keystore/store.hh"
+#include "signer/clock.hh"
+
+namespace signet {
+
+struct AuditEntry {
+  uint64_t seq = 0;
+  uint64_t time = 0;
+  uint32_t tenant_id = 0;
+  uint32_t zone_id = 0;
+  std::string kind;    // "zone-created", "key-activated", "ds-observed"...
+  std::string actor;   // who: "signetutil:alice", "pdns_server", "api"
+  std::string tenant;  // names at the time of the event (ids outlive renames and deletions)
+  std::string zone;
+  std::string detail;  // JSON object: what changed, before/after
+  std::array<uint8_t, 32> prev{};
+  std::array<uint8_t, 32> hash{};
+};
+
+struct AuditVerdict {
+  uint64_t entries = 0;
+  std::vector<std::string> problems;
+  std::array<uint8_t, 32> head{};
+  bool ok() const { return problems.empty(); }
+};
+
+class AuditLog {
+ public:
+  AuditLog(Store& store, const Clock& clock, std::string actor)
+      : store_(store), clock_(clock), actor_(std::move(actor)) {}
+
+  // Appends in the caller's transaction. `detail` must be a JSON object.
+  void append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenant_id, uint32_t zone_id,
+              std::string_view tenant, std::string_view zone, std::string detail = "{}");
+
+  // Entries in order, optionally only those of one tenant and/or zone (by name, as recorded).
+  void for_each(const lmdb::Txn& txn, const std::function<void(const AuditEntry&)>& fn) const;
+  AuditVerdict verify(const lmdb::Txn& txn) const;
+
+  const std::string& actor() const { return actor_; }
+  void set_actor(std::string actor) { actor_ = std::move(actor); }
+
+  // Helpers for details: a JSON string literal, and {"k": v, ...} from already-encoded values.
+  static std::string json_string(std::string_view s);
+  static std::string json_object(const std::vector<std::pair<std::string, std::string>>& fields);
+
+ private:
+  Store& store_;
+  const Clock& clock_;
+  std::string actor_;
+};
+
+// Who is acting, for the audit log: "signetutil:<login>" or the program name.
+std::string process_actor();
+
+}  // namespace signet
