@@ -38,10 +38,32 @@ struct SigningPolicy {
   CdsMode cds = CdsMode::kAlways;
   DigestType cds_digest = DigestType::kSha256;
   bool cdnskey = true;
+
+  // ---- key lifecycle (RFC 7583); a lifetime of 0 means "no automatic rollover"
+  uint32_t ksk_lifetime = 0;
+  uint32_t zsk_lifetime = 0;
+  uint32_t csk_lifetime = 0;
+  uint32_t propagation_delay = 3600;  // Dprp: until every secondary serves a change
+  uint32_t ds_ttl = 86400;            // TTL of the DS RRset at the parent
+  uint32_t registration_delay = 0;    // Dreg: until the parent publishes a submitted DS
+  uint32_t max_zone_ttl = 86400;      // the largest TTL in the zone (how long old signatures live)
+  uint32_t rollover_jitter = 86400;   // spread of rollover start times per zone
+  // ---- the parent
+  std::vector<std::string> parent_nameservers;  // "address[:port]"; empty: found by NS lookup
+  uint32_t parent_check_interval = 300;         // first retry; doubles on failure up to 1 day
+  enum class DsSubmission : uint8_t { kNone, kHook, kPush };
+  DsSubmission ds_submission = DsSubmission::kNone;
+  std::string ds_hook;  // executable: run with the zone and the DS records
+  struct Push {
+    std::string server;  // the parent's primary, "address[:port]"
+    std::string tsig_name, tsig_algorithm = "hmac-sha256", tsig_secret;  // base64 secret
+  } ds_push;
+  bool manual_approval = false;  // propose each rollover step and wait for `signetutil approve`
 };
 
 // The built-in policies: "default" (CSK ECDSAP256SHA256, NSEC3), "default-nsec", "ksk-zsk",
-// and one per algorithm: "rsasha256", "ecdsap384sha384", "ed25519", "ed448".
+// and one per algorithm: "rsasha256", "ecdsap384sha384", "ed25519", "ed448". They sign but never
+// roll keys on their own (lifetimes 0); named policies (conf/policy.hh) set lifetimes.
 std::optional<SigningPolicy> builtin_policy(const std::string& name);
 std::vector<std::string> builtin_policy_names();
 

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// Named signing policies in YAML (yaml-cpp). A file holds a list of policies:
+//
+//   policies:
+//     - name: standard
+//       algorithm: ecdsap256sha256      # or the number: 13
+//       keys: ksk-zsk                   # or csk
+//       ksk-lifetime: 365d              # 0: never roll automatically
+//       zsk-lifetime: 90d
+//       dnskey-ttl: 1h
+//       propagation-delay: 1h
+//       ds-ttl: 1d                      # the parent's DS TTL
+//       registration-delay: 1h          # until the parent publishes a submitted DS
+//       max-zone-ttl: 1d
+//       rrsig-validity: 14d
+//       rrsig-refresh: 4d
+//       rrsig-jitter: 12h
+//       denial: nsec3                   # or nsec
+//       nsec3-iterations: 0
+//       nsec3-salt: "-"
+//       nsec3-opt-out: false
+//       cds: rollover                   # none | rollover | always | delete
+//       cdnskey: true
+//       cds-digest: sha256              # or sha384
+//       parent-nameservers: [192.0.2.53, "192.0.2.54:5353"]   # empty: find them by NS lookup
+//       ds-submission: hook             # none | hook | push
+//       ds-hook: /usr/local/bin/submit-ds
+//       ds-push: {server: "192.0.2.1:53", tsig-name: k., tsig-algorithm: hmac-sha256, tsig-secret:
+//       "..."} approval: auto                  # or manual
+//
+// Durations are seconds or a number with s, m, h, d or w. Unknown keys, bad values and impossible
+// timings (a key lifetime shorter than the rollover it needs) are refused with file:line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "signer/policy.hh"
+
+namespace signet {
+
+// Parses YAML text; `source` names it in messages. Throws InputError "source:line: reason".
+std::vector<SigningPolicy> parse_policies(const std::string& yaml, const std::string& source);
+std::vector<SigningPolicy> load_policy_file(const std::string& path);
+
+// Refuses timings that cannot work (throws InputError naming the policy).
+void check_policy(const SigningPolicy& p);
+
+// The policy in the same YAML form (one entry of "policies:"), canonical: what the store keeps
+// and what the audit log compares.
+std::string policy_to_yaml(const SigningPolicy& p);
+
+// How long each rollover takes under `p` (RFC 7583 timings), in seconds.
+uint64_t zsk_rollover_duration(const SigningPolicy& p);
+uint64_t ksk_rollover_duration(const SigningPolicy& p);
+
+}  // namespace signet

@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "conf/policy.hh"
+
+#include <gtest/gtest.h>
+
+#include "signer/error.hh"
+
+using namespace signet;
+
+namespace {
+const char* kGood = R"(policies:
+  - name: standard
+    algorithm: ecdsap256sha256
+    keys: ksk-zsk
+    ksk-lifetime: 365d
+    zsk-lifetime: 90d
+    dnskey-ttl: 1h
+    propagation-delay: 1h
+    ds-ttl: 1d
+    max-zone-ttl: 1d
+    denial: nsec3
+    nsec3-iterations: 0
+    nsec3-salt: "-"
+    cds: rollover
+    parent-nameservers: [192.0.2.53, "192.0.2.54:5353"]
+    ds-submission: hook
+    ds-hook: /usr/local/bin/submit-ds
+    approval: manual
+  - name: fast
+    algorithm: 15
+    keys: csk
+    csk-lifetime: 2h
+    dnskey-ttl: 5s
+    propagation-delay: 2s
+    ds-ttl: 5s
+    max-zone-ttl: 10s
+    rrsig-validity: 1d
+    rrsig-refresh: 6h
+    rrsig-jitter: 1h
+)";
+
+std::string error_of(const std::string& yaml) {
+  try {
+    parse_policies(yaml, "p.yaml");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Policy, ParsesNamedPoliciesWithDurations) {
+  auto ps = parse_policies(kGood, "p.yaml");
+  ASSERT_EQ(ps.size(), 2u);
+  EXPECT_EQ(ps[0].name, "standard");
+  EXPECT_FALSE(ps[0].csk);
+  EXPECT_EQ(ps[0].ksk_lifetime, 365u * 86400);
+  EXPECT_EQ(ps[0].zsk_lifetime, 90u * 86400);
+  EXPECT_EQ(ps[0].cds, CdsMode::kRollover);
+  EXPECT_EQ(ps[0].parent_nameservers.size(), 2u);
+  EXPECT_TRUE(ps[0].manual_approval);
+  EXPECT_EQ(ps[1].algorithm, Algorithm::kEd25519);
+  EXPECT_EQ(ps[1].csk_lifetime, 7200u);
+}
+
+TEST(Policy, CanonicalYamlReadsBackTheSame) {
+  for (const auto& p : parse_policies(kGood, "p.yaml")) {
+    std::string y = "policies:\n" + policy_to_yaml(p);
+    auto back = parse_policies(y, "round-trip");
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_EQ(policy_to_yaml(back[0]), policy_to_yaml(p));
+  }
+}
+
+TEST(Policy, UnknownKeysAreRefusedWithTheirLine) {
+  std::string e = error_of("policies:\n  - name: x\n    algorithm: 13\n    zsk-lifetim: 90d\n");
+  EXPECT_NE(e.find("p.yaml:4: unknown key 'zsk-lifetim'"), std::string::npos) << e;
+}
+
+TEST(Policy, BadValuesAreRefusedWithTheirLine) {
+  EXPECT_NE(error_of("policies:\n  - name: x\n    algorithm: dsa\n").find("p.yaml:3:"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("policies:\n  - name: x\n    dnskey-ttl: soon\n").find("p.yaml:3: 'dnskey-ttl'"),
+      std::string::npos);
+  EXPECT_NE(error_of("policies:\n  - name: x\n    cds: sometimes\n")
+                .find("not one of none, rollover, always, delete"),
+            std::string::npos);
+  EXPECT_NE(error_of("policies:\n  - name: x\n  - name: x\n").find("defined twice"),
+            std::string::npos);
+  EXPECT_NE(error_of("policies: [\n").find("p.yaml:"), std::string::npos);
+}
+
+TEST(Policy, ALifetimeShorterThanItsRolloverIsRefused) {
+  std::string e = error_of(
+      "policies:\n  - name: tight\n    keys: ksk-zsk\n    zsk-lifetime: 1d\n    max-zone-ttl: 1d\n"
+      "    propagation-delay: 1h\n    dnskey-ttl: 1h\n");
+  EXPECT_NE(
+      e.find(
+          "p.yaml:2: policy 'tight': zsk-lifetime (1d) is shorter than the ZSK rollover it needs"),
+      std::string::npos)
+      << e;
+  e = error_of(
+      "policies:\n  - name: tight\n    keys: ksk-zsk\n    ksk-lifetime: 1d\n    ds-ttl: 2d\n");
+  EXPECT_NE(e.find("ksk-lifetime (1d) is shorter than the KSK rollover it needs"),
+            std::string::npos)
+      << e;
+}
+
+TEST(Policy, SignatureTimingsMustLeaveRoomToRefresh) {
+  std::string e =
+      error_of("policies:\n  - name: x\n    rrsig-validity: 4d\n    rrsig-refresh: 4d\n");
+  EXPECT_NE(e.find("rrsig-validity (4d) must exceed rrsig-refresh + rrsig-jitter"),
+            std::string::npos)
+      << e;
+  e = error_of("policies:\n  - name: x\n    rrsig-refresh: 1h\n    max-zone-ttl: 1d\n");
+  EXPECT_NE(e.find("signatures would expire in caches"), std::string::npos) << e;
+}
+
+TEST(Policy, SubmissionMethodsNeedTheirSettings) {
+  EXPECT_NE(error_of("policies:\n  - name: x\n    ds-submission: hook\n").find("needs ds-hook"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("policies:\n  - name: x\n    ds-submission: push\n").find("needs ds-push.server"),
+      std::string::npos);
+}
