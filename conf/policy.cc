@@ -243,6 +243,10 @@ SigningPolicy parse_one(const std::string& source, const YAML::Node& node) {
 
 }  // namespace
 
+std::string duration_text(uint32_t seconds) {
+  return dur_text(seconds);
+}
+
 uint64_t zsk_rollover_duration(const SigningPolicy& p) {
   // Pre-publication (RFC 7583 §3.2.1): publish, wait Dprp + TTLkey, switch, then the old key
   // stays until its signatures are gone from caches: Dprp + the largest TTL.

@@ -26,8 +26,8 @@
 //       parent-nameservers: [192.0.2.53, "192.0.2.54:5353"]   # empty: find them by NS lookup
 //       ds-submission: hook             # none | hook | push
 //       ds-hook: /usr/local/bin/submit-ds
-//       ds-push: {server: "192.0.2.1:53", tsig-name: k., tsig-algorithm: hmac-sha256, tsig-secret:
-//       "..."} approval: auto                  # or manual
+//       ds-push: {server: "192.0.2.1:53", tsig-name: k., tsig-secret: "..."}
+//       approval: auto                  # or manual
 //
 // Durations are seconds or a number with s, m, h, d or w. Unknown keys, bad values and impossible
 // timings (a key lifetime shorter than the rollover it needs) are refused with file:line.
@@ -50,6 +50,9 @@ void check_policy(const SigningPolicy& p);
 // The policy in the same YAML form (one entry of "policies:"), canonical: what the store keeps
 // and what the audit log compares.
 std::string policy_to_yaml(const SigningPolicy& p);
+
+// A duration as the YAML writes it: "90d", "1h", "30s".
+std::string duration_text(uint32_t seconds);
 
 // How long each rollover takes under `p` (RFC 7583 timings), in seconds.
 uint64_t zsk_rollover_duration(const SigningPolicy& p);

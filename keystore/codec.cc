@@ -175,9 +175,14 @@ std::string encode_tenant(const TenantRecord& t) {
   put_u64(out, t.created);
   put_u8(out, static_cast<uint8_t>(t.name.size()));
   out += t.name;
-  if (!t.sealed_data_key.empty()) {
+  // Optional tail, in order: the sealed data key (length 0 = none yet), the default policy.
+  if (!t.sealed_data_key.empty() || !t.policy.empty()) {
     put_u16(out, static_cast<uint16_t>(t.sealed_data_key.size()));
     put_bytes(out, t.sealed_data_key);
+  }
+  if (!t.policy.empty()) {
+    put_u8(out, static_cast<uint8_t>(t.policy.size()));
+    out += t.policy;
   }
   return out;
 }
@@ -195,6 +200,10 @@ TenantRecord decode_tenant(uint32_t id, std::span<const uint8_t> value) {
   if (!r.at_end()) {
     auto dk = r.bytes(r.u16());
     t.sealed_data_key.assign(dk.begin(), dk.end());
+  }
+  if (!r.at_end()) {
+    auto p = r.bytes(r.u8());
+    t.policy.assign(reinterpret_cast<const char*>(p.data()), p.size());
   }
   return t;
 }
@@ -251,6 +260,9 @@ std::string encode_key(const KeyRecord& k) {
   put_u16(out, static_cast<uint16_t>(k.sealed.size()));
   put_bytes(out, k.sealed);
   put_u64(out, k.ds_seen);
+  put_u64(out, k.ds_submitted);
+  put_u64(out, k.ds_retired);
+  put_u64(out, k.ds_gone);
   return out;
 }
 
@@ -276,6 +288,11 @@ KeyRecord decode_key(uint32_t zone_id, uint32_t key_id, std::span<const uint8_t>
   auto sealed = r.bytes(r.u16());
   k.sealed.assign(sealed.begin(), sealed.end());
   k.ds_seen = r.u64();
+  if (!r.at_end()) {
+    k.ds_submitted = r.u64();
+    k.ds_retired = r.u64();
+    k.ds_gone = r.u64();
+  }
   return k;
 }
 
@@ -292,6 +309,7 @@ std::string encode_dnssec(const DnssecRecord& d) {
   put_u64(out, d.secured_at);
   put_u32(out, d.chain_ttl);
   put_u64(out, d.next_refresh);
+  put_u32(out, d.earliest_expiry);
   return out;
 }
 
@@ -311,6 +329,8 @@ DnssecRecord decode_dnssec(std::span<const uint8_t> value) {
   d.secured_at = r.u64();
   d.chain_ttl = r.u32();
   d.next_refresh = r.u64();
+  if (!r.at_end())
+    d.earliest_expiry = r.u32();
   return d;
 }
 
@@ -374,6 +394,95 @@ ChainLink decode_link(std::span<const uint8_t> value) {
   for (uint8_t i = 0; i < n; ++i)
     l.types.push_back(r.u16());
   return l;
+}
+
+std::string encode_rollover(const RolloverRecord& x) {
+  std::string out;
+  put_u8(out, 1);
+  put_u64(out, x.next_wakeup);
+  put_u8(out, x.request_kind);
+  put_u8(out, x.request_emergency);
+  put_u32(out, x.compromised_key);
+  put_u8(out, x.request_algorithm);
+  put_u8(out, x.going_insecure);
+  put_u8(out, x.algorithm_override);
+  put_u64(out, x.parent_checked_at);
+  put_u8(out, static_cast<uint8_t>(x.parent_ds.size()));
+  for (const auto& [tag, alg] : x.parent_ds) {
+    put_u16(out, tag);
+    put_u8(out, alg);
+  }
+  put_u64(out, x.next_parent_check);
+  put_u16(out, x.parent_failures);
+  put_u32(out, x.submit_key);
+  put_u64(out, x.next_submit);
+  put_u16(out, x.submit_failures);
+  auto str16 = [&](const std::string& s) {
+    size_t n = std::min<size_t>(s.size(), 65535);
+    put_u16(out, static_cast<uint16_t>(n));
+    out.append(s, 0, n);
+  };
+  str16(x.last_error);
+  str16(x.status);
+  str16(x.proposal);
+  put_u8(out, static_cast<uint8_t>(x.signers.size()));
+  for (uint32_t id : x.signers)
+    put_u32(out, id);
+  put_u8(out, static_cast<uint8_t>(x.parent_ds_any.size()));
+  for (const auto& [tag, alg] : x.parent_ds_any) {
+    put_u16(out, tag);
+    put_u8(out, alg);
+  }
+  put_u8(out, x.parent_unknown);
+  put_u64(out, x.last_tick);
+  str16(x.last_check_error);
+  return out;
+}
+
+RolloverRecord decode_rollover(std::span<const uint8_t> value) {
+  Reader r(value, "rollover value");
+  if (r.u8() != 1)
+    throw CorruptionError("unknown rollover value version");
+  RolloverRecord x;
+  x.next_wakeup = r.u64();
+  x.request_kind = r.u8();
+  x.request_emergency = r.u8();
+  x.compromised_key = r.u32();
+  x.request_algorithm = r.u8();
+  x.going_insecure = r.u8();
+  x.algorithm_override = r.u8();
+  x.parent_checked_at = r.u64();
+  uint8_t n = r.u8();
+  for (uint8_t i = 0; i < n; ++i) {
+    uint16_t tag = r.u16();
+    x.parent_ds.emplace_back(tag, r.u8());
+  }
+  x.next_parent_check = r.u64();
+  x.parent_failures = r.u16();
+  x.submit_key = r.u32();
+  x.next_submit = r.u64();
+  x.submit_failures = r.u16();
+  auto str16 = [&](std::string& s) {
+    auto b = r.bytes(r.u16());
+    s.assign(reinterpret_cast<const char*>(b.data()), b.size());
+  };
+  str16(x.last_error);
+  str16(x.status);
+  str16(x.proposal);
+  uint8_t ns = r.u8();
+  for (uint8_t i = 0; i < ns; ++i)
+    x.signers.push_back(r.u32());
+  if (!r.at_end()) {
+    uint8_t na = r.u8();
+    for (uint8_t i = 0; i < na; ++i) {
+      uint16_t tag = r.u16();
+      x.parent_ds_any.emplace_back(tag, r.u8());
+    }
+    x.parent_unknown = r.u8();
+    x.last_tick = r.u64();
+    str16(x.last_check_error);
+  }
+  return x;
 }
 
 std::string u32_key(uint32_t v) {

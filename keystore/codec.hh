@@ -34,8 +34,10 @@
 //   keys          key: zone_id u32 key_id u32         value: key
 //     key      := 0x01 role:u8 algorithm:u8 flags:u16 tag:u16 created:u64 publish:u64
 //                 activate:u64 inactive:u64 remove:u64 pub_len:u16 pub:octets
-//                 sealed_len:u16 sealed:octets ds_seen:u64
-//                 (ds_seen: when the parent was seen serving this key's DS; 0 = not yet)
+//                 sealed_len:u16 sealed:octets ds_seen:u64 ds_submitted:u64 ds_retired:u64
+//                 ds_gone:u64
+//                 (the DS side of a key's timeline: asked for, served by every parent server,
+//                  asked to be dropped, no longer served; 0 = not yet)
 //                 Times are seconds since the epoch, 0 = not scheduled. A key's state is computed
 //                 from them and the clock, never stored (RFC 7583 timeline).
 //     sealed   := nonce:24 XChaCha20-Poly1305(tenant data key, DER private key)
@@ -47,7 +49,8 @@
 //   dnssec        key: zone_id u32                    value: signing state of a secured zone
 //     dnssec   := 0x01 denial:u8 (1 NSEC, 3 NSEC3) nsec3_flags:u8 nsec3_iterations:u16
 //                 salt_len:u8 salt policy_len:u8 policy:ascii secured_at:u64 chain_ttl:u32
-//                 next_refresh:u64
+//                 next_refresh:u64 earliest_expiry:u32
+//                 (policy: the zone's own policy name, empty = its tenant's default policy)
 //                 (chain_ttl: the TTL the chain's signatures were made with, the zone's negative
 //                  TTL; when the SOA changes it, every link is signed again; next_refresh: when the
 //                  zone's earliest signature enters its refresh window)
@@ -67,7 +70,23 @@
 //                 The chain holds exactly the names the denial chain covers, with the types of
 //                 their bitmap; predecessor and successor are one seek (getBeforeAndAfterNames).
 //
-//   audit: reserved for the audit log.
+//   rollover      key: zone_id u32                    value: the key manager's state of a zone
+//     rollover := 0x01 next_wakeup:u64 request_kind:u8 request_emergency:u8 compromised_key:u32
+//                 request_algorithm:u8 going_insecure:u8 algorithm_override:u8
+//                 parent_checked_at:u64 parent_ds_count:u8 (tag:u16 alg:u8){count}
+//                 next_parent_check:u64 parent_failures:u16
+//                 submit_key:u32 next_submit:u64 submit_failures:u16 last_error_len:u16 last_error
+//                 status_len:u16 status proposal_len:u16 proposal signers_count:u8 signer:u32*
+//                 parent_ds_any_count:u8 (tag:u16 alg:u8){count} parent_unknown:u8 last_tick:u64
+//                 check_error_len:u16 check_error
+//                 (parent_ds: DS served by every parent server; parent_ds_any: by at least one;
+//                  signers: the keys that signed at the last full signing — when the keys active
+//                  now differ, the zone is signed again)
+//   key_due       key: next_wakeup:u64 zone_id:u32    value: (empty)   -- as "due", for the key
+//   manager policies      key: name (ascii)                   value: YAML text (conf/policy.hh) of
+//   one policy tenant value may end with policy_len:u8 policy: the tenant's default policy
+//
+//   audit: the audit log (keystore/audit.hh).
 //
 // namekey(name): the labels from the rightmost to the leftmost, each lower-cased (ASCII), escaped
 // and followed by 0x00; the escape maps octet 0x00 to 0x01 0x01 and 0x01 to 0x01 0x02 so that no
@@ -91,7 +110,7 @@
 
 namespace signet::codec {
 
-inline constexpr uint32_t kSchemaVersion = 1;
+inline constexpr uint32_t kSchemaVersion = 2;
 // LMDB's compiled-in maximum key size.
 inline constexpr size_t kMaxKey = 511;
 
@@ -233,6 +252,7 @@ struct TenantRecord {
   std::string name;
   uint64_t created = 0;
   std::vector<uint8_t> sealed_data_key;  // empty until the tenant secures its first zone
+  std::string policy;                    // the tenant's default signing policy ("" = default)
 };
 std::string encode_tenant(const TenantRecord& t);
 TenantRecord decode_tenant(uint32_t id, std::span<const uint8_t> value);
@@ -272,6 +292,7 @@ struct KeyRecord {
   std::vector<uint8_t> public_key;  // DNSKEY public key field
   std::vector<uint8_t> sealed;      // sealed private key
   uint64_t ds_seen = 0;             // the parent serves its DS since then (0: not known to)
+  uint64_t ds_submitted = 0, ds_retired = 0, ds_gone = 0;
 };
 std::string encode_key(const KeyRecord& k);
 KeyRecord decode_key(uint32_t zone_id, uint32_t key_id, std::span<const uint8_t> value);
@@ -283,12 +304,40 @@ struct DnssecRecord {
   uint8_t nsec3_flags = 0;
   uint16_t nsec3_iterations = 0;
   std::vector<uint8_t> salt;
-  std::string policy;
+  std::string policy;  // the zone's own policy; "" = its tenant's default
   uint64_t secured_at = 0;
   uint32_t chain_ttl = 0;
   uint64_t next_refresh = 0;
+  uint32_t earliest_expiry = 0;  // the earliest RRSIG expiration at the last scheduling
 };
 std::string due_key(uint64_t when, uint32_t zone_id);
+
+struct RolloverRecord {
+  uint64_t next_wakeup = 0;
+  uint8_t request_kind = 0;  // signet::RolloverKind
+  bool request_emergency = false;
+  uint32_t compromised_key = 0;
+  uint8_t request_algorithm = 0;  // 0: none
+  bool going_insecure = false;
+  uint8_t algorithm_override = 0;  // 0: the policy's
+  uint64_t parent_checked_at = 0;
+  std::vector<std::pair<uint16_t, uint8_t>> parent_ds;
+  uint64_t next_parent_check = 0;
+  uint16_t parent_failures = 0;
+  uint32_t submit_key = 0;  // a DS submission (hook/push) is pending for this key
+  uint64_t next_submit = 0;
+  uint16_t submit_failures = 0;
+  std::string last_error;
+  std::string status;
+  std::string proposal;           // manual approval: the steps awaiting `approve`
+  std::vector<uint32_t> signers;  // key ids that signed the zone at the last full signing
+  std::vector<std::pair<uint16_t, uint8_t>> parent_ds_any;  // served by at least one server
+  uint8_t parent_unknown = 0;    // DS records at the parent that match none of our keys
+  uint64_t last_tick = 0;        // when the key manager last acted on the zone
+  std::string last_check_error;  // why the last parent check failed ("" = it worked)
+};
+std::string encode_rollover(const RolloverRecord& r);
+RolloverRecord decode_rollover(std::span<const uint8_t> value);
 std::string encode_dnssec(const DnssecRecord& d);
 DnssecRecord decode_dnssec(std::span<const uint8_t> value);
 

@@ -15,8 +15,13 @@ struct Migration {
   uint32_t from;
   void (*apply)(lmdb::WriteTxn& txn, const Store::Dbis& dbi);
 };
+// Schema 2 added the key manager's databases (rollover, key_due, policies); open_dbis creates
+// them, so the migration from 1 has nothing to rewrite. Key and tenant values gained optional
+// tails that version-1 readers ignore and version-2 readers default.
+void migrate_1_to_2(lmdb::WriteTxn&, const Store::Dbis&) {}
+
 const Migration kMigrations[] = {
-    {0, nullptr},  // placeholder: schema 0 never existed on disk
+    {1, &migrate_1_to_2},
 };
 
 uint32_t read_u32_value(lmdb::Bytes b, const char* what) {
@@ -65,6 +70,9 @@ bool Store::open_dbis(bool create) {
       {"keys", &dbi_.keys},
       {"dnssec", &dbi_.dnssec},
       {"due", &dbi_.due},
+      {"rollover", &dbi_.rollover},
+      {"key_due", &dbi_.key_due},
+      {"policies", &dbi_.policies},
       {"audit", &dbi_.audit},
   };
   for (const auto& e : entries) {
@@ -287,6 +295,10 @@ void Store::delete_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone) {
   txn.del_prefix(dbi_.rrsigs, prefix);
   txn.del_prefix(dbi_.chain, prefix);
   txn.del_prefix(dbi_.keys, prefix);
+  if (auto r = txn.find(dbi_.rollover, prefix)) {
+    txn.del(dbi_.key_due, codec::due_key(codec::decode_rollover(*r).next_wakeup, zone.id));
+    txn.del(dbi_.rollover, prefix);
+  }
   if (auto d = txn.find(dbi_.dnssec, prefix)) {
     txn.del(dbi_.due, codec::due_key(codec::decode_dnssec(*d).next_refresh, zone.id));
     txn.del(dbi_.dnssec, prefix);

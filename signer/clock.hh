@@ -6,8 +6,21 @@
 
 #include <cstdint>
 #include <ctime>
+#include <string>
 
 namespace signet {
+
+// A time as ISO 8601 UTC ("2026-11-22T10:00:00Z"); "-" for 0.
+inline std::string time_text(uint64_t t) {
+  if (t == 0)
+    return "-";
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 class Clock {
  public:
@@ -26,7 +39,9 @@ class SystemClock final : public Clock {
 class OffsetClock final : public Clock {
  public:
   explicit OffsetClock(int64_t offset) : offset_(offset) {}
-  uint64_t now() const override { return static_cast<uint64_t>(static_cast<int64_t>(::time(nullptr)) + offset_); }
+  uint64_t now() const override {
+    return static_cast<uint64_t>(static_cast<int64_t>(::time(nullptr)) + offset_);
+  }
 
  private:
   int64_t offset_;

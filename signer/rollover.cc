@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "signer/clock.hh"
 #include "signer/error.hh"
 
 namespace signet {
@@ -191,11 +192,25 @@ class Planner {
           plan_.needs_parent = false;
         }
       }
-      if (k.ds_retired && !k.ds_gone && parent_.checked && parent_.checked_at >= k.ds_retired &&
-          !parent_.serves(k)) {
-        set(k, KeyAction::Field::kDsGone, parent_.checked_at,
-            "the parent no longer serves the DS of " + tag_text(k));
-      }
+      observe_ds_gone(k);
+    }
+    // Keys already removed from the zone: their DS may still be at the parent (CDS keeps asking
+    // for its removal until no parent server serves it).
+    for (KeyTimes& k : keys_) {
+      bool live =
+          std::any_of(live_.begin(), live_.end(), [&](const KeyTimes& l) { return l.id == k.id; });
+      if (!live && is_sep_role(k.role))
+        observe_ds_gone(k);
+    }
+  }
+  void observe_ds_gone(KeyTimes& k) {
+    if (!k.ds_retired || k.ds_gone)
+      return;
+    if (parent_.checked && parent_.checked_at >= k.ds_retired && !parent_.serves_any(k)) {
+      set(k, KeyAction::Field::kDsGone, parent_.checked_at,
+          "the parent no longer serves the DS of " + tag_text(k));
+    } else {
+      plan_.needs_parent = true;
     }
   }
 
@@ -207,7 +222,7 @@ class Planner {
     }
     bool parent_has_ds = !parent_.checked;
     for (const KeyTimes& k : live_) {
-      if (is_sep_role(k.role) && parent_.serves(k))
+      if (is_sep_role(k.role) && parent_.serves_any(k))
         parent_has_ds = true;
     }
     if (parent_has_ds) {
@@ -268,7 +283,7 @@ class Planner {
     if (!is_ready(n, p_, now_)) {
       wake(ready_at(n, p_));
       status(std::string(what) + ": new " + tag_text(n) + " propagating until " +
-             std::to_string(ready_at(n, p_)));
+             time_text(ready_at(n, p_)));
       return false;
     }
     if (!n.ds_submitted)
@@ -276,7 +291,7 @@ class Planner {
     if (!n.ds_seen) {
       plan_.needs_parent = true;
       status(std::string(what) + ": waiting for every parent server to serve the DS of " +
-             tag_text(n) + " (asked at " + std::to_string(n.ds_submitted) + ")");
+             tag_text(n) + " (asked at " + time_text(n.ds_submitted) + ")");
       return false;
     }
     uint64_t safe = n.ds_seen + p_.ds_ttl + p_.propagation_delay;
@@ -322,7 +337,7 @@ class Planner {
       if (now_ < sigs_everywhere) {
         wake(sigs_everywhere);
         status(std::string(what) + ": new signatures propagating until " +
-               std::to_string(sigs_everywhere));
+               time_text(sigs_everywhere));
         return true;
       }
       for (KeyTimes* n : news) {
@@ -363,7 +378,7 @@ class Planner {
               std::string(what) + ": old DS no longer wanted");
       } else if (o->inactive > now_) {
         wake(o->inactive);
-        status(std::string(what) + ": old signatures until " + std::to_string(o->inactive));
+        status(std::string(what) + ": old signatures until " + time_text(o->inactive));
       }
     }
     return true;
@@ -383,7 +398,7 @@ class Planner {
       if (!is_ready(*n, p_, now_)) {
         wake(ready_at(*n, p_));
         status("ZSK rollover: new " + tag_text(*n) + " propagating until " +
-               std::to_string(ready_at(*n, p_)));
+               time_text(ready_at(*n, p_)));
         continue;
       }
       set(*n, KeyAction::Field::kActivate, now_,
@@ -403,8 +418,7 @@ class Planner {
         busy = true;
         plan_.in_progress = RolloverKind::kZsk;
         wake(o->remove);
-        status("ZSK rollover: old " + tag_text(*o) + " published until " +
-               std::to_string(o->remove));
+        status("ZSK rollover: old " + tag_text(*o) + " published until " + time_text(o->remove));
       }
     }
     // ---- KSK double-KSK / CSK double-signature: a newer SEP key beside an older one
@@ -501,7 +515,7 @@ class Planner {
     if (want == RolloverKind::kNone) {
       if (soonest) {
         wake(soonest);
-        status("idle: next rollover at " + std::to_string(soonest));
+        status("idle: next rollover at " + time_text(soonest));
       } else {
         status("idle: no automatic rollover (lifetimes 0)");
       }
@@ -540,6 +554,12 @@ bool is_sep_role(KeyRole r) {
 bool ParentView::serves(const KeyTimes& k) const {
   return std::find(ds.begin(), ds.end(), std::make_pair(k.tag, algorithm_number(k.algorithm))) !=
          ds.end();
+}
+
+bool ParentView::serves_any(const KeyTimes& k) const {
+  auto want = std::make_pair(k.tag, algorithm_number(k.algorithm));
+  return std::find(ds_any.begin(), ds_any.end(), want) != ds_any.end() ||
+         std::find(ds.begin(), ds.end(), want) != ds.end();
 }
 
 KeyState key_state(const KeyTimes& k, const SigningPolicy& p, uint64_t now) {

@@ -63,8 +63,12 @@ bool is_sep_role(KeyRole r);
 struct ParentView {
   bool checked = false;
   uint64_t checked_at = 0;
-  std::vector<std::pair<uint16_t, uint8_t>> ds;  // (key tag, algorithm) of the DS RRset
+  // (key tag, algorithm) of the DS records that EVERY server serves, and that ANY server serves:
+  // a new DS counts as published once all serve it, an old one as gone once none does.
+  std::vector<std::pair<uint16_t, uint8_t>> ds;
+  std::vector<std::pair<uint16_t, uint8_t>> ds_any;
   bool serves(const KeyTimes& k) const;
+  bool serves_any(const KeyTimes& k) const;
 };
 
 enum class RolloverKind : uint8_t { kNone, kZsk, kKsk, kCsk, kAlgorithm, kInsecure };
