@@ -41,6 +41,7 @@ struct Command {
 const std::vector<Command>& commands();
 const std::vector<Command>& dnssec_commands();
 const std::vector<Command>& audit_commands();
+const std::vector<Command>& keyman_commands();
 const Command* find_command(const std::string& name);
 
 // Splits a batch line into words: whitespace separates, '...' is literal, "..." allows \" and \\.

@@ -37,17 +37,9 @@ std::string iso_time(uint64_t t) {
   return buf;
 }
 
-// Computed from the key's timestamps (RFC 7583 §3.1), never stored.
-std::string key_state(const codec::KeyRecord& k, uint64_t now) {
-  if (k.remove && now >= k.remove)
-    return "removed";
-  if (k.inactive && now >= k.inactive)
-    return "retired";
-  if (k.activate && now >= k.activate)
-    return "active";
-  if (k.publish && now >= k.publish)
-    return "published";
-  return "generated";
+// Computed from the key's timestamps and the zone's policy (RFC 7583 §3.1), never stored.
+std::string key_state_text(const codec::KeyRecord& k, const SigningPolicy& policy, uint64_t now) {
+  return key_state_name(key_state(key_times_of(k), policy, now));
 }
 
 std::string ds_line(const Name& zone, std::span<const uint8_t> ds) {
@@ -81,16 +73,20 @@ void cmd_generate_master_key(Cli& cli, const Args& a, lmdb::WriteTxn&) {
 
 void cmd_secure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   Name apex = parse_zone(a[0]);
-  std::string policy_name = a.size() > 1 ? a[1] : "default";
-  auto policy = builtin_policy(policy_name);
+  ZoneRecord zone = cli.portfolio.zone(txn, apex);
+  auto& dnssec = cli.ctx.dnssec();
+  // Without a policy the zone follows its tenant's default policy (set-policy --tenant).
+  std::string policy_name =
+      a.size() > 1 ? a[1] : dnssec.policy_name(txn, zone, codec::DnssecRecord());
+  auto policy = dnssec.named_policy(txn, policy_name);
   if (!policy) {
     std::string names;
     for (const auto& n : builtin_policy_names())
       names += (names.empty() ? "" : ", ") + n;
-    throw NotFound("unknown policy '" + policy_name + "' (built-in: " + names + ")");
+    throw NotFound("unknown policy '" + policy_name + "' (built-in: " + names +
+                   "; see list-policies)");
   }
-  ZoneRecord zone = cli.portfolio.zone(txn, apex);
-  auto secured = cli.ctx.dnssec().secure(txn, zone, *policy, threads(cli));
+  auto secured = dnssec.secure(txn, zone, *policy, threads(cli), a.size() > 1);
   cli.out << "secured zone " << apex.to_text() << " with policy " << policy->name << "\n";
   for (const auto& k : secured.keys) {
     cli.out << "  key " << k.tag << " " << algorithm_name(static_cast<Algorithm>(k.algorithm))
@@ -223,9 +219,11 @@ int cmd_show_zone(Cli& cli, const Args& a) {
       st->denial == codec::Denial::kNsec ? "NSEC" : "NSEC3 " + nsec3_params_text(p);
   uint32_t earliest = dnssec.earliest_expiration(txn, zone.id);
   auto keys = dnssec.keys(txn, zone.id);
+  SigningPolicy policy = dnssec.policy_for(txn, zone, *st);
+  std::string policy_name = dnssec.policy_name(txn, zone, *st);
   CanonicalName apex(zone.name);
   if (cli.json) {
-    cli.out << ",\"policy\":\"" << st->policy << "\",\"denial\":\"" << denial
+    cli.out << ",\"policy\":\"" << policy_name << "\",\"denial\":\"" << denial
             << "\",\"earliest_expiration\":\"" << iso_time(earliest) << "\",\"keys\":[";
     bool first = true;
     for (const auto& k : keys) {
@@ -233,7 +231,7 @@ int cmd_show_zone(Cli& cli, const Args& a) {
       cli.out << (first ? "" : ",") << "{\"tag\":" << k.tag << ",\"algorithm\":\""
               << algorithm_name(static_cast<Algorithm>(k.algorithm)) << "\",\"role\":\""
               << key_role_name(static_cast<KeyRole>(k.role)) << "\",\"state\":\""
-              << key_state(k, now) << "\"";
+              << key_state_text(k, policy, now) << "\"";
       if (k.flags & kDnskeySepFlag) {
         cli.out << ",\"ds\":\""
                 << rdata_to_text(rrtype::DS, ds_rdata(apex, dnskey, DigestType::kSha256)) << "\"";
@@ -244,13 +242,14 @@ int cmd_show_zone(Cli& cli, const Args& a) {
     cli.out << "]}\n";
     return 0;
   }
-  cli.out << "dnssec\tsigned (policy " << st->policy << ")\ndenial\t" << denial
+  cli.out << "dnssec\tsigned (policy " << policy_name
+          << (st->policy.empty() ? ", the tenant's" : "") << ")\ndenial\t" << denial
           << "\nearliest signature expiry\t" << iso_time(earliest) << "\nkeys:\n";
   for (const auto& k : keys) {
     auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
     cli.out << "  tag " << k.tag << "\t" << algorithm_name(static_cast<Algorithm>(k.algorithm))
-            << "\t" << key_role_name(static_cast<KeyRole>(k.role)) << "\t" << key_state(k, now)
-            << "\tcreated " << iso_time(k.created) << "\n";
+            << "\t" << key_role_name(static_cast<KeyRole>(k.role)) << "\t"
+            << key_state_text(k, policy, now) << "\tcreated " << iso_time(k.created) << "\n";
     if (k.flags & kDnskeySepFlag) {
       cli.out << "    DS " << rdata_to_text(rrtype::DS, ds_rdata(apex, dnskey, DigestType::kSha256))
               << "\n";

@@ -59,13 +59,14 @@ class SignetFactory : public BackendFactory {
       g_log << Logger::Info << "[signet] opened store '" << config.path << "'" << endl;
       ctx->dnssec().set_warning_sink(
           [](const std::string& w) { g_log << Logger::Warning << "[signet] " << w << endl; });
-      // One background refresher per pdns_server process (not in pdnsutil and friends).
+      // One background refresher and key scheduler per pdns_server process (not in pdnsutil
+      // and friends).
       if (config.refresher && program_name() == "pdns_server") {
         ctx->start_refresher([](bool warning, const std::string& m) {
           g_log << (warning ? Logger::Warning : Logger::Info) << "[signet] " << m << endl;
         });
-        g_log << Logger::Info << "[signet] background refresher started (every "
-              << config.refresh_interval << " s)" << endl;
+        g_log << Logger::Info << "[signet] background refresher and key manager started (every "
+              << config.refresh_interval << " s, sooner when a zone is due)" << endl;
       }
     }
     return ctx;

@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 
+#include "conf/policy.hh"
+
 namespace signet {
 
 std::unique_ptr<Clock> clock_from_environment() {
@@ -19,13 +21,24 @@ Context::Context(Config config, std::unique_ptr<Clock> clock)
                                      [this]() -> const MasterKey& { return master_key(); });
   audit_ = std::make_unique<AuditLog>(*store_, *clock_, process_actor());
   dnssec_->set_audit(audit_.get());
+  // Stored policies are kept as YAML (conf/policy.hh); the keystore asks us to read them back.
+  dnssec_->set_policy_parser([](const std::string& name, const std::string& yaml) {
+    auto list = parse_policies("policies:\n" + yaml, "stored policy '" + name + "'");
+    if (list.size() != 1)
+      throw CorruptionError("stored policy '" + name + "' does not hold one policy");
+    return list.front();
+  });
+  keyman_ =
+      std::make_unique<KeyManager>(*store_, *dnssec_, *clock_, nullptr, config_.signing_threads);
 }
 
 void Context::start_refresher(Refresher::Log log) {
   if (refresher_)
     return;
+  keyman_->set_log(log);
   refresher_ = std::make_unique<Refresher>(*store_, *dnssec_, *clock_, std::move(log));
   refresher_->start(config_.refresh_interval);
+  keyman_->start(config_.refresh_interval);
 }
 
 void Context::wake_refresher(uint32_t zone_id) {
@@ -34,6 +47,8 @@ void Context::wake_refresher(uint32_t zone_id) {
 }
 
 Context::~Context() {
+  if (keyman_)
+    keyman_->stop();
   if (refresher_)
     refresher_->stop();
 }

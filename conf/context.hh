@@ -15,6 +15,7 @@
 #include "conf/config.hh"
 #include "keystore/audit.hh"
 #include "keystore/dnssec.hh"
+#include "keystore/keyman.hh"
 #include "keystore/keyring.hh"
 #include "keystore/refresher.hh"
 #include "keystore/store.hh"
@@ -42,7 +43,11 @@ class Context {
   // The master key, loaded on first use (throws InputError naming the file when unusable).
   const MasterKey& master_key();
 
-  // The background refresher of this process (pdns_server starts it; signetutil never does).
+  // The key manager (rollovers, parent checks, DS submission).
+  KeyManager& keyman() { return *keyman_; }
+
+  // The background refresher and key scheduler of this process (pdns_server starts them;
+  // signetutil never does: `signetutil refresh` and `rollover-tick` are its one-shot passes).
   void start_refresher(Refresher::Log log);
   // Asks the refresher, if running, to refresh a zone soon.
   void wake_refresher(uint32_t zone_id);
@@ -60,6 +65,7 @@ class Context {
   std::unique_ptr<Store> store_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Dnssec> dnssec_;
+  std::unique_ptr<KeyManager> keyman_;
   std::unique_ptr<Refresher> refresher_;
   std::mutex master_mu_;
   std::optional<MasterKey> master_;

@@ -60,16 +60,106 @@ void Dnssec::put_state(lmdb::WriteTxn& txn, uint32_t zone_id, const DnssecRecord
   txn.put(store_.dbi().dnssec, codec::u32_key(zone_id), codec::encode_dnssec(state));
 }
 
-SigningPolicy Dnssec::policy_of(const DnssecRecord& state) const {
-  auto p = builtin_policy(state.policy);
-  if (!p)
+std::optional<SigningPolicy> Dnssec::named_policy(const lmdb::Txn& txn,
+                                                  const std::string& name) const {
+  if (auto v = txn.find(store_.dbi().policies, name); v && parse_policy_) {
+    return parse_policy_(name, std::string(reinterpret_cast<const char*>(v->data()), v->size()));
+  }
+  return builtin_policy(name);
+}
+
+std::string Dnssec::policy_name(const lmdb::Txn& txn, const ZoneRecord& zone,
+                                const DnssecRecord& state) const {
+  if (!state.policy.empty())
+    return state.policy;
+  if (auto t = store_.tenant_by_id(txn, zone.tenant_id); t && !t->policy.empty())
+    return t->policy;
+  return "default";
+}
+
+SigningPolicy Dnssec::policy_for(const lmdb::Txn& txn, const ZoneRecord& zone,
+                                 const DnssecRecord& state) const {
+  std::string name = policy_name(txn, zone, state);
+  auto p = named_policy(txn, name);
+  if (!p) {
+    // Policies cannot be deleted while in use; a store edited by hand falls back safely.
+    if (warn_)
+      warn_("zone '" + zone.name.to_text() + "': policy '" + name +
+            "' is unknown; using 'default'");
     p = builtin_policy("default");
+  }
   // The denial parameters in force are the zone's own (set-nsec3 may differ from the policy).
   p->denial = state.denial == codec::Denial::kNsec ? DenialMode::kNsec : DenialMode::kNsec3;
   p->nsec3.flags = state.nsec3_flags;
   p->nsec3.iterations = state.nsec3_iterations;
   p->nsec3.salt = state.salt;
+  // An operator's algorithm rollover (signetutil rollover ZONE algorithm --algorithm N).
+  auto r = rollover_state(txn, zone.id);
+  if (r.algorithm_override)
+    p->algorithm = algorithm_from_number(r.algorithm_override);
   return *p;
+}
+
+codec::RolloverRecord Dnssec::rollover_state(const lmdb::Txn& txn, uint32_t zone_id) const {
+  if (auto v = txn.find(store_.dbi().rollover, codec::u32_key(zone_id)))
+    return codec::decode_rollover(*v);
+  return {};
+}
+
+void Dnssec::put_rollover_state(lmdb::WriteTxn& txn, uint32_t zone_id,
+                                const codec::RolloverRecord& before,
+                                const codec::RolloverRecord& after) {
+  if (before.next_wakeup != after.next_wakeup) {
+    if (before.next_wakeup)
+      txn.del(store_.dbi().key_due, codec::due_key(before.next_wakeup, zone_id));
+  }
+  if (after.next_wakeup)
+    txn.put(store_.dbi().key_due, codec::due_key(after.next_wakeup, zone_id), std::string_view());
+  txn.put(store_.dbi().rollover, codec::u32_key(zone_id), codec::encode_rollover(after));
+}
+
+KeyTimes key_times_of(const KeyRecord& k) {
+  KeyTimes t;
+  t.id = k.id;
+  t.role = static_cast<KeyRole>(k.role);
+  t.algorithm = static_cast<Algorithm>(k.algorithm);
+  t.tag = k.tag;
+  t.created = k.created;
+  t.publish = k.publish;
+  t.activate = k.activate;
+  t.inactive = k.inactive;
+  t.remove = k.remove;
+  t.ds_submitted = k.ds_submitted;
+  t.ds_seen = k.ds_seen;
+  t.ds_retired = k.ds_retired;
+  t.ds_gone = k.ds_gone;
+  return t;
+}
+
+std::vector<KeyTimes> Dnssec::key_times(const lmdb::Txn& txn, uint32_t zone_id) const {
+  std::vector<KeyTimes> out;
+  for (const auto& k : keys(txn, zone_id))
+    out.push_back(key_times_of(k));
+  return out;
+}
+
+std::vector<uint32_t> Dnssec::signer_ids(const lmdb::Txn& txn, uint32_t zone_id,
+                                         uint64_t now) const {
+  std::vector<uint32_t> out;
+  for (const auto& k : keys(txn, zone_id)) {
+    if (key_is_active(k, now))
+      out.push_back(k.id);
+  }
+  return out;
+}
+
+void Dnssec::note_signers(lmdb::WriteTxn& txn, uint32_t zone_id, uint64_t now) {
+  auto before = rollover_state(txn, zone_id);
+  auto after = before;
+  after.signers = signer_ids(txn, zone_id, now);
+  if (!after.next_wakeup)
+    after.next_wakeup = now;  // new to the key manager: let it look at the zone
+  put_rollover_state(txn, zone_id, before, after);
 }
 
 uint32_t Dnssec::refresh_window(const SigningPolicy& policy, uint32_t soa_expire) {
@@ -82,7 +172,7 @@ uint32_t Dnssec::refresh_window(const SigningPolicy& policy, uint32_t soa_expire
 
 SigningPolicy Dnssec::effective_policy(const lmdb::Txn& txn, const ZoneRecord& zone,
                                        const DnssecRecord& state) const {
-  SigningPolicy p = policy_of(state);
+  SigningPolicy p = policy_for(txn, zone, state);
   p.refresh = refresh_window(p, soa_field(store_, txn, zone.id, 8));  // SOA EXPIRE
   return p;
 }
@@ -112,6 +202,7 @@ void Dnssec::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord&
   if (next < now)
     next = now;
   state.next_refresh = next;
+  state.earliest_expiry = earliest;
   txn.put(store_.dbi().due, codec::due_key(next, zone.id), std::string_view());
   put_state(txn, zone.id, state);
 }
@@ -146,7 +237,7 @@ std::optional<std::vector<uint8_t>> Dnssec::sign_now(const lmdb::Txn& txn, uint3
   if (!key_is_active(k, now))
     return std::nullopt;
   ActiveKey a{k, open_cached(txn, *zone, k), is_sep(k), is_zone_signer(k)};
-  return sign_single(store_, txn, *zone, *st, policy_of(*st), a, rel, covered, now);
+  return sign_single(store_, txn, *zone, *st, policy_for(txn, *zone, *st), a, rel, covered, now);
 }
 
 void Dnssec::record(lmdb::WriteTxn& txn, const ZoneRecord& zone, std::string_view kind,
@@ -212,14 +303,33 @@ std::vector<ActiveKey> Dnssec::active_keys(const lmdb::Txn& txn, const ZoneRecor
   return out;
 }
 
-void Dnssec::publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
+namespace {
+// Whether the stored RRset owner/type is exactly `rdatas` with `ttl` (both empty: equal).
+bool same_rrset(const Store& store, const lmdb::Txn& txn, uint32_t zone_id, uint16_t type,
+                uint32_t ttl, std::vector<std::vector<uint8_t>> rdatas) {
+  auto v = store.get_rrset(txn, zone_id, {}, type);
+  if (!v)
+    return rdatas.empty();
+  std::vector<std::vector<uint8_t>> stored;
+  auto it = v->rdatas();
+  std::span<const uint8_t> r;
+  while (it.next(r))
+    stored.emplace_back(r.begin(), r.end());
+  std::sort(stored.begin(), stored.end());
+  std::sort(rdatas.begin(), rdatas.end());
+  rdatas.erase(std::unique(rdatas.begin(), rdatas.end()), rdatas.end());
+  return v->ttl == ttl && stored == rdatas;
+}
+}  // namespace
+
+bool Dnssec::publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
                           uint64_t now) {
   auto all = keys(txn, zone.id);
   // RFC 4035 §5: validation starts from a DS at the parent. If the parent is known to serve the DS
   // of some of our keys, the DNSKEY RRset must stay signed by one of them.
   std::vector<const KeyRecord*> anchored;
   for (const auto& k : all) {
-    if (k.ds_seen)
+    if (k.ds_seen && !k.ds_gone)
       anchored.push_back(&k);
   }
   if (!anchored.empty() && std::none_of(anchored.begin(), anchored.end(), [&](const KeyRecord* k) {
@@ -233,29 +343,51 @@ void Dnssec::publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPo
                    "by a key the parent's DS points to (key tags " +
                    tags + ")");
   }
+  // CDS/CDNSKEY (RFC 7344, RFC 8078): what the parent's DS RRset should be. "rollover" publishes
+  // them only while the parent has to act: a DS asked for and not yet seen, or one asked to go.
+  std::vector<KeyTimes> times;
+  for (const auto& k : all)
+    times.push_back(key_times_of(k));
+  auto rs = rollover_state(txn, zone.id);
+  bool deleting = policy.cds == CdsMode::kDelete || rs.going_insecure;
+  bool parent_must_act = false;
+  for (const auto& k : times) {
+    if (is_sep_role(k.role) && ((k.ds_submitted && !k.ds_seen) || (k.ds_retired && !k.ds_gone)))
+      parent_must_act = true;
+  }
+  bool with_cds = deleting || policy.cds == CdsMode::kAlways ||
+                  (policy.cds == CdsMode::kRollover && parent_must_act);
+  std::vector<uint32_t> wanted = wanted_ds_keys(times, policy, now);
   std::vector<std::vector<uint8_t>> dnskeys, cds, cdnskey;
   CanonicalName apex(zone.name);
   for (const auto& k : all) {
     if (!key_is_published(k, now))
       continue;
     dnskeys.push_back(dnskey_of(k));
-    if (policy.cds == CdsMode::kAlways && is_sep(k) && key_is_active(k, now)) {
+    if (with_cds && !deleting && std::find(wanted.begin(), wanted.end(), k.id) != wanted.end()) {
       cds.push_back(ds_rdata(apex, dnskey_of(k), policy.cds_digest));
       if (policy.cdnskey)
         cdnskey.push_back(dnskey_of(k));
     }
   }
-  if (policy.cds == CdsMode::kDelete) {
+  if (deleting) {
     cds = {cds_delete_rdata()};
     if (policy.cdnskey)
       cdnskey = {cdnskey_delete_rdata()};
   }
+  uint32_t ttl = policy.dnskey_ttl;
+  if (same_rrset(store_, txn, zone.id, rrtype::DNSKEY, ttl, dnskeys) &&
+      same_rrset(store_, txn, zone.id, rrtype::CDS, ttl, cds) &&
+      same_rrset(store_, txn, zone.id, rrtype::CDNSKEY, ttl, cdnskey)) {
+    return false;
+  }
   ZoneWriter w(store_, txn, zone, now);
   w.allow_managed_keys();
-  w.replace(zone.name, rrtype::DNSKEY, policy.dnskey_ttl, dnskeys);
-  w.replace(zone.name, rrtype::CDS, policy.dnskey_ttl, cds);
-  w.replace(zone.name, rrtype::CDNSKEY, policy.dnskey_ttl, cdnskey);
+  w.replace(zone.name, rrtype::DNSKEY, ttl, dnskeys);
+  w.replace(zone.name, rrtype::CDS, ttl, cds);
+  w.replace(zone.name, rrtype::CDNSKEY, ttl, cdnskey);
   w.finish();
+  return true;
 }
 
 namespace {
@@ -269,7 +401,7 @@ void bump_serial(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone, uint64_t n
 }  // namespace
 
 Dnssec::Secured Dnssec::secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
-                               unsigned threads) {
+                               unsigned threads, bool own_policy) {
   if (state(txn, zone.id))
     throw Conflict("zone '" + zone.name.to_text() + "' is already secured");
   if (!store_.get_rrset(txn, zone.id, {}, rrtype::SOA)) {
@@ -281,6 +413,13 @@ Dnssec::Secured Dnssec::secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const Sign
   auto add = [&](KeyRole role) {
     PrivateKey k = PrivateKey::generate(policy.algorithm, policy.rsa_bits);
     out.keys.push_back(ring.add_key(txn, zone, Keyring::NewKey{role, k, now, now, 0, 0}, now));
+    if (is_sep(out.keys.back()) && policy.ds_submission != SigningPolicy::DsSubmission::kNone) {
+      // The parent needs the first DS too: the key manager submits it after this commit and
+      // watches the parent until every server serves it.
+      out.keys.back().ds_submitted = now;
+      txn.put(store_.dbi().keys, codec::u32_pair_key(zone.id, out.keys.back().id),
+              codec::encode_key(out.keys.back()));
+    }
   };
   if (policy.csk) {
     add(KeyRole::kCsk);
@@ -293,12 +432,13 @@ Dnssec::Secured Dnssec::secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const Sign
   st.nsec3_flags = policy.nsec3.flags;
   st.nsec3_iterations = policy.nsec3.iterations;
   st.salt = policy.nsec3.salt;
-  st.policy = policy.name;
+  st.policy = own_policy ? policy.name : "";
   st.secured_at = now;
   put_state(txn, zone.id, st);
   record(txn, zone, "zone-secured",
          AuditLog::json_object(
              {{"policy", AuditLog::json_string(policy.name)},
+              {"inherited", own_policy ? "false" : "true"},
               {"denial",
                AuditLog::json_string(st.denial == codec::Denial::kNsec ? "NSEC" : "NSEC3")}}));
   for (const auto& k : out.keys) {
@@ -311,6 +451,17 @@ Dnssec::Secured Dnssec::secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const Sign
   ZoneSigner signer(store_, txn, zone, st, policy, active_keys(txn, zone, now), now);
   out.stats = signer.sign_all(threads ? threads : default_threads());
   schedule(txn, zone, st, effective_policy(txn, zone, st));
+  note_signers(txn, zone.id, now);
+  if (policy.ds_submission != SigningPolicy::DsSubmission::kNone) {
+    auto before = rollover_state(txn, zone.id);
+    auto after = before;
+    for (const auto& k : out.keys) {
+      if (is_sep(k))
+        after.submit_key = k.id;
+    }
+    after.next_submit = now;
+    put_rollover_state(txn, zone.id, before, after);
+  }
   return out;
 }
 
@@ -328,6 +479,10 @@ void Dnssec::unsecure(lmdb::WriteTxn& txn, ZoneRecord& zone) {
   ZoneSigner::strip(store_, txn, zone.id);
   txn.del(store_.dbi().due, codec::due_key(st->next_refresh, zone.id));
   txn.del(store_.dbi().dnssec, codec::u32_key(zone.id));
+  if (auto r = txn.find(store_.dbi().rollover, codec::u32_key(zone.id))) {
+    txn.del(store_.dbi().key_due, codec::due_key(codec::decode_rollover(*r).next_wakeup, zone.id));
+    txn.del(store_.dbi().rollover, codec::u32_key(zone.id));
+  }
   ZoneWriter w(store_, txn, zone, now);
   w.allow_managed_keys();
   w.remove(zone.name, rrtype::DNSKEY);
@@ -340,17 +495,29 @@ void Dnssec::unsecure(lmdb::WriteTxn& txn, ZoneRecord& zone) {
     it = it->first.first == zone.id ? cache_.erase(it) : std::next(it);
 }
 
+void Dnssec::resign_apex(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy) {
+  auto st = state(txn, zone.id);
+  if (!st)
+    return;
+  uint64_t now = clock_.now();
+  bump_serial(store_, txn, zone, now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
+  signer.update({zone.name}, {});
+  schedule(txn, zone, *st, effective_policy(txn, zone, *st));
+}
+
 SignStats Dnssec::sign(lmdb::WriteTxn& txn, ZoneRecord& zone, unsigned threads) {
   auto st = state(txn, zone.id);
   if (!st)
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured (use secure-zone)");
   uint64_t now = clock_.now();
-  SigningPolicy policy = policy_of(*st);
+  SigningPolicy policy = policy_for(txn, zone, *st);
   publish_keys(txn, zone, policy, now);
   bump_serial(store_, txn, zone, now);
   ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
   SignStats s = signer.sign_all(threads ? threads : default_threads());
   schedule(txn, zone, *st, effective_policy(txn, zone, *st));
+  note_signers(txn, zone.id, now);
   return s;
 }
 
@@ -378,6 +545,20 @@ SignStats Dnssec::set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone,
   // One transaction: the old chain and its signatures go, the new ones arrive; readers see
   // either, never a zone without a signed chain.
   return sign(txn, zone, threads);
+}
+
+KeyRecord Dnssec::generate_key(lmdb::WriteTxn& txn, const ZoneRecord& zone, KeyRole role,
+                               Algorithm algorithm, unsigned rsa_bits, uint64_t publish,
+                               uint64_t activate) {
+  Keyring ring(store_, master_());
+  PrivateKey k = PrivateKey::generate(algorithm, rsa_bits);
+  return ring.add_key(txn, zone, Keyring::NewKey{role, k, publish, activate, 0, 0}, clock_.now());
+}
+
+void Dnssec::delete_key(lmdb::WriteTxn& txn, const KeyRecord& key) {
+  txn.del(store_.dbi().keys, codec::u32_pair_key(key.zone_id, key.id));
+  std::lock_guard<std::mutex> lock(cache_mu_);
+  cache_.erase({key.zone_id, key.id});
 }
 
 KeyRecord Dnssec::import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const PrivateKey& key,
@@ -422,13 +603,14 @@ void Dnssec::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWriter& write
   if (!st)
     return;
   uint64_t now = clock_.now();
-  SigningPolicy policy = policy_of(*st);
+  SigningPolicy policy = policy_for(txn, zone, *st);
   if (edit.replaced) {
     // The replacement wiped the key RRsets with everything else: publish them again, sign all.
     publish_keys(txn, zone, policy, now);
     ZoneSigner signer(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
     signer.sign_all(default_threads());
     schedule(txn, zone, *st, effective_policy(txn, zone, *st));
+    note_signers(txn, zone.id, now);
     return;
   }
   std::vector<Name> names = edit.names;
@@ -447,8 +629,13 @@ std::vector<std::vector<uint8_t>> Dnssec::ds_rdatas(const lmdb::Txn& txn, const 
   std::vector<std::vector<uint8_t>> out;
   uint64_t now = clock_.now();
   CanonicalName apex(zone.name);
-  for (const auto& k : keys(txn, zone.id)) {
-    if (is_sep(k) && key_is_published(k, now))
+  auto all = keys(txn, zone.id);
+  std::vector<KeyTimes> times;
+  for (const auto& k : all)
+    times.push_back(key_times_of(k));
+  auto wanted = wanted_ds_keys(times, SigningPolicy(), now);
+  for (const auto& k : all) {
+    if (std::find(wanted.begin(), wanted.end(), k.id) != wanted.end())
       out.push_back(ds_rdata(apex, dnskey_of(k), type));
   }
   return out;
@@ -492,6 +679,17 @@ VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const 
   } else {
     rep.problems.push_back("no DNSKEY RRset at the apex");
   }
+  std::set<uint8_t> published_algorithms;
+  for (const auto& [id, pk] : dnskeys)
+    published_algorithms.insert(id.second);
+  // The zone's keys that sign without being in the DNSKEY RRset: an algorithm rollover's new keys
+  // before publication and its old keys after removal (RFC 6781 §4.1.4). Validators ignore their
+  // signatures; we check that they verify, but they do not count for the RRset.
+  std::map<std::pair<uint16_t, uint8_t>, std::vector<uint8_t>> unpublished;
+  for (const auto& k : keys(txn, zone.id)) {
+    if (!dnskeys.count({k.tag, k.algorithm}))
+      unpublished[{k.tag, k.algorithm}] = k.public_key;
+  }
   auto problem = [&](const std::string& s) {
     if (rep.problems.size() < 100)
       rep.problems.push_back(s);
@@ -504,6 +702,7 @@ VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const 
     std::string prefix = codec::name_prefix(zone.id, rel);
     codec::put_u16(prefix, type);
     size_t valid = 0;
+    std::set<uint8_t> valid_algorithms;
     lmdb::Cursor c(txn, store_.dbi().rrsigs);
     SignedData sd;
     for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
@@ -515,11 +714,17 @@ VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const 
         problem(what + ": malformed RRSIG");
         continue;
       }
-      auto key = dnskeys.find({view->fields.key_tag, static_cast<uint8_t>(view->fields.algorithm)});
-      if (key == dnskeys.end()) {
-        problem(what + ": RRSIG by key " + std::to_string(view->fields.key_tag) +
-                " which is not in the DNSKEY RRset");
-        continue;
+      std::pair<uint16_t, uint8_t> id{view->fields.key_tag,
+                                      static_cast<uint8_t>(view->fields.algorithm)};
+      auto key = dnskeys.find(id);
+      bool published = key != dnskeys.end();
+      if (!published) {
+        key = unpublished.find(id);
+        if (key == unpublished.end()) {
+          problem(what + ": RRSIG by key " + std::to_string(view->fields.key_tag) +
+                  " which is neither in the DNSKEY RRset nor a key of the zone");
+          continue;
+        }
       }
       if (time_before(now, view->fields.inception) || !time_before(now, view->fields.expiration)) {
         problem(what + ": RRSIG by key " + std::to_string(view->fields.key_tag) +
@@ -538,10 +743,23 @@ VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const 
                 " does not verify");
         continue;
       }
-      ++valid;
+      if (published) {
+        ++valid;
+        valid_algorithms.insert(id.second);
+      }
     }
-    if (valid == 0)
-      problem(owner.name().to_text() + " " + rrtype_to_text(type) + ": no valid RRSIG");
+    if (valid == 0) {
+      problem(owner.name().to_text() + " " + rrtype_to_text(type) +
+              ": no valid RRSIG by a key in the DNSKEY RRset");
+    }
+    // RFC 4035 §2.2: every algorithm in the DNSKEY RRset signs every RRset.
+    for (uint8_t alg : published_algorithms) {
+      if (valid && !valid_algorithms.count(alg)) {
+        problem(owner.name().to_text() + " " + rrtype_to_text(type) +
+                ": no valid RRSIG of algorithm " + std::to_string(alg) +
+                ", which the DNSKEY RRset has (RFC 4035 §2.2)");
+      }
+    }
   };
 
   // Every RRset: authoritative ones signed, the rest (delegation NS, glue) not.

@@ -24,6 +24,7 @@
 #include "keystore/zone_writer.hh"
 #include "signer/clock.hh"
 #include "signer/policy.hh"
+#include "signer/rollover.hh"
 
 namespace signet {
 
@@ -36,14 +37,39 @@ struct VerifyReport {
   bool ok() const { return problems.empty(); }
 };
 
+// A stored key as the rollover planner sees it.
+KeyTimes key_times_of(const codec::KeyRecord& k);
+
 class Dnssec : public ZoneEditHook {
  public:
   using MasterKeyProvider = std::function<const MasterKey&()>;
   Dnssec(Store& store, const Clock& clock, MasterKeyProvider master);
 
   std::optional<codec::DnssecRecord> state(const lmdb::Txn& txn, uint32_t zone_id) const;
-  // The policy a secured zone follows (built-in names; named YAML policies come later).
-  SigningPolicy policy_of(const codec::DnssecRecord& state) const;
+
+  // ---- policies
+  // Turns a stored policy (its YAML text, conf/policy.hh) back into a SigningPolicy; the Context
+  // sets it. Without one only built-in policies resolve.
+  using PolicyParser =
+      std::function<SigningPolicy(const std::string& name, const std::string& yaml)>;
+  void set_policy_parser(PolicyParser parser) { parse_policy_ = std::move(parser); }
+  // A named policy: one stored with `signetutil policy import`, else a built-in one.
+  std::optional<SigningPolicy> named_policy(const lmdb::Txn& txn, const std::string& name) const;
+  // The name of the policy a zone follows: its own, else its tenant's default, else "default".
+  std::string policy_name(const lmdb::Txn& txn, const ZoneRecord& zone,
+                          const codec::DnssecRecord& state) const;
+  // The policy in force for a secured zone: the named policy with the zone's own denial
+  // parameters (set-nsec3) and algorithm (an operator's algorithm rollover).
+  SigningPolicy policy_for(const lmdb::Txn& txn, const ZoneRecord& zone,
+                           const codec::DnssecRecord& state) const;
+
+  // ---- the key manager's per-zone state (keystore/keyman.hh)
+  codec::RolloverRecord rollover_state(const lmdb::Txn& txn, uint32_t zone_id) const;
+  // Stores `after`, moving the zone's entry in the key_due index from before's wake-up time.
+  void put_rollover_state(lmdb::WriteTxn& txn, uint32_t zone_id,
+                          const codec::RolloverRecord& before, const codec::RolloverRecord& after);
+  // The keys as the rollover planner sees them.
+  std::vector<KeyTimes> key_times(const lmdb::Txn& txn, uint32_t zone_id) const;
 
   struct Secured {
     std::vector<codec::KeyRecord> keys;
@@ -51,8 +77,9 @@ class Dnssec : public ZoneEditHook {
   };
   // Generates the keys the policy asks for, publishes DNSKEY/CDS/CDNSKEY, builds the chain and
   // signs everything. Throws Conflict if the zone is secured already.
+  // `own_policy`: the zone keeps `policy` as its own; false: it follows its tenant's default.
   Secured secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
-                 unsigned threads = 1);
+                 unsigned threads = 1, bool own_policy = true);
   // Removes keys, signatures, chain and the key RRsets: the zone is served unsigned.
   void unsecure(lmdb::WriteTxn& txn, ZoneRecord& zone);
   // Signs everything now.
@@ -61,6 +88,12 @@ class Dnssec : public ZoneEditHook {
   // transaction: readers see the old signed chain or the new one, never an unsigned moment.
   SignStats set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone, std::optional<Nsec3Params> nsec3,
                        unsigned threads = 1);
+  // Generates, seals and stores a new key with the given timings (the key manager's kGenerate).
+  codec::KeyRecord generate_key(lmdb::WriteTxn& txn, const ZoneRecord& zone, KeyRole role,
+                                Algorithm algorithm, unsigned rsa_bits, uint64_t publish,
+                                uint64_t activate);
+  // Forgets a key (its sealed private part included).
+  void delete_key(lmdb::WriteTxn& txn, const codec::KeyRecord& key);
   // Adds an existing private key (published and active now), e.g. from a BIND .private file.
   codec::KeyRecord import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const PrivateKey& key,
                               KeyRole role);
@@ -68,7 +101,7 @@ class Dnssec : public ZoneEditHook {
   SignStats refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit);
 
   std::vector<codec::KeyRecord> keys(const lmdb::Txn& txn, uint32_t zone_id) const;
-  // DS RDATA of the zone's published key-signing keys.
+  // DS RDATA of the keys the parent should have a DS for now (what CDS publishes).
   std::vector<std::vector<uint8_t>> ds_rdatas(const lmdb::Txn& txn, const ZoneRecord& zone,
                                               DigestType type) const;
   // The earliest RRSIG expiration of the zone (0 when it has no signatures).
@@ -110,6 +143,16 @@ class Dnssec : public ZoneEditHook {
   // the zone that long, and must not serve expired signatures).
   static uint32_t refresh_window(const SigningPolicy& policy, uint32_t soa_expire);
 
+  // Rewrites DNSKEY/CDS/CDNSKEY from the zone's keys as their timings say for `now`; refuses a
+  // key set whose DNSKEY RRset would not be signed by a key the parent's DS points to. Returns
+  // whether anything changed (the caller signs what changed).
+  bool publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
+                    uint64_t now);
+  // Re-signs the apex (after publish_keys changed the key RRsets) and bumps the serial.
+  void resign_apex(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy);
+  // The ids of the keys that sign now (the key manager signs the zone again when they change).
+  std::vector<uint32_t> signer_ids(const lmdb::Txn& txn, uint32_t zone_id, uint64_t now) const;
+
  private:
   void put_state(lmdb::WriteTxn& txn, uint32_t zone_id, const codec::DnssecRecord& state);
   // Recomputes the zone's next refresh time from its earliest signature and files it in the due
@@ -119,10 +162,8 @@ class Dnssec : public ZoneEditHook {
   // The policy with its refresh window widened for the zone's SOA (see refresh_window).
   SigningPolicy effective_policy(const lmdb::Txn& txn, const ZoneRecord& zone,
                                  const codec::DnssecRecord& state) const;
-  // Rewrites DNSKEY/CDS/CDNSKEY from the zone's keys; refuses a key set whose DNSKEY RRset would
-  // not be signed by a key the parent's DS points to.
-  void publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
-                    uint64_t now);
+  // Records that the zone was just signed with the keys active at `now`.
+  void note_signers(lmdb::WriteTxn& txn, uint32_t zone_id, uint64_t now);
   PrivateKey open_cached(const lmdb::Txn& txn, const ZoneRecord& zone, const codec::KeyRecord& key);
 
   Store& store_;
@@ -130,6 +171,7 @@ class Dnssec : public ZoneEditHook {
   MasterKeyProvider master_;
   std::function<void(const std::string&)> warn_;
   AuditLog* audit_ = nullptr;
+  PolicyParser parse_policy_;
   std::mutex cache_mu_;
   std::map<std::pair<uint32_t, uint32_t>, PrivateKey> cache_;
 };

@@ -30,7 +30,9 @@
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
 #include "tests/support/temp_dir.hh"
+#include "tests/support/unbound.hh"
 
+using signet::test::find_tool;
 using signet::test::free_port;
 using signet::test::PdnsServer;
 using signet::test::PdnsServerOptions;
@@ -41,6 +43,7 @@ using signet::test::RunResult;
 using signet::test::signetutil_path;
 using signet::test::source_dir;
 using signet::test::TempDir;
+using signet::test::Unbound;
 using signet::test::write_file;
 
 namespace {
@@ -48,25 +51,6 @@ namespace {
 const char* const kZone = "example.com";
 
 // ------------------------------------------------------------------ outside tools
-
-// The absolute path of an installed program (PATH, then the sbin directories), or "".
-std::string find_tool(const std::string& name) {
-  std::vector<std::string> dirs;
-  if (const char* path = std::getenv("PATH")) {
-    std::stringstream ss(path);
-    for (std::string d; std::getline(ss, d, ':');)
-      if (!d.empty())
-        dirs.push_back(d);
-  }
-  for (const char* d : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin"})
-    dirs.push_back(d);
-  for (const auto& d : dirs) {
-    std::string p = d + "/" + name;
-    if (::access(p.c_str(), X_OK) == 0)
-      return p;
-  }
-  return "";
-}
 
 // The tool's path; fails the test (and returns "") when it is not installed.
 std::string tool(const std::string& name) {
@@ -327,84 +311,6 @@ void expect_validators_accept(const std::string& file, bool single_csk) {
 
 // A validating Unbound on 127.0.0.1 that trusts only `ds` for example.com and asks pdns (a stub
 // zone) for it. Stopped when the object goes away.
-class Unbound {
- public:
-  Unbound(const std::string& dir, int pdns_port, const std::string& ds) : dir_(dir) {
-    std::filesystem::create_directories(dir_);
-    for (int attempt = 0; attempt < 4; ++attempt) {
-      port_ = free_port();
-      write_file(dir_ + "/unbound.conf", config(pdns_port, ds));
-      size_t offset = log().size();
-      process_ = std::make_unique<Process>(
-          std::vector<std::string>{tool("unbound"), "-d", "-c", dir_ + "/unbound.conf"},
-          dir_ + "/unbound.out");
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-      while (std::chrono::steady_clock::now() < deadline && process_->running()) {
-        // Unbound answers this itself, without asking anyone.
-        RunResult r = run({tool("dig"), "@127.0.0.1", "-p", std::to_string(port_), "+time=1",
-                           "+tries=1", "version.server", "CH", "TXT"},
-                          "", 10);
-        if (r.status == 0 && r.out.find("status: NOERROR") != std::string::npos)
-          return;
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      }
-      bool exited = !process_->running();
-      process_.reset();
-      std::string tail = log().substr(std::min(offset, log().size()));
-      if (exited && tail.find("bind") != std::string::npos)
-        continue;  // the port was taken meanwhile: another one
-      throw std::runtime_error("unbound did not start; its log:\n" + tail);
-    }
-    throw std::runtime_error("unbound: no free port after 4 attempts");
-  }
-  ~Unbound() { process_.reset(); }
-  Unbound(const Unbound&) = delete;
-  Unbound& operator=(const Unbound&) = delete;
-
-  int port() const { return port_; }
-  std::string log() const {
-    std::string s;
-    for (const char* f : {"/unbound.out", "/unbound.log"})
-      if (std::filesystem::exists(dir_ + f))
-        s += read_file(dir_ + f);
-    return s;
-  }
-
- private:
-  std::string config(int pdns_port, const std::string& ds) const {
-    std::ostringstream c;
-    c << "server:\n"
-      << "  interface: 127.0.0.1\n"
-      << "  port: " << port_ << "\n"
-      << "  outgoing-interface: 127.0.0.1\n"
-      << "  do-ip6: no\n"
-      << "  num-threads: 1\n"
-      << "  outgoing-range: 64\n"
-      << "  do-daemonize: no\n"
-      << "  use-syslog: no\n"
-      << "  username: \"\"\n"
-      << "  chroot: \"\"\n"
-      << "  directory: \"" << dir_ << "\"\n"
-      << "  pidfile: \"" << dir_ << "/unbound.pid\"\n"
-      << "  logfile: \"" << dir_ << "/unbound.log\"\n"
-      << "  access-control: 127.0.0.0/8 allow\n"
-      << "  do-not-query-localhost: no\n"
-      << "  trust-anchor-signaling: no\n"
-      << "  root-key-sentinel: no\n"
-      << "  module-config: \"validator iterator\"\n"
-      << "  trust-anchor: \"" << kZone << ". DS " << ds << "\"\n"
-      << "  val-log-level: 2\n"
-      << "stub-zone:\n"
-      << "  name: \"" << kZone << "\"\n"
-      << "  stub-addr: 127.0.0.1@" << pdns_port << "\n";
-    return c.str();
-  }
-
-  std::string dir_;
-  int port_ = 0;
-  std::unique_ptr<Process> process_;
-};
-
 // One question and what a validator must conclude.
 struct Case {
   const char* what;
@@ -526,7 +432,7 @@ std::string write_delv_anchors(const TempDir& dir, const std::string& ds) {
 void expect_all_secure(SignedZone& zone, const std::vector<Case>& cases,
                        const std::string& unbound_dir) {
   std::string ds = zone.ds();
-  Unbound unbound(unbound_dir, zone.port(), ds);
+  Unbound unbound(unbound_dir, {std::string(kZone) + ". DS " + ds, {{kZone, zone.port()}}, {}});
   std::string anchors = write_delv_anchors(zone.dir(), ds);
   auto failures = [] {
     return ::testing::UnitTest::GetInstance()->current_test_info()->result()->total_part_count();
@@ -670,7 +576,8 @@ TEST_P(ZoneEditTest, ReplacedAddedAndDeletedRecordsAreServedSecureAndTheZoneStay
   std::string ds = zone.ds();
   const Case before = {"before the edit", "host", "A", "NOERROR", "A 192.0.2.80"};
   {
-    Unbound unbound(next_unbound_dir(zone), zone.port(), ds);
+    Unbound unbound(next_unbound_dir(zone),
+                    {std::string(kZone) + ". DS " + ds, {{kZone, zone.port()}}, {}});
     expect_secure(unbound.port(), before, false);
   }
 

@@ -89,8 +89,8 @@ std::string pdnsutil_path() {
 
 PdnsServer::PdnsServer(std::string dir, PdnsServerOptions options)
     : dir_(std::move(dir)), options_(std::move(options)) {
-  if (options_.backend != "signet" && options_.backend != "bind")
-    throw std::invalid_argument("PdnsServer: backend must be signet or bind");
+  if (options_.backend != "signet" && options_.backend != "bind" && options_.backend != "other")
+    throw std::invalid_argument("PdnsServer: backend must be signet, bind or other");
   if (options_.backend == "bind" && options_.named_conf.empty())
     throw std::invalid_argument("PdnsServer: the bind backend needs a named.conf");
   port_ = pick_port();
@@ -117,7 +117,7 @@ std::map<std::string, std::string> PdnsServer::settings() const {
     s["launch"] = "signet";
     s["module-dir"] = module_dir();
     s["signet-path"] = store_path();
-  } else {
+  } else if (options_.backend == "bind") {
     s["launch"] = "bind";
     s["bind-config"] = options_.named_conf;
   }

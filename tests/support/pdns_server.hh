@@ -18,7 +18,7 @@ namespace signet::test {
 
 struct PdnsServerOptions {
   // "signet" (module-dir = the build directory, signet-path = DIR/store) or "bind"
-  // (bind-config = `named_conf`).
+  // (bind-config = `named_conf`), or "other" (launch= and the rest come from `settings`).
   std::string backend = "signet";
   std::string named_conf;  // bind only: path of a named.conf
   // Signet only: keep pdns' zone cache (zone-cache-refresh-interval=300, pdns' default). Turn it

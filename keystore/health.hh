@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// Portfolio health: for one zone, everything an operator must not learn about from a customer —
+// signatures close to expiry, a refresher or key manager that stopped running, a DS the parent
+// never published (or one that matches none of our keys: the zone is bogus for every validator),
+// a failing DS submission, a rollover step awaiting approval — reduced to ok / warning /
+// critical with the reasons. `signetutil health` and `signetutil metrics` print it; both read
+// only, from one read transaction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "keystore/keyman.hh"
+
+namespace signet {
+
+enum class HealthStatus : uint8_t { kOk = 0, kWarning = 1, kCritical = 2 };
+std::string health_status_name(HealthStatus s);
+
+// What the parent's DS RRset says about the zone, as last observed.
+enum class ParentDsState : uint8_t {
+  kUnknown,   // never checked successfully
+  kMatch,     // every parent server serves the DS the zone wants
+  kPending,   // a DS change was asked for and is not (fully) there yet
+  kMissing,   // the parent serves no DS: the zone is signed but not anchored
+  kMismatch,  // the parent serves DS records, none of which matches a key we publish: bogus
+};
+std::string parent_ds_state_name(ParentDsState s);
+
+struct ZoneHealth {
+  std::string zone, tenant;
+  bool secured = false;
+  HealthStatus status = HealthStatus::kOk;
+  std::vector<std::string> reasons;  // most severe first
+  // Secured zones only:
+  std::string policy;
+  std::string denial;
+  uint32_t earliest_expiry = 0;  // earliest RRSIG expiration (0: none)
+  uint64_t next_refresh = 0;
+  RolloverKind rollover = RolloverKind::kNone;
+  std::string rollover_status;
+  bool cds_published = false, cds_delete = false;
+  ParentDsState parent_ds = ParentDsState::kUnknown;
+  uint64_t parent_checked_at = 0;
+  uint64_t next_key_event = 0;
+  std::string next_key_event_what;
+  std::vector<KeyStatus> keys;
+};
+
+ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, const lmdb::Txn& txn,
+                       const ZoneRecord& zone, const std::string& tenant, uint64_t now);
+
+}  // namespace signet

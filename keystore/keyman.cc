@@ -1,0 +1,1075 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/keyman.hh"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <set>
+
+#include "signer/ds.hh"
+#include "signer/error.hh"
+#include "signer/key.hh"
+#include "signer/rdata_text.hh"
+#include "signer/rrtype.hh"
+
+extern char** environ;
+
+namespace signet {
+
+using codec::KeyRecord;
+using codec::RolloverRecord;
+
+namespace {
+
+constexpr uint64_t kIdleParentCheck = 86400;  // the parent's DS is looked at daily when idle
+constexpr uint64_t kMaxBackoff = 86400;
+constexpr uint64_t kSubmitLease = 300;  // a claimed submission is another process's for this long
+constexpr uint64_t kSubmitRetry = 60;   // first retry of a failed submission; doubles
+constexpr int kHookTimeoutSeconds = 60;
+
+uint64_t backoff(uint64_t base, unsigned failures) {
+  uint64_t d = std::max<uint64_t>(base, 1);
+  for (unsigned i = 1; i < failures && d < kMaxBackoff; ++i)
+    d *= 2;
+  return std::min(d, kMaxBackoff);
+}
+
+std::string j(std::string_view s) {
+  return AuditLog::json_string(s);
+}
+
+std::string tag_list(const std::vector<std::pair<uint16_t, uint8_t>>& ds) {
+  std::string out;
+  for (const auto& [tag, alg] : ds)
+    out += (out.empty() ? "" : " ") + std::to_string(tag) + "/" + std::to_string(alg);
+  return out.empty() ? "none" : out;
+}
+
+bool is_observation(const KeyAction& a) {
+  return a.kind == KeyAction::Kind::kPurge ||
+         (a.kind == KeyAction::Kind::kSetTime &&
+          (a.field == KeyAction::Field::kDsSeen || a.field == KeyAction::Field::kDsGone));
+}
+
+uint64_t& field_of(KeyRecord& k, KeyAction::Field f) {
+  switch (f) {
+    case KeyAction::Field::kPublish:
+      return k.publish;
+    case KeyAction::Field::kActivate:
+      return k.activate;
+    case KeyAction::Field::kInactive:
+      return k.inactive;
+    case KeyAction::Field::kRemove:
+      return k.remove;
+    case KeyAction::Field::kDsSubmitted:
+      return k.ds_submitted;
+    case KeyAction::Field::kDsSeen:
+      return k.ds_seen;
+    case KeyAction::Field::kDsRetired:
+      return k.ds_retired;
+    case KeyAction::Field::kDsGone:
+      return k.ds_gone;
+  }
+  return k.publish;
+}
+
+// The audit kind of a key entering `s`.
+std::string state_event(KeyState s) {
+  switch (s) {
+    case KeyState::kGenerated:
+      return "key-generated";
+    case KeyState::kPublished:
+      return "key-published";
+    case KeyState::kReady:
+      return "key-ready";
+    case KeyState::kActive:
+      return "key-activated";
+    case KeyState::kRetired:
+      return "key-retired";
+    case KeyState::kRemoved:
+      return "key-removed";
+  }
+  return "key-changed";
+}
+
+std::string ds_event(KeyAction::Field f) {
+  switch (f) {
+    case KeyAction::Field::kDsSubmitted:
+      return "ds-submitted";
+    case KeyAction::Field::kDsSeen:
+      return "ds-observed";
+    case KeyAction::Field::kDsRetired:
+      return "ds-retired";
+    case KeyAction::Field::kDsGone:
+      return "ds-gone";
+    default:
+      return "";
+  }
+}
+
+RolloverRequest request_of(const RolloverRecord& r) {
+  RolloverRequest q;
+  q.kind = static_cast<RolloverKind>(r.request_kind);
+  q.emergency = r.request_emergency;
+  q.compromised_key = r.compromised_key;
+  if (r.request_algorithm)
+    q.algorithm = algorithm_from_number(r.request_algorithm);
+  return q;
+}
+
+ParentView view_of(const RolloverRecord& r) {
+  ParentView v;
+  v.checked = r.parent_checked_at != 0;
+  v.checked_at = r.parent_checked_at;
+  v.ds = r.parent_ds;
+  v.ds_any = r.parent_ds_any;
+  return v;
+}
+
+std::vector<uint8_t> dnskey_of(const KeyRecord& k) {
+  return dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
+}
+
+// Runs `argv` with `input` on its stdin; returns (exit status or -1 on timeout, output).
+std::pair<int, std::string> run_program(const std::vector<std::string>& argv,
+                                        const std::vector<std::string>& env_add,
+                                        const std::string& input) {
+  int in_pipe[2], out_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) != 0)
+    throw Error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+    close(in_pipe[0]);
+    close(in_pipe[1]);
+    throw Error(std::string("pipe: ") + std::strerror(errno));
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
+  std::vector<std::string> env_store;
+  for (char** e = environ; e && *e; ++e)
+    env_store.emplace_back(*e);
+  for (const auto& e : env_add)
+    env_store.push_back(e);
+  std::vector<char*> cargv, cenv;
+  for (const auto& a : argv)
+    cargv.push_back(const_cast<char*>(a.c_str()));
+  cargv.push_back(nullptr);
+  for (const auto& e : env_store)
+    cenv.push_back(const_cast<char*>(e.c_str()));
+  cenv.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, cargv.data(), cenv.data());
+  posix_spawn_file_actions_destroy(&fa);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  if (rc != 0) {
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    throw Error("cannot run '" + argv[0] + "': " + std::strerror(rc));
+  }
+  // The input is small (a few DS records): one write fits the pipe buffer.
+  signal(SIGPIPE, SIG_IGN);
+  ssize_t ignored = write(in_pipe[1], input.data(), input.size());
+  (void)ignored;
+  close(in_pipe[1]);
+  std::string output;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kHookTimeoutSeconds);
+  bool timed_out = false;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{out_pipe[0], POLLIN, 0};
+    int n = poll(&p, 1, static_cast<int>(left));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      timed_out = n == 0;
+      break;
+    }
+    char buf[1024];
+    ssize_t r = read(out_pipe[0], buf, sizeof(buf));
+    if (r <= 0)
+      break;
+    if (output.size() < 2048)
+      output.append(buf, static_cast<size_t>(r));
+  }
+  close(out_pipe[0]);
+  if (timed_out)
+    kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r'))
+    output.pop_back();
+  if (timed_out)
+    return {-1, output};
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), output};
+}
+
+}  // namespace
+
+KeyManager::KeyManager(Store& store, Dnssec& dnssec, const Clock& clock, Log log, unsigned threads)
+    : store_(store),
+      dnssec_(dnssec),
+      clock_(clock),
+      log_(std::move(log)),
+      threads_(threads ? threads : 1),
+      query_([](const DnsServer& s, const Name& n, uint16_t t) { return dns_query(s, n, t); }) {}
+
+KeyManager::~KeyManager() {
+  stop();
+}
+
+// ------------------------------------------------------------------ requests
+
+namespace {
+const KeyRecord* find_live_key(const std::vector<KeyRecord>& keys, uint16_t tag,
+                               const ZoneRecord& zone, uint64_t now) {
+  const KeyRecord* found = nullptr;
+  for (const auto& k : keys) {
+    if (k.tag != tag)
+      continue;
+    bool gone = (k.remove && now >= k.remove) && (!k.activate || (k.inactive && now >= k.inactive));
+    if (!gone)
+      found = &k;
+  }
+  if (!found)
+    throw NotFound("zone '" + zone.name.to_text() + "' has no live key with tag " +
+                   std::to_string(tag));
+  return found;
+}
+}  // namespace
+
+void KeyManager::request_rollover(lmdb::WriteTxn& txn, const ZoneRecord& zone, RolloverKind kind,
+                                  std::optional<Algorithm> algorithm) {
+  auto st = dnssec_.state(txn, zone.id);
+  if (!st)
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured (use secure-zone)");
+  SigningPolicy policy = dnssec_.policy_for(txn, zone, *st);
+  auto before = dnssec_.rollover_state(txn, zone.id);
+  if (before.request_kind != 0 || before.request_emergency) {
+    throw Conflict("zone '" + zone.name.to_text() + "' already has a pending request (" +
+                   rollover_kind_name(static_cast<RolloverKind>(before.request_kind)) +
+                   (before.request_emergency ? ", emergency" : "") + ")");
+  }
+  if (before.going_insecure)
+    throw Conflict("zone '" + zone.name.to_text() + "' is going insecure");
+  std::string name = zone.name.to_text();
+  if ((kind == RolloverKind::kZsk || kind == RolloverKind::kKsk) && policy.csk) {
+    throw InputError("zone '" + name + "' uses a combined signing key: use 'rollover " + name +
+                     " csk' (or a ksk-zsk policy)");
+  }
+  if (kind == RolloverKind::kCsk && !policy.csk) {
+    throw InputError("zone '" + name + "' has a KSK and a ZSK: use 'rollover " + name +
+                     " ksk' or 'zsk'");
+  }
+  if (algorithm && kind != RolloverKind::kAlgorithm)
+    throw InputError("--algorithm goes with an algorithm rollover");
+  auto after = before;
+  if (kind == RolloverKind::kAlgorithm) {
+    Algorithm target = algorithm.value_or(policy.algorithm);
+    bool all_match = true;
+    for (const auto& k : dnssec_.keys(txn, zone.id)) {
+      if (!(k.remove && k.remove <= clock_.now()) && k.algorithm != algorithm_number(target))
+        all_match = false;
+    }
+    if (all_match) {
+      throw InputError("zone '" + name + "' already uses " + algorithm_name(target) +
+                       " (give --algorithm N)");
+    }
+    after.request_algorithm = algorithm_number(target);
+  }
+  after.request_kind = static_cast<uint8_t>(kind);
+  after.next_wakeup = clock_.now();
+  dnssec_.put_rollover_state(txn, zone.id, before, after);
+  std::vector<std::pair<std::string, std::string>> detail{
+      {"rollover", j(rollover_kind_name(kind))}};
+  if (after.request_algorithm)
+    detail.emplace_back("algorithm",
+                        j(algorithm_name(algorithm_from_number(after.request_algorithm))));
+  dnssec_.record(txn, zone, "rollover-requested", AuditLog::json_object(detail));
+}
+
+void KeyManager::request_emergency(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t key_tag) {
+  if (!dnssec_.state(txn, zone.id))
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
+  auto keys = dnssec_.keys(txn, zone.id);
+  const KeyRecord* k = find_live_key(keys, key_tag, zone, clock_.now());
+  auto before = dnssec_.rollover_state(txn, zone.id);
+  auto after = before;
+  after.request_emergency = true;
+  after.compromised_key = k->id;
+  after.next_wakeup = clock_.now();
+  dnssec_.put_rollover_state(txn, zone.id, before, after);
+  dnssec_.record(txn, zone, "emergency-rollover-requested", Dnssec::key_detail(*k));
+}
+
+void KeyManager::ds_seen(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t tag) {
+  if (!dnssec_.state(txn, zone.id))
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
+  auto keys = dnssec_.keys(txn, zone.id);
+  KeyRecord k = *find_live_key(keys, tag, zone, clock_.now());
+  if (k.role == static_cast<uint8_t>(KeyRole::kZsk))
+    throw InputError("key " + std::to_string(tag) + " is a ZSK: the parent has no DS for it");
+  uint64_t now = clock_.now();
+  if (!k.ds_submitted)
+    k.ds_submitted = now;
+  k.ds_seen = now;
+  txn.put(store_.dbi().keys, codec::u32_pair_key(zone.id, k.id), codec::encode_key(k));
+  dnssec_.record(txn, zone, "ds-observed",
+                 AuditLog::json_object({{"tag", std::to_string(k.tag)},
+                                        {"key_id", std::to_string(k.id)},
+                                        {"by", j("operator (ds-seen)")}}));
+  wake(txn, zone.id);
+}
+
+void KeyManager::wake(lmdb::WriteTxn& txn, uint32_t zone_id) {
+  if (!dnssec_.state(txn, zone_id))
+    return;
+  auto before = dnssec_.rollover_state(txn, zone_id);
+  auto after = before;
+  after.next_wakeup = clock_.now();
+  dnssec_.put_rollover_state(txn, zone_id, before, after);
+}
+
+size_t KeyManager::wake_policy_users(lmdb::WriteTxn& txn, const std::string& name) {
+  std::vector<uint32_t> ids;
+  {
+    lmdb::Cursor c(txn, store_.dbi().dnssec);
+    for (bool ok = c.first(); ok; ok = c.next())
+      ids.push_back(codec::load_u32(c.key_bytes().data()));
+  }
+  size_t n = 0;
+  for (uint32_t id : ids) {
+    auto zone = store_.zone_by_id(txn, id);
+    auto st = dnssec_.state(txn, id);
+    if (zone && st && dnssec_.policy_name(txn, *zone, *st) == name) {
+      wake(txn, id);
+      ++n;
+    }
+  }
+  return n;
+}
+
+// ------------------------------------------------------------------ the parent
+
+KeyManager::ParentObservation KeyManager::check_parent(const ZoneRecord& zone,
+                                                       const SigningPolicy& policy,
+                                                       const std::vector<KeyRecord>& keys) {
+  ParentObservation obs;
+  std::vector<DnsServer> servers;
+  try {
+    if (!policy.parent_nameservers.empty()) {
+      for (const auto& s : policy.parent_nameservers)
+        servers.push_back(parse_dns_server(s));
+    } else {
+      servers = discover_parent_servers(zone.name);
+    }
+  } catch (const std::exception& e) {
+    obs.error = e.what();
+    return obs;
+  }
+  if (servers.empty()) {
+    obs.error = "no parent nameservers found for " + zone.name.to_text() +
+                " (set parent-nameservers in the policy)";
+    return obs;
+  }
+  CanonicalName apex(zone.name);
+  std::map<std::pair<uint16_t, uint8_t>, size_t> served;  // how many servers serve each
+  std::set<std::string> unknown;
+  for (const auto& server : servers) {
+    DnsResponse r;
+    try {
+      r = query_(server, zone.name, rrtype::DS);
+    } catch (const std::exception& e) {
+      obs.error = e.what();
+      return obs;
+    }
+    if (r.rcode != 0 && r.rcode != 3) {
+      obs.error = "parent server " + server.text() + " answered the DS query with RCODE " +
+                  std::to_string(r.rcode);
+      return obs;
+    }
+    if (!r.aa) {
+      obs.error = "parent server " + server.text() + " is not authoritative for the DS of " +
+                  zone.name.to_text();
+      return obs;
+    }
+    std::set<std::pair<uint16_t, uint8_t>> here;
+    for (const auto& rec : r.answer) {
+      if (rec.type != rrtype::DS || !rec.owner.equals(zone.name) || rec.rdata.size() < 5)
+        continue;
+      uint16_t tag = static_cast<uint16_t>((rec.rdata[0] << 8) | rec.rdata[1]);
+      uint8_t alg = rec.rdata[2];
+      bool match = false;
+      for (const auto& k : keys) {
+        if (k.tag != tag || k.algorithm != alg)
+          continue;
+        try {
+          // "The expected DS": the digest must be that of our key, not just its tag.
+          if (ds_rdata(apex, dnskey_of(k), digest_type_from_number(rec.rdata[3])) == rec.rdata)
+            match = true;
+        } catch (const InputError&) {
+          // a digest type we do not compute: it proves nothing
+        }
+      }
+      if (match)
+        here.insert({tag, alg});
+      else
+        unknown.insert(rdata_to_text(rrtype::DS, rec.rdata));
+    }
+    for (const auto& d : here)
+      ++served[d];
+  }
+  obs.ok = true;
+  for (const auto& [d, n] : served) {
+    obs.any.push_back(d);
+    if (n == servers.size())
+      obs.all.push_back(d);
+  }
+  obs.unknown = static_cast<uint8_t>(std::min<size_t>(unknown.size(), 255));
+  for (const auto& u : unknown)
+    obs.notes.push_back(u);
+  return obs;
+}
+
+// ------------------------------------------------------------------ the tick
+
+KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
+  TickResult result;
+  uint64_t now = clock_.now();
+
+  // 1. Does the parent need asking? (read only; the network is outside every transaction)
+  std::optional<ParentObservation> obs;
+  {
+    auto txn = store_.begin_read();
+    auto zone = store_.zone_by_id(txn, zone_id);
+    auto st = zone ? dnssec_.state(txn, zone_id) : std::nullopt;
+    if (!st)
+      return result;
+    auto rec = dnssec_.rollover_state(txn, zone_id);
+    if (mode == Mode::kScheduled && rec.next_wakeup > now)
+      return result;
+    SigningPolicy policy = dnssec_.policy_for(txn, *zone, *st);
+    auto times = dnssec_.key_times(txn, zone_id);
+    KeyPlan probe = plan_keys(policy, times, view_of(rec), ZoneFacts{zone_id, rec.going_insecure},
+                              request_of(rec), now);
+    bool want = probe.needs_parent || now >= rec.parent_checked_at + kIdleParentCheck;
+    if (want && now >= rec.next_parent_check) {
+      auto keys = dnssec_.keys(txn, zone_id);
+      txn.reset();
+      obs = check_parent(*zone, policy, keys);
+      now = clock_.now();
+    }
+  }
+
+  // 2. Plan and apply, in one transaction.
+  std::optional<Submission> submission;
+  {
+    auto txn = store_.begin_write();
+    auto zone_opt = store_.zone_by_id(txn, zone_id);
+    auto st = zone_opt ? dnssec_.state(txn, zone_id) : std::nullopt;
+    if (!st)
+      return result;
+    ZoneRecord zone = *zone_opt;
+    RolloverRecord rec = dnssec_.rollover_state(txn, zone_id);
+    // Another process may have ticked the zone since we looked.
+    if (mode == Mode::kScheduled && rec.next_wakeup > now && !obs)
+      return result;
+    result.acted = true;
+    std::string zname = zone.name.to_text();
+    SigningPolicy policy = dnssec_.policy_for(txn, zone, *st);
+    std::vector<KeyRecord> keys = dnssec_.keys(txn, zone_id);
+
+    // What the parent serves.
+    if (obs) {
+      result.parent_checked = true;
+      if (obs->ok) {
+        rec.parent_checked_at = now;
+        rec.parent_ds = obs->all;
+        rec.parent_ds_any = obs->any;
+        rec.parent_unknown = obs->unknown;
+        rec.parent_failures = 0;
+        rec.last_check_error.clear();
+        rec.next_parent_check = now + policy.parent_check_interval;
+        for (const auto& note : obs->notes)
+          log(true, "zone '" + zname +
+                        "': the parent serves a DS that matches none of its keys: " + note);
+        // Keys the parent turned out to have a DS for without our asking (the first DS, entered
+        // by hand at a registrar): the planner only observes DS it asked for.
+        for (auto& k : keys) {
+          bool sep = is_sep_role(static_cast<KeyRole>(k.role));
+          if (!sep || k.ds_submitted || k.ds_seen)
+            continue;
+          if (std::find(obs->all.begin(), obs->all.end(), std::make_pair(k.tag, k.algorithm)) ==
+              obs->all.end())
+            continue;
+          k.ds_seen = now;
+          txn.put(store_.dbi().keys, codec::u32_pair_key(zone_id, k.id), codec::encode_key(k));
+          dnssec_.record(txn, zone, "ds-observed",
+                         AuditLog::json_object({{"tag", std::to_string(k.tag)},
+                                                {"key_id", std::to_string(k.id)},
+                                                {"by", j("parent check")}}));
+        }
+      } else {
+        ++rec.parent_failures;
+        rec.last_check_error = obs->error;
+        rec.next_parent_check = now + backoff(policy.parent_check_interval, rec.parent_failures);
+        if (rec.parent_failures == 1) {
+          // Logged and audited once per streak; health shows it for as long as it lasts.
+          log(true, "zone '" + zname + "': parent DS check failed: " + obs->error +
+                        " (retrying with backoff)");
+          dnssec_.record(txn, zone, "parent-check-failed",
+                         AuditLog::json_object({{"error", j(obs->error)}}));
+        }
+      }
+    }
+
+    // Plan and apply until the plan is empty: applying a step (an observation, a key generated)
+    // can make the next one due at once, and the tick should leave the zone settled.
+    ZoneFacts facts{zone_id, rec.going_insecure};
+    std::string waiting_note;
+    std::map<uint32_t, KeyRecord> changed;  // key id -> its new record
+    std::map<uint32_t, std::string> why;    // key id -> why it changed
+    std::set<uint32_t> purged;
+    std::vector<uint32_t> generated;
+    bool unsigned_now = false, approved = false;
+    KeyPlan plan;
+    auto current_times = [&] {
+      std::vector<KeyTimes> out;
+      for (const auto& k : keys) {
+        if (purged.count(k.id))
+          continue;
+        auto it = changed.find(k.id);
+        out.push_back(key_times_of(it == changed.end() ? k : it->second));
+      }
+      for (uint32_t id : generated) {
+        if (!purged.count(id))
+          out.push_back(key_times_of(changed.at(id)));
+      }
+      return out;
+    };
+    auto key_ref = [&](uint32_t id) -> KeyRecord& {
+      if (id == 0) {
+        if (generated.empty())
+          throw Error("zone '" + zname + "': rollover plan refers to a key it did not generate");
+        id = generated.back();
+      }
+      auto it = changed.find(id);
+      if (it != changed.end())
+        return it->second;
+      for (const auto& k : keys) {
+        if (k.id == id)
+          return changed.emplace(id, k).first->second;
+      }
+      throw Error("zone '" + zname + "': rollover plan refers to unknown key id " +
+                  std::to_string(id));
+    };
+    for (int round = 0; round < 6; ++round) {
+      std::vector<KeyTimes> times = current_times();
+      facts.going_insecure = rec.going_insecure;
+      RolloverRequest request = request_of(rec);
+      waiting_note.clear();
+      // An operator's algorithm rollover takes effect only once no other rollover is under way:
+      // never two rollovers of one zone at once.
+      if (request.kind == RolloverKind::kAlgorithm && rec.request_algorithm &&
+          algorithm_number(policy.algorithm) != rec.request_algorithm) {
+        KeyPlan busy = plan_keys(policy, times, view_of(rec), facts, RolloverRequest(), now);
+        if (busy.in_progress == RolloverKind::kNone) {
+          dnssec_.record(
+              txn, zone, "algorithm-changed",
+              AuditLog::json_object(
+                  {{"before", j(algorithm_name(policy.algorithm))},
+                   {"after", j(algorithm_name(algorithm_from_number(rec.request_algorithm)))}}));
+          rec.algorithm_override = rec.request_algorithm;
+          policy.algorithm = algorithm_from_number(rec.request_algorithm);
+        } else {
+          request = RolloverRequest();
+          waiting_note = " (algorithm rollover requested: waits for the " +
+                         rollover_kind_name(busy.in_progress) + " rollover in progress)";
+        }
+      }
+      plan = plan_keys(policy, times, view_of(rec), facts, request, now);
+      if (rec.request_kind && waiting_note.empty() && plan.in_progress != RolloverKind::kNone &&
+          static_cast<RolloverKind>(rec.request_kind) != plan.in_progress &&
+          std::none_of(plan.actions.begin(), plan.actions.end(), [](const KeyAction& a) {
+            return a.kind == KeyAction::Kind::kRequestDone;
+          })) {
+        waiting_note = " (" + rollover_kind_name(static_cast<RolloverKind>(rec.request_kind)) +
+                       " rollover requested: waits for the " +
+                       rollover_kind_name(plan.in_progress) + " rollover in progress)";
+      }
+
+      // Manual approval: observations apply, steps wait for `signetutil approve`.
+      std::vector<KeyAction> apply;
+      std::string proposal;
+      for (const auto& a : plan.actions) {
+        if (!policy.manual_approval || is_observation(a))
+          apply.push_back(a);
+        else
+          proposal += (proposal.empty() ? "" : "\n") + a.why;
+      }
+      result.awaiting_approval = false;
+      if (!proposal.empty()) {
+        if (mode == Mode::kApprove && !approved && proposal == rec.proposal) {
+          apply = plan.actions;
+          approved = true;
+          dnssec_.record(txn, zone, "rollover-approved",
+                         AuditLog::json_object({{"steps", j(proposal)}}));
+          rec.proposal.clear();
+        } else {
+          if (proposal != rec.proposal) {
+            dnssec_.record(txn, zone, "rollover-proposed",
+                           AuditLog::json_object({{"steps", j(proposal)}}));
+            log(false, "zone '" + zname + "': rollover step awaits approval: " + proposal);
+            for (size_t from = 0; from <= proposal.size();) {
+              size_t nl = proposal.find('\n', from);
+              result.steps.push_back("proposed: " + proposal.substr(from, nl - from));
+              if (nl == std::string::npos)
+                break;
+              from = nl + 1;
+            }
+          }
+          rec.proposal = proposal;
+          result.awaiting_approval = true;
+        }
+      } else {
+        rec.proposal.clear();
+      }
+      if (apply.empty())
+        break;
+
+      for (const auto& a : apply) {
+        result.steps.push_back(a.why);
+        switch (a.kind) {
+          case KeyAction::Kind::kGenerate: {
+            KeyRecord k = dnssec_.generate_key(txn, zone, a.role, a.algorithm, policy.rsa_bits,
+                                               a.publish, a.activate);
+            generated.push_back(k.id);
+            changed.emplace(k.id, k);
+            why[k.id] = a.why;
+            dnssec_.record(txn, zone, "key-generated",
+                           AuditLog::json_object({{"tag", std::to_string(k.tag)},
+                                                  {"algorithm", j(algorithm_name(a.algorithm))},
+                                                  {"role", j(key_role_name(a.role))},
+                                                  {"key_id", std::to_string(k.id)},
+                                                  {"publish", std::to_string(a.publish)},
+                                                  {"activate", std::to_string(a.activate)},
+                                                  {"why", j(a.why)}}));
+            break;
+          }
+          case KeyAction::Kind::kSetTime: {
+            KeyRecord& k = key_ref(a.key_id);
+            uint64_t& f = field_of(k, a.field);
+            uint64_t old = f;
+            f = a.value;
+            why[k.id] = a.why;
+            std::string kind = ds_event(a.field);
+            if (a.value > now)
+              kind = "key-scheduled";
+            if (!kind.empty()) {
+              dnssec_.record(txn, zone, kind,
+                             AuditLog::json_object({{"tag", std::to_string(k.tag)},
+                                                    {"key_id", std::to_string(k.id)},
+                                                    {"field", j(field_name(a.field))},
+                                                    {"before", std::to_string(old)},
+                                                    {"after", std::to_string(a.value)},
+                                                    {"why", j(a.why)}}));
+            }
+            break;
+          }
+          case KeyAction::Kind::kPurge: {
+            for (const auto& k : keys) {
+              if (k.id != a.key_id || purged.count(k.id))
+                continue;
+              dnssec_.delete_key(txn, k);
+              changed.erase(k.id);
+              purged.insert(k.id);
+              dnssec_.record(txn, zone, "key-purged", Dnssec::key_detail(k));
+            }
+            break;
+          }
+          case KeyAction::Kind::kSubmitDs:
+            rec.submit_key = a.key_id ? a.key_id : (generated.empty() ? 0 : generated.back());
+            rec.next_submit = now;
+            rec.submit_failures = 0;
+            break;
+          case KeyAction::Kind::kGoUnsigned:
+            unsigned_now = true;
+            break;
+          case KeyAction::Kind::kRequestDone:
+            if (static_cast<RolloverKind>(rec.request_kind) == RolloverKind::kInsecure) {
+              rec.going_insecure = true;
+              // The parent must drop the DS: through the submission channel too.
+              rec.submit_key = 0xffffffffu;
+              rec.next_submit = now;
+              rec.submit_failures = 0;
+            }
+            rec.request_kind = 0;
+            rec.request_emergency = false;
+            rec.compromised_key = 0;
+            rec.request_algorithm = 0;
+            break;
+        }
+      }
+      if (unsigned_now || result.awaiting_approval)
+        break;
+    }
+    if (unsigned_now) {
+      log(false, "zone '" + zname + "': the parent's DS is gone; the zone is now unsigned");
+      dnssec_.unsecure(txn, zone);
+      txn.commit();
+      result.status = "unsigned";
+      return result;
+    }
+    for (const auto& [id, k] : changed)
+      txn.put(store_.dbi().keys, codec::u32_pair_key(zone_id, id), codec::encode_key(k));
+
+    // Audit every key whose state moved, whether by this plan or by time since the last tick.
+    uint64_t since = rec.last_tick ? std::min(rec.last_tick, now) : now;
+    for (const auto& k : dnssec_.keys(txn, zone_id)) {
+      KeyState after = key_state(key_times_of(k), policy, now);
+      bool is_new = std::find(generated.begin(), generated.end(), k.id) != generated.end();
+      KeyState before = KeyState::kGenerated;
+      if (!is_new) {
+        auto old = std::find_if(keys.begin(), keys.end(),
+                                [&](const KeyRecord& o) { return o.id == k.id; });
+        if (old == keys.end())
+          continue;
+        before = key_state(key_times_of(*old), policy, since);
+      }
+      if (before == after)
+        continue;
+      std::vector<std::pair<std::string, std::string>> d{
+          {"tag", std::to_string(k.tag)},
+          {"key_id", std::to_string(k.id)},
+          {"role", j(key_role_name(static_cast<KeyRole>(k.role)))},
+          {"from", j(key_state_name(before))},
+          {"to", j(key_state_name(after))}};
+      if (why.count(k.id))
+        d.emplace_back("why", j(why[k.id]));
+      dnssec_.record(txn, zone, state_event(after), AuditLog::json_object(d));
+      log(false, "zone '" + zname + "': key " + std::to_string(k.tag) + " " +
+                     key_state_name(before) + " -> " + key_state_name(after));
+    }
+
+    // The zone's keys as served, and its signatures (publish_keys reads the stored state: CDS
+    // delete records follow going_insecure).
+    dnssec_.put_rollover_state(txn, zone_id, dnssec_.rollover_state(txn, zone_id), rec);
+    bool republished = dnssec_.publish_keys(txn, zone, policy, now);
+    std::vector<uint32_t> signers = dnssec_.signer_ids(txn, zone_id, now);
+    std::vector<uint32_t> last = rec.signers;
+    std::sort(signers.begin(), signers.end());
+    std::sort(last.begin(), last.end());
+    if (signers != last) {
+      // Who signs changed: everything is signed again by the keys active now (and only by them).
+      dnssec_.sign(txn, zone, threads_);
+      rec.signers = signers;
+      log(false, "zone '" + zname + "': signed again with the keys active now");
+    } else if (republished) {
+      dnssec_.resign_apex(txn, zone, policy);
+    }
+
+    // When to look again.
+    uint64_t next = plan.next_wakeup;
+    auto consider = [&](uint64_t t) {
+      if (t && (!next || t < next))
+        next = t;
+    };
+    if (plan.needs_parent)
+      consider(std::max(rec.next_parent_check, now + 1));
+    consider(std::max(rec.parent_checked_at + kIdleParentCheck, rec.next_parent_check));
+    if (rec.submit_key)
+      consider(std::max(rec.next_submit, now));
+    if (!next)
+      next = now + kIdleParentCheck;
+    rec.next_wakeup = std::max(next, now + 1);
+    rec.last_tick = now;
+    rec.status =
+        (result.awaiting_approval
+             ? "awaiting approval: " + rec.proposal.substr(0, rec.proposal.find('\n')) + " — "
+             : std::string()) +
+        plan.status + waiting_note;
+    result.status = rec.status;
+
+    // The DS submission: claimed here (leased), run after the commit.
+    if (rec.submit_key && now >= rec.next_submit) {
+      if (policy.ds_submission == SigningPolicy::DsSubmission::kNone) {
+        rec.submit_key = 0;  // CDS/CDNSKEY only: the parent (or the operator) polls them
+      } else {
+        Submission s;
+        s.method = policy.ds_submission;
+        s.policy = policy;
+        s.zone = zone;
+        if (auto t = store_.tenant_by_id(txn, zone.tenant_id))
+          s.tenant = t->name;
+        if (!rec.going_insecure)
+          s.ds = dnssec_.ds_rdatas(txn, zone, policy.cds_digest);
+        submission = std::move(s);
+        rec.next_submit = now + kSubmitLease;
+        consider(rec.next_submit);
+        rec.next_wakeup = std::min(rec.next_wakeup, rec.next_submit);
+      }
+    }
+    // Store `rec` over what is stored now (signing above may have rewritten it).
+    RolloverRecord stored = dnssec_.rollover_state(txn, zone_id);
+    dnssec_.put_rollover_state(txn, zone_id, stored, rec);
+    txn.commit();
+  }
+
+  // 3. The DS submission, outside the transaction.
+  if (submission)
+    result.submission = run_submission(zone_id, *submission);
+  return result;
+}
+
+std::string KeyManager::run_submission(uint32_t zone_id, const Submission& sub) {
+  std::string zname = sub.zone.name.to_text();
+  std::vector<std::string> lines;
+  for (const auto& ds : sub.ds) {
+    lines.push_back(zname + " " + std::to_string(sub.policy.ds_ttl) + " IN DS " +
+                    rdata_to_text(rrtype::DS, ds));
+  }
+  bool ok = false;
+  std::string outcome, method;
+  try {
+    if (sub.method == SigningPolicy::DsSubmission::kHook) {
+      method = "hook";
+      // The hook gets the zone and the DS records it should have at the parent (none: remove the
+      // DS, the zone goes insecure) as arguments, on stdin and in the environment.
+      std::vector<std::string> argv{sub.policy.ds_hook, zname};
+      std::string input, joined;
+      for (const auto& l : lines) {
+        argv.push_back(l);
+        input += l + "\n";
+        joined += (joined.empty() ? "" : "\n") + l;
+      }
+      auto [code, output] = run_program(
+          argv, {"SIGNET_ZONE=" + zname, "SIGNET_TENANT=" + sub.tenant, "SIGNET_DS=" + joined},
+          input);
+      ok = code == 0;
+      outcome = code < 0 ? "timed out after " + std::to_string(kHookTimeoutSeconds) + " s"
+                         : "exit " + std::to_string(code);
+      if (!output.empty())
+        outcome += ": " + output;
+    } else {
+      method = "push";
+      DnsServer server = parse_dns_server(sub.policy.ds_push.server);
+      std::optional<TsigKeySpec> tsig;
+      if (!sub.policy.ds_push.tsig_name.empty()) {
+        tsig = TsigKeySpec{sub.policy.ds_push.tsig_name, sub.policy.ds_push.tsig_algorithm,
+                           sub.policy.ds_push.tsig_secret};
+      }
+      dns_push_ds(server, sub.zone.name.parent(), sub.zone.name, sub.policy.ds_ttl, sub.ds, tsig);
+      ok = true;
+      outcome = "RFC 2136 update accepted by " + server.text();
+    }
+  } catch (const std::exception& e) {
+    ok = false;
+    outcome = e.what();
+  }
+
+  // Record the outcome.
+  auto txn = store_.begin_write();
+  auto zone = store_.zone_by_id(txn, zone_id);
+  if (!zone || !dnssec_.state(txn, zone_id))
+    return outcome;
+  uint64_t now = clock_.now();
+  RolloverRecord before = dnssec_.rollover_state(txn, zone_id);
+  RolloverRecord rec = before;
+  std::string ds_text;
+  for (const auto& l : lines)
+    ds_text += (ds_text.empty() ? "" : "\n") + l;
+  dnssec_.record(
+      txn, *zone, ok ? "ds-submission" : "ds-submission-failed",
+      AuditLog::json_object({{"method", j(method)}, {"ds", j(ds_text)}, {"outcome", j(outcome)}}));
+  if (ok) {
+    rec.submit_key = 0;
+    rec.submit_failures = 0;
+    rec.next_submit = 0;
+    rec.last_error.clear();
+    log(false, "zone '" + zname + "': DS submitted (" + method + "): " + outcome);
+  } else {
+    ++rec.submit_failures;
+    rec.last_error = "DS submission (" + method + ") failed: " + outcome;
+    rec.next_submit = now + backoff(kSubmitRetry, rec.submit_failures);
+    if (!rec.next_wakeup || rec.next_submit < rec.next_wakeup)
+      rec.next_wakeup = rec.next_submit;
+    log(true,
+        "zone '" + zname + "': " + rec.last_error + "; retrying at " + time_text(rec.next_submit));
+  }
+  dnssec_.put_rollover_state(txn, zone_id, before, rec);
+  txn.commit();
+  return (ok ? "submitted: " : "failed: ") + outcome;
+}
+
+size_t KeyManager::run_due(size_t max) {
+  std::vector<uint32_t> due;
+  {
+    auto txn = store_.begin_read();
+    uint64_t now = clock_.now();
+    lmdb::Cursor c(txn, store_.dbi().key_due);
+    for (bool ok = c.first(); ok && due.size() < max; ok = c.next()) {
+      auto k = c.key_bytes();
+      uint64_t when = 0;
+      for (int i = 0; i < 8; ++i)
+        when = (when << 8) | k[i];
+      if (when > now)
+        break;
+      due.push_back(codec::load_u32(k.data() + 8));
+    }
+  }
+  size_t acted = 0;
+  for (uint32_t id : due) {
+    try {
+      if (tick(id, Mode::kScheduled).acted)
+        ++acted;
+    } catch (const std::exception& e) {
+      log(true, "key manager: zone #" + std::to_string(id) + ": " + e.what());
+      // Do not spin on a zone that fails: look again in a minute.
+      try {
+        auto txn = store_.begin_write();
+        auto before = dnssec_.rollover_state(txn, id);
+        auto after = before;
+        after.next_wakeup = clock_.now() + 60;
+        after.last_error = e.what();
+        if (dnssec_.state(txn, id)) {
+          dnssec_.put_rollover_state(txn, id, before, after);
+        } else if (before.next_wakeup) {
+          txn.del(store_.dbi().key_due, codec::due_key(before.next_wakeup, id));
+        }
+        txn.commit();
+      } catch (const std::exception&) {
+      }
+    }
+  }
+  // Entries of zones that are no longer secured (or gone) are dropped as they come due.
+  return acted;
+}
+
+uint64_t KeyManager::next_due() const {
+  auto txn = store_.begin_read();
+  lmdb::Cursor c(txn, store_.dbi().key_due);
+  if (!c.first())
+    return 0;
+  auto k = c.key_bytes();
+  uint64_t when = 0;
+  for (int i = 0; i < 8; ++i)
+    when = (when << 8) | k[i];
+  return when;
+}
+
+// ------------------------------------------------------------------ status
+
+ZoneKeyStatus KeyManager::status(const lmdb::Txn& txn, const ZoneRecord& zone) const {
+  ZoneKeyStatus s;
+  s.zone = zone;
+  auto st = dnssec_.state(txn, zone.id);
+  if (!st)
+    throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
+  s.dnssec = *st;
+  s.rollover = dnssec_.rollover_state(txn, zone.id);
+  s.policy_name = dnssec_.policy_name(txn, zone, *st);
+  s.policy = dnssec_.policy_for(txn, zone, *st);
+  uint64_t now = clock_.now();
+  auto times = dnssec_.key_times(txn, zone.id);
+  s.plan = plan_keys(s.policy, times, view_of(s.rollover),
+                     ZoneFacts{zone.id, s.rollover.going_insecure}, request_of(s.rollover), now);
+  ParentView parent = view_of(s.rollover);
+  for (const auto& t : times) {
+    KeyStatus k;
+    k.times = t;
+    k.state = key_state(t, s.policy, now);
+    k.published = t.publish && t.publish <= now && (!t.remove || now < t.remove);
+    k.signing = t.activate && t.activate <= now && (!t.inactive || now < t.inactive);
+    k.ds_at_parent = parent.checked && parent.serves(t);
+    auto next = [&](uint64_t when, const char* what) {
+      if (when > now && (!k.next_event || when < k.next_event)) {
+        k.next_event = when;
+        k.next_event_what = what;
+      }
+    };
+    next(t.publish, "published");
+    uint64_t ready = t.publish ? t.publish + s.policy.propagation_delay + s.policy.dnskey_ttl : 0;
+    if (ready && (!t.activate || t.activate > ready))
+      next(ready, "ready");
+    next(t.activate, "active");
+    next(t.inactive, "retired");
+    next(t.remove, "removed");
+    s.keys.push_back(k);
+  }
+  for (uint32_t id : wanted_ds_keys(times, s.policy, now)) {
+    for (const auto& t : times) {
+      if (t.id == id)
+        s.wanted_ds_tags.push_back(t.tag);
+    }
+  }
+  if (auto cds = store_.get_rrset(txn, zone.id, {}, rrtype::CDS)) {
+    s.cds_published = true;
+    auto it = cds->rdatas();
+    std::span<const uint8_t> r;
+    while (it.next(r)) {
+      if (r.size() == 5 && r[0] == 0 && r[1] == 0 && r[2] == 0)
+        s.cds_delete = true;
+    }
+  }
+  return s;
+}
+
+// ------------------------------------------------------------------ the scheduler thread
+
+void KeyManager::start(unsigned interval_seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (thread_.joinable())
+    return;
+  stopping_ = false;
+  thread_ = std::thread([this, interval_seconds] {
+    while (true) {
+      try {
+        run_due();
+      } catch (const std::exception& e) {
+        log(true, std::string("key manager pass failed: ") + e.what());
+      }
+      uint64_t wait = std::max(1u, interval_seconds);
+      try {
+        uint64_t due = next_due();
+        uint64_t now = clock_.now();
+        if (due)
+          wait = std::clamp<uint64_t>(due > now ? due - now : 1, 1, wait);
+      } catch (const std::exception&) {
+      }
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(wait), [this] { return stopping_; });
+      if (stopping_)
+        return;
+    }
+  });
+}
+
+void KeyManager::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+}
+
+}  // namespace signet

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// The rollover drill: real rollovers, watched by a real validating resolver, with a parent that
+// behaves like one.
+//
+//   parent   pdns_server + Signet serving example. (secured; Unbound's trust anchor), with the
+//            delegation child.example. and its DS;
+//   child    pdns_server + Signet serving child.example. under a policy with timings of seconds;
+//            its key manager runs inside pdns_server (the background scheduler), rollovers are
+//            started with signetutil;
+//   "registry" a thread playing the parent's operator: whenever the child's CDS differs from the
+//            DS at the parent, it replaces the parent's DS RRset with it (signetutil
+//            replace-rrset), as a parent that follows RFC 7344 CDS does;
+//   Unbound  validating, trusting example.'s DS, stub zones to both servers;
+//   queries  a thread asking Unbound, all through the drill, for a positive answer, an NXDOMAIN, a
+//            NODATA and the child's DNSKEY RRset, counting SERVFAILs and answers without AD.
+//
+// Through a ZSK rollover, a KSK rollover (stalled first: the parent does not publish the new DS,
+// and nothing may break while the child waits) and an algorithm rollover 13 -> 15, every answer
+// must be secure.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "signer/dns_client.hh"
+#include "signer/name.hh"
+#include "signer/rdata_text.hh"
+#include "signer/rrtype.hh"
+#include "tests/support/pdns_server.hh"
+#include "tests/support/process.hh"
+#include "tests/support/temp_dir.hh"
+#include "tests/support/unbound.hh"
+
+using namespace signet;
+using namespace signet::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* const kParent = "example.";
+const char* const kChild = "child.example.";
+
+PdnsServerOptions server_options(const TempDir& dir) {
+  PdnsServerOptions o;
+  o.zone_cache = false;
+  // Every answer reflects the store as it is now: the key manager and the registry change it
+  // behind pdns' back.
+  o.settings = {
+      {"signet-master-key-file", dir.file("master.key")},
+      {"signet-refresh-interval", "1"},
+      {"zone-metadata-cache-ttl", "0"},
+      {"query-cache-ttl", "0"},
+      {"negquery-cache-ttl", "0"},
+      {"cache-ttl", "0"},
+      {"dnssec-key-cache-ttl", "0"},
+  };
+  return o;
+}
+
+struct Site {
+  TempDir dir;
+  PdnsServer server{dir.path(), server_options(dir)};
+
+  RunResult util(std::vector<std::string> args, bool json = false) {
+    args.insert(args.begin(), {signetutil_path(), "--config-dir", dir.path()});
+    if (json)
+      args.insert(args.begin() + 3, "--json");
+    return run(args, "", 120);
+  }
+  std::string ok(const std::vector<std::string>& args, bool json = false) {
+    RunResult r = util(args, json);
+    std::string cmd;
+    for (const auto& a : args)
+      cmd += " " + a;
+    EXPECT_EQ(r.status, 0) << "signetutil" << cmd << ":\n" << r.err << r.out;
+    return r.out;
+  }
+};
+
+// One question to a recursive resolver: RD and DO set; the answer's RCODE and AD bit.
+struct Outcome {
+  bool answered = false;
+  int rcode = -1;
+  bool ad = false;
+};
+Outcome ask(int port, const Name& qname, uint16_t qtype) {
+  std::vector<uint8_t> m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1};
+  m.insert(m.end(), qname.wire().begin(), qname.wire().end());
+  m.insert(m.end(), {static_cast<uint8_t>(qtype >> 8), static_cast<uint8_t>(qtype), 0, 1});
+  // OPT: payload 1232, DO bit (RFC 3225).
+  m.insert(m.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0});
+  Outcome o;
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
+      send(fd, m.data(), m.size(), 0) == static_cast<ssize_t>(m.size())) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 5000) == 1) {
+      uint8_t buf[4096];
+      ssize_t n = recv(fd, buf, sizeof(buf), 0);
+      if (n >= 12) {
+        o.answered = true;
+        o.rcode = buf[3] & 0x0f;
+        o.ad = (buf[3] & 0x20) != 0;
+      }
+    }
+  }
+  close(fd);
+  return o;
+}
+
+// The queries that run through the whole drill.
+class QueryLoop {
+ public:
+  explicit QueryLoop(int port) : port_(port) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~QueryLoop() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable())
+      thread_.join();
+  }
+  size_t total() const { return total_; }
+  std::string failures() {
+    std::lock_guard<std::mutex> l(mu_);
+    return failures_;
+  }
+  size_t failure_count() const { return bad_; }
+
+ private:
+  void loop() {
+    struct Q {
+      const char* name;
+      uint16_t type;
+      int rcode;
+    };
+    const Q qs[] = {{"www.child.example.", rrtype::A, 0},
+                    {"nothere.child.example.", rrtype::A, 3},
+                    {"www.child.example.", rrtype::TXT, 0},
+                    {"child.example.", rrtype::DNSKEY, 0}};
+    while (!stop_) {
+      for (const auto& q : qs) {
+        Outcome o = ask(port_, Name::from_text(q.name), q.type);
+        ++total_;
+        if (!o.answered || o.rcode != q.rcode || !o.ad) {
+          ++bad_;
+          std::lock_guard<std::mutex> l(mu_);
+          if (failures_.size() < 4000) {
+            auto t = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+            failures_ +=
+                std::to_string(t) + " " + q.name + " " + rrtype_to_text(q.type) + ": " +
+                (o.answered ? "rcode " + std::to_string(o.rcode) + (o.ad ? " AD" : " no AD")
+                            : std::string("no answer")) +
+                "\n";
+          }
+        }
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  int port_;
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> total_{0}, bad_{0};
+  std::mutex mu_;
+  std::string failures_;
+  std::thread thread_;
+};
+
+// The parent's operator: follows the child's CDS (RFC 7344 §4) into the parent's DS RRset.
+class Registry {
+ public:
+  Registry(Site& parent, int child_port) : parent_(parent), child_port_(child_port) {
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~Registry() { stop(); }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable())
+      thread_.join();
+  }
+  void pause(bool p) { paused_ = p; }
+  size_t updates() const { return updates_; }
+  std::string log() {
+    std::lock_guard<std::mutex> l(mu_);
+    return log_;
+  }
+
+ private:
+  void loop() {
+    DnsServer child{"127.0.0.1", static_cast<uint16_t>(child_port_)};
+    Name apex = Name::from_text(kChild);
+    std::vector<std::string> published;
+    while (!stop_) {
+      std::this_thread::sleep_for(300ms);
+      if (paused_)
+        continue;
+      std::vector<std::string> cds;
+      try {
+        for (const auto& r : dns_query(child, apex, rrtype::CDS, 2000).answer) {
+          if (r.type == rrtype::CDS)
+            cds.push_back(rdata_to_text(rrtype::DS, r.rdata));
+        }
+      } catch (const std::exception&) {
+        continue;
+      }
+      std::sort(cds.begin(), cds.end());
+      if (cds.empty() || cds == published)
+        continue;
+      std::vector<std::string> args = {"replace-rrset", kParent, kChild, "DS", "2"};
+      args.insert(args.end(), cds.begin(), cds.end());
+      RunResult r = parent_.util(args);
+      std::lock_guard<std::mutex> l(mu_);
+      if (r.status == 0) {
+        published = cds;
+        ++updates_;
+        log_ += "parent DS <- CDS:";
+        for (const auto& c : cds)
+          log_ += " [" + c + "]";
+        log_ += "\n";
+      } else {
+        log_ += "replace-rrset failed: " + r.err + "\n";
+      }
+    }
+  }
+  Site& parent_;
+  int child_port_;
+  std::atomic<bool> stop_{false}, paused_{false};
+  std::atomic<size_t> updates_{0};
+  std::mutex mu_;
+  std::string log_;
+  std::thread thread_;
+};
+
+std::string field(const std::string& json, const std::string& key) {
+  auto p = json.find("\"" + key + "\":\"");
+  if (p == std::string::npos)
+    return "";
+  p += key.size() + 4;
+  return json.substr(p, json.find('"', p) - p);
+}
+
+class RolloverDrill : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* t : {"unbound", "dig"}) {
+      if (find_tool(t).empty())
+        GTEST_SKIP() << t << " is not installed; scripts/setup installs it";
+    }
+    // The child: its zone, its policy, secured.
+    child.ok({"generate-master-key"});
+    child.ok({"create-tenant", "acme"});
+    write_file(child.dir.file("child.zone"),
+               "$ORIGIN child.example.\n$TTL 3\n"
+               "@ SOA ns.child.example. hostmaster.child.example. 1 60 60 600 2\n"
+               "@ NS ns\nns A 127.0.0.1\nwww A 192.0.2.80\n");
+    child.ok({"load-zone", "acme", kChild, child.dir.file("child.zone")});
+    // The parent first: the child's policy names its port.
+    parent.ok({"generate-master-key"});
+    parent.ok({"create-tenant", "registry"});
+    write_file(parent.dir.file("parent.zone"),
+               "$ORIGIN example.\n$TTL 3\n"
+               "@ SOA ns.example. hostmaster.example. 1 60 60 600 2\n"
+               "@ NS ns\nns A 127.0.0.1\n"
+               "child NS ns.child\nns.child A 127.0.0.1\n");
+    parent.ok({"load-zone", "registry", kParent, parent.dir.file("parent.zone")});
+    parent.ok({"secure-zone", kParent});
+    write_file(child.dir.file("drill.yaml"),
+               "policies:\n"
+               "  - name: drill\n"
+               "    algorithm: ecdsap256sha256\n"
+               "    keys: ksk-zsk\n"
+               "    dnskey-ttl: 2s\n"
+               "    propagation-delay: 1s\n"
+               "    ds-ttl: 2s\n"
+               "    registration-delay: 0s\n"
+               "    max-zone-ttl: 3s\n"
+               "    rollover-jitter: 0s\n"
+               "    cds: always\n"
+               "    parent-nameservers: [\"127.0.0.1:" +
+                   std::to_string(parent.server.port()) +
+                   "\"]\n"
+                   "    parent-check-interval: 1s\n");
+    child.ok({"policy", "check", child.dir.file("drill.yaml")});
+    child.ok({"policy", "import", child.dir.file("drill.yaml")});
+    child.ok({"secure-zone", kChild, "drill"});
+    // The child's first DS, entered at the parent by hand (as at a registrar).
+    std::vector<std::string> args = {"replace-rrset", kParent, kChild, "DS", "2"};
+    std::istringstream ds(child.ok({"export-ds", kChild}));
+    for (std::string l; std::getline(ds, l);)
+      args.push_back(l.substr(l.find("\tDS\t") + 4));
+    parent.ok(args);
+    parent.server.start();
+    child.server.start();
+    std::string pds = parent.ok({"export-ds", kParent});
+    pds = pds.substr(0, pds.find('\n'));
+    unbound = std::make_unique<Unbound>(
+        parent.dir.file("unbound"),
+        UnboundOptions{std::string(kParent) + " DS " + pds.substr(pds.find("\tDS\t") + 4),
+                       {{kParent, parent.server.port()}, {kChild, child.server.port()}},
+                       {}});
+  }
+
+  // Waits until the child's rollover-status says no rollover is in progress (or `timeout`).
+  std::string wait_idle(std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::string st;
+    while (std::chrono::steady_clock::now() < deadline) {
+      st = child.util({"rollover-status", kChild}, true).out;
+      if (field(st, "rollover") == "none" && field(st, "request").empty())
+        return st;
+      std::this_thread::sleep_for(500ms);
+    }
+    ADD_FAILURE() << "the rollover did not finish within " << timeout.count()
+                  << " s; rollover-status:\n"
+                  << child.util({"rollover-status", kChild}).out << "\nregistry:\n"
+                  << (registry ? registry->log() : "");
+    return st;
+  }
+
+  std::string dnskeys() {
+    RunResult r = run({find_tool("dig"), "@127.0.0.1", "-p", std::to_string(child.server.port()),
+                       kChild, "DNSKEY", "+short"});
+    return r.out;
+  }
+
+  void expect_all_secure(QueryLoop& q, const std::string& phase) {
+    EXPECT_EQ(q.failure_count(), 0u) << phase << ": " << q.failure_count() << " of " << q.total()
+                                     << " answers were SERVFAIL or lacked AD:\n"
+                                     << q.failures() << "\nregistry:\n"
+                                     << registry->log() << "\nunbound:\n"
+                                     << validation_failures();
+  }
+
+  std::string validation_failures() {
+    std::string reasons;
+    std::istringstream in(unbound->log());
+    for (std::string l; std::getline(in, l);)
+      if (l.find("validation failure") != std::string::npos && reasons.size() < 20000)
+        reasons += l + "\n";
+    return reasons;
+  }
+
+  Site parent, child;
+  std::unique_ptr<Unbound> unbound;
+  std::unique_ptr<Registry> registry;
+};
+
+TEST_F(RolloverDrill, ZskKskAndAlgorithmRolloversKeepEveryAnswerSecure) {
+  // Before anything moves: secure answers through the delegation.
+  Outcome first = ask(unbound->port(), Name::from_text("www.child.example."), rrtype::A);
+  ASSERT_TRUE(first.answered);
+  ASSERT_EQ(first.rcode, 0) << validation_failures();
+  ASSERT_TRUE(first.ad) << validation_failures();
+
+  registry = std::make_unique<Registry>(parent, child.server.port());
+  QueryLoop queries(unbound->port());
+  std::this_thread::sleep_for(3s);
+
+  // ---- ZSK pre-publication
+  child.ok({"rollover", kChild, "zsk"});
+  wait_idle(90s);
+  std::this_thread::sleep_for(4s);  // answers cached during the last step expire and are re-asked
+  expect_all_secure(queries, "ZSK rollover");
+  std::string after_zsk = dnskeys();
+  EXPECT_EQ(std::count(after_zsk.begin(), after_zsk.end(), '\n'), 2) << after_zsk;
+
+  // ---- KSK double-KSK, first stalled: the parent does not publish the new DS
+  registry->pause(true);
+  child.ok({"rollover", kChild, "ksk"});
+  auto until = std::chrono::steady_clock::now() + 60s;
+  std::string st;
+  while (std::chrono::steady_clock::now() < until) {
+    st = child.util({"rollover-status", kChild}, true).out;
+    if (field(st, "status").find("waiting for every parent server") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(500ms);
+  }
+  ASSERT_NE(field(st, "status").find("waiting for every parent server"), std::string::npos) << st;
+  // Well past the DS TTL and the propagation delay: still waiting, both KSKs published.
+  std::this_thread::sleep_for(8s);
+  st = child.util({"rollover-status", kChild}, true).out;
+  EXPECT_EQ(field(st, "rollover"), "ksk") << st;
+  std::string keys = dnskeys();
+  EXPECT_EQ(std::count(keys.begin(), keys.end(), '\n'), 3) << keys;  // two KSKs and the ZSK
+  expect_all_secure(queries, "KSK rollover stalled at the parent");
+  RunResult health = child.util({"health", kChild});
+  EXPECT_NE(health.out.find("ksk"), std::string::npos) << health.out;
+  // The parent acts: the rollover completes.
+  registry->pause(false);
+  wait_idle(90s);
+  std::this_thread::sleep_for(4s);
+  expect_all_secure(queries, "KSK rollover");
+  keys = dnskeys();
+  EXPECT_EQ(std::count(keys.begin(), keys.end(), '\n'), 2) << keys;
+
+  // ---- algorithm rollover 13 -> 15 (RFC 6781 §4.1.4)
+  child.ok({"rollover", kChild, "algorithm", "--algorithm", "15"});
+  wait_idle(120s);
+  std::this_thread::sleep_for(4s);
+  queries.stop();
+  expect_all_secure(queries, "algorithm rollover");
+  keys = dnskeys();
+  EXPECT_EQ(std::count(keys.begin(), keys.end(), '\n'), 2) << keys;
+  std::istringstream in(keys);
+  for (std::string l; std::getline(in, l);)
+    EXPECT_NE(l.find(" 3 15 "), std::string::npos) << l;
+  EXPECT_GT(queries.total(), 200u);
+  EXPECT_GE(registry->updates(), 2u) << registry->log();
+
+  // What happened is on record, and the record is intact.
+  std::string audit = child.ok({"audit-log", kChild});
+  for (const char* kind : {"key-generated", "key-published", "key-activated", "key-removed",
+                           "ds-observed", "rollover-requested", "algorithm-changed"})
+    EXPECT_NE(audit.find(kind), std::string::npos) << kind;
+  child.ok({"audit-verify"});
+  child.ok({"verify-zone", kChild});
+}
+
+}  // namespace

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "tests/support/unbound.hh"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace signet::test {
+
+std::string find_tool(const std::string& name) {
+  std::vector<std::string> dirs;
+  if (const char* path = std::getenv("PATH")) {
+    std::stringstream ss(path);
+    for (std::string d; std::getline(ss, d, ':');)
+      if (!d.empty())
+        dirs.push_back(d);
+  }
+  for (const char* d : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin"})
+    dirs.push_back(d);
+  for (const auto& d : dirs) {
+    std::string p = d + "/" + name;
+    if (::access(p.c_str(), X_OK) == 0)
+      return p;
+  }
+  return "";
+}
+
+Unbound::Unbound(const std::string& dir, UnboundOptions options)
+    : dir_(dir), options_(std::move(options)) {
+  std::filesystem::create_directories(dir_);
+  start();
+}
+
+Unbound::~Unbound() {
+  process_.reset();
+}
+
+void Unbound::restart() {
+  process_.reset();
+  start();
+}
+
+void Unbound::start() {
+  std::string unbound = find_tool("unbound"), dig = find_tool("dig");
+  if (unbound.empty() || dig.empty())
+    throw std::runtime_error("unbound and dig are needed (scripts/setup installs them)");
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    port_ = free_port();
+    write_file(dir_ + "/unbound.conf", config());
+    size_t offset = log().size();
+    process_ = std::make_unique<Process>(
+        std::vector<std::string>{unbound, "-d", "-c", dir_ + "/unbound.conf"},
+        dir_ + "/unbound.out");
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline && process_->running()) {
+      // Unbound answers this itself, without asking anyone.
+      RunResult r = run({dig, "@127.0.0.1", "-p", std::to_string(port_), "+time=1", "+tries=1",
+                         "version.server", "CH", "TXT"},
+                        "", 10);
+      if (r.status == 0 && r.out.find("status: NOERROR") != std::string::npos)
+        return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    bool exited = !process_->running();
+    process_.reset();
+    std::string tail = log().substr(std::min(offset, log().size()));
+    if (exited && tail.find("bind") != std::string::npos)
+      continue;  // the port was taken meanwhile: another one
+    throw std::runtime_error("unbound did not start; its log:\n" + tail);
+  }
+  throw std::runtime_error("unbound: no free port after 4 attempts");
+}
+
+std::string Unbound::log() const {
+  std::string s;
+  for (const char* f : {"/unbound.out", "/unbound.log"})
+    if (std::filesystem::exists(dir_ + f))
+      s += read_file(dir_ + f);
+  return s;
+}
+
+std::string Unbound::config() const {
+  std::ostringstream c;
+  c << "server:\n"
+    << "  interface: 127.0.0.1\n"
+    << "  port: " << port_ << "\n"
+    << "  outgoing-interface: 127.0.0.1\n"
+    << "  do-ip6: no\n"
+    << "  num-threads: 1\n"
+    << "  outgoing-range: 64\n"
+    << "  do-daemonize: no\n"
+    << "  use-syslog: no\n"
+    << "  username: \"\"\n"
+    << "  chroot: \"\"\n"
+    << "  directory: \"" << dir_ << "\"\n"
+    << "  pidfile: \"" << dir_ << "/unbound.pid\"\n"
+    << "  logfile: \"" << dir_ << "/unbound.log\"\n"
+    << "  access-control: 127.0.0.0/8 allow\n"
+    << "  do-not-query-localhost: no\n"
+    << "  trust-anchor-signaling: no\n"
+    << "  root-key-sentinel: no\n"
+    << "  module-config: \"validator iterator\"\n"
+    << "  trust-anchor: \"" << options_.trust_anchor << "\"\n"
+    << "  val-log-level: 2\n";
+  for (const auto& l : options_.extra)
+    c << "  " << l << "\n";
+  for (const auto& [zone, port] : options_.stubs) {
+    c << "stub-zone:\n"
+      << "  name: \"" << zone << "\"\n"
+      << "  stub-addr: 127.0.0.1@" << port << "\n";
+  }
+  return c.str();
+}
+
+}  // namespace signet::test

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Test support: outside tools (validators, dig) and a validating Unbound on 127.0.0.1 and a free
+// port, trusting one anchor and sent to our pdns_servers by stub zones. Stopped when the object
+// goes away.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tests/support/process.hh"
+
+namespace signet::test {
+
+// The absolute path of an installed program (PATH, then the sbin directories), or "".
+std::string find_tool(const std::string& name);
+
+struct UnboundOptions {
+  std::string trust_anchor;                        // "zone. DS 12345 13 2 ..."
+  std::vector<std::pair<std::string, int>> stubs;  // zone, port of the pdns_server serving it
+  std::vector<std::string> extra;                  // more "server:" lines
+};
+
+class Unbound {
+ public:
+  // Starts unbound -d (retrying on another port if one is taken meanwhile); throws with its log
+  // when it does not answer within 20 s.
+  Unbound(const std::string& dir, UnboundOptions options);
+  ~Unbound();
+  Unbound(const Unbound&) = delete;
+  Unbound& operator=(const Unbound&) = delete;
+
+  int port() const { return port_; }
+  std::string log() const;
+  // Empties the cache (unbound-control is not set up: a restart does it).
+  void restart();
+
+ private:
+  void start();
+  std::string config() const;
+
+  std::string dir_;
+  UnboundOptions options_;
+  int port_ = 0;
+  std::unique_ptr<Process> process_;
+};
+
+}  // namespace signet::test
