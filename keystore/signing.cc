@@ -5,7 +5,10 @@
 #include <atomic>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "signer/error.hh"
@@ -486,6 +489,93 @@ struct LinkWork {
   std::string order;  // chain order key suffix
 };
 
+// Per-chunk results (no allocation per signature): the RRSIG RDATA of item i and key k is
+// spans[(i - chunk start) * keys + k] within `bytes`.
+constexpr size_t kChunk = 256;
+struct ChunkOut {
+  std::string bytes;
+  std::vector<std::pair<uint32_t, uint32_t>> spans;
+};
+size_t chunks_of(size_t n) {
+  return (n + kChunk - 1) / kChunk;
+}
+
+// What one signing thread owns: a signer per key, its signed-data buffer and its sampling state.
+struct SignCtx {
+  SignCtx(const std::vector<ActiveKey>& keys, uint64_t seed) : rng(seed) {
+    signers.reserve(keys.size());
+    for (const auto& k : keys)
+      signers.emplace_back(k.key);
+  }
+  std::vector<Signer> signers;
+  SignedData sd;
+  std::vector<uint8_t> sig;
+  std::set<uint32_t> first;  // keys whose first signature was checked
+  std::mt19937_64 rng;
+};
+
+// Runs sign(ctx, chunk) over the chunks of n items on `threads` threads, and write(chunk) for each
+// chunk in order on the calling thread as soon as that chunk is signed: LMDB's write transaction
+// belongs to the calling thread, and writing while the other threads sign keeps every core busy.
+// While the next chunk to write is not ready, the calling thread signs a chunk itself. The first
+// exception stops every thread and is rethrown once all have stopped.
+template <class MakeCtx, class Sign, class Write>
+void sign_and_write(size_t n, unsigned threads, MakeCtx make_ctx, Sign sign, Write write) {
+  const size_t nchunks = chunks_of(n);
+  if (nchunks == 0)
+    return;
+  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[nchunks]);
+  for (size_t c = 0; c < nchunks; ++c)
+    ready[c].store(false, std::memory_order_relaxed);
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::exception_ptr failure;
+  std::mutex failure_mu;
+  auto fail = [&] {
+    std::lock_guard<std::mutex> lock(failure_mu);
+    if (!failure)
+      failure = std::current_exception();
+    stop.store(true);
+  };
+  auto claim_and_sign = [&](auto& ctx) {
+    size_t c = next.fetch_add(1);
+    if (c >= nchunks || stop.load(std::memory_order_relaxed))
+      return false;
+    sign(ctx, c);
+    ready[c].store(true, std::memory_order_release);
+    return true;
+  };
+  auto worker = [&](unsigned tid) {
+    try {
+      auto ctx = make_ctx(tid);
+      while (claim_and_sign(ctx)) {
+      }
+    } catch (...) {
+      fail();
+    }
+  };
+  std::vector<std::thread> pool;
+  try {
+    for (unsigned t = 1; t < threads; ++t)
+      pool.emplace_back(worker, t);
+    auto ctx = make_ctx(0);
+    size_t written = 0;
+    while (written < nchunks && !stop.load()) {
+      if (ready[written].load(std::memory_order_acquire)) {
+        write(written++);
+      } else if (!claim_and_sign(ctx)) {
+        std::this_thread::yield();  // the last chunks are being signed by other threads
+      }
+    }
+  } catch (...) {
+    fail();
+  }
+  for (auto& t : pool)
+    t.join();
+  if (failure)
+    std::rethrow_exception(failure);
+}
+
 }  // namespace
 
 SignStats ZoneSigner::sign_all(unsigned threads) {
@@ -545,136 +635,104 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
     close_group();
   }
 
-  // 2. Sign the RRsets (and hash the chain owners) on `threads` threads. Each thread has its own
-  //    signers and signed-data buffer; results land in per-item slots.
+  // 2. Sign the RRsets (and hash the chain owners) on `threads` threads, while this thread
+  //    writes each finished chunk of signatures into the store, in key order (so the B-tree fills
+  //    sequentially), and signs chunks itself whenever the next one to write is not ready yet.
   bool nsec3 = state_.denial == codec::Denial::kNsec3;
   const uint8_t* base = reinterpret_cast<const uint8_t*>(arena.data());
-  // Results per chunk of items, in one buffer each (no allocation per signature): the RRSIG RDATA
-  // of item i and key k is spans[(i - chunk start) * keys + k] within `bytes`.
   const size_t nkeys = keys_.size();
-  const size_t kChunk = 256;
-  struct ChunkOut {
-    std::string bytes;
-    std::vector<std::pair<uint32_t, uint32_t>> spans;
-  };
-  std::vector<ChunkOut> out((work.size() + links.size() + kChunk - 1) / kChunk + 1);
-  std::atomic<size_t> next{0};
+  std::vector<ChunkOut> out(chunks_of(work.size() + links.size()));
   std::atomic<size_t> verified{0}, sigs{0};
-  std::exception_ptr failure;
-  std::mutex failure_mu;
-  auto worker = [&](unsigned tid) {
-    try {
-      std::vector<Signer> signers;
-      for (const auto& k : keys_)
-        signers.emplace_back(k.key);
-      SignedData sd;
-      std::vector<uint8_t> sig;
-      std::set<uint32_t> first;
-      std::mt19937_64 rng(now_ + tid * 7919 + zone_.id);
-      auto sample = [&](uint32_t key_id) {
-        return policy_.verify_all || first.insert(key_id).second ||
-               std::uniform_real_distribution<double>(0, 1)(rng) < policy_.verify_sample;
-      };
-      while (true) {
-        size_t begin = next.fetch_add(kChunk);
-        if (begin >= work.size() + links.size())
-          break;
-        size_t end = std::min(begin + kChunk, work.size() + links.size());
-        ChunkOut& co = out[begin / kChunk];
-        co.spans.assign((end - begin) * nkeys, {0, 0});
-        for (size_t i = begin; i < end; ++i) {
-          if (i >= work.size()) {
-            LinkWork& lw = links[i - work.size()];
-            if (nsec3) {
-              lw.hash = nsec3_hash(CanonicalName(Name::concat(lw.owner, zone_.name)), state_.salt,
-                                   state_.nsec3_iterations);
-              lw.order.assign(reinterpret_cast<const char*>(lw.hash.data()), lw.hash.size());
-            } else {
-              codec::append_namekey(lw.order, lw.owner);
-            }
-            continue;
-          }
-          const Work& w = work[i];
-          std::span<const uint8_t> rel(base + w.rel_off, w.rel_len);
-          RRsetView v = codec::decode_rrset({base + w.val_off, w.val_len});
-          CanonicalName owner(Name::concat(rel, zone_.name));
-          RrsigFields f;
-          f.type_covered = w.type;
-          f.labels = rrsig_labels(owner.name());
-          f.original_ttl = v.ttl;
-          f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
-          f.expiration = expiration_for(rel, w.type);
-          for (size_t k = 0; k < nkeys; ++k) {
-            const ActiveKey& key = keys_[k];
-            if (is_key_type(w.type) ? !key.signs_keys : !key.signs_zone)
-              continue;
-            f.algorithm = algorithm_from_number(key.record.algorithm);
-            f.key_tag = key.record.tag;
-            sd.begin(f, apex_);
-            auto it = v.rdatas();
-            std::span<const uint8_t> r;
-            while (it.next(r))
-              sd.add(owner, w.type, v.ttl, r);
-            signers[k].sign(sd.bytes(), sig);
-            if (sample(key.record.id)) {
-              verified.fetch_add(1);
-              if (!verify(f.algorithm, key.record.public_key, sd.bytes(), sig)) {
-                throw Error("self-check failed: the signature by key " +
-                            std::to_string(key.record.tag) + " over " + owner.name().to_text() +
-                            " " + rrtype_to_text(w.type) + " does not verify; nothing was changed");
-              }
-            }
-            uint32_t at = static_cast<uint32_t>(co.bytes.size());
-            sd.append_rrsig_rdata(co.bytes, sig);
-            co.spans[(i - begin) * nkeys + k] = {at, static_cast<uint32_t>(co.bytes.size() - at)};
-            sigs.fetch_add(1);
+  auto make_ctx = [&](unsigned tid) { return SignCtx(keys_, now_ + tid * 7919 + zone_.id); };
+  auto sample = [&](SignCtx& ctx, uint32_t key_id) {
+    return policy_.verify_all || ctx.first.insert(key_id).second ||
+           std::uniform_real_distribution<double>(0, 1)(ctx.rng) < policy_.verify_sample;
+  };
+  auto sign_rrsets = [&](SignCtx& ctx, size_t chunk) {
+    size_t begin = chunk * kChunk, end = std::min(begin + kChunk, work.size() + links.size());
+    ChunkOut& co = out[chunk];
+    co.spans.assign((end - begin) * nkeys, {0, 0});
+    for (size_t i = begin; i < end; ++i) {
+      if (i >= work.size()) {
+        LinkWork& lw = links[i - work.size()];
+        if (nsec3) {
+          lw.hash = nsec3_hash(CanonicalName(Name::concat(lw.owner, zone_.name)), state_.salt,
+                               state_.nsec3_iterations);
+          lw.order.assign(reinterpret_cast<const char*>(lw.hash.data()), lw.hash.size());
+        } else {
+          codec::append_namekey(lw.order, lw.owner);
+        }
+        continue;
+      }
+      const Work& w = work[i];
+      std::span<const uint8_t> rel(base + w.rel_off, w.rel_len);
+      RRsetView v = codec::decode_rrset({base + w.val_off, w.val_len});
+      CanonicalName owner(Name::concat(rel, zone_.name));
+      RrsigFields f;
+      f.type_covered = w.type;
+      f.labels = rrsig_labels(owner.name());
+      f.original_ttl = v.ttl;
+      f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
+      f.expiration = expiration_for(rel, w.type);
+      for (size_t k = 0; k < nkeys; ++k) {
+        const ActiveKey& key = keys_[k];
+        if (is_key_type(w.type) ? !key.signs_keys : !key.signs_zone)
+          continue;
+        f.algorithm = algorithm_from_number(key.record.algorithm);
+        f.key_tag = key.record.tag;
+        ctx.sd.begin(f, apex_);
+        auto it = v.rdatas();
+        std::span<const uint8_t> r;
+        while (it.next(r))
+          ctx.sd.add(owner, w.type, v.ttl, r);
+        ctx.signers[k].sign(ctx.sd.bytes(), ctx.sig);
+        if (sample(ctx, key.record.id)) {
+          verified.fetch_add(1, std::memory_order_relaxed);
+          if (!verify(f.algorithm, key.record.public_key, ctx.sd.bytes(), ctx.sig)) {
+            throw Error("self-check failed: the signature by key " +
+                        std::to_string(key.record.tag) + " over " + owner.name().to_text() + " " +
+                        rrtype_to_text(w.type) + " does not verify; nothing was changed");
           }
         }
+        uint32_t at = static_cast<uint32_t>(co.bytes.size());
+        ctx.sd.append_rrsig_rdata(co.bytes, ctx.sig);
+        co.spans[(i - begin) * nkeys + k] = {at, static_cast<uint32_t>(co.bytes.size() - at)};
+        sigs.fetch_add(1, std::memory_order_relaxed);
       }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mu);
-      if (!failure)
-        failure = std::current_exception();
-      next.store(work.size() + links.size());
     }
   };
-  {
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t)
-      pool.emplace_back(worker, t);
-    worker(0);
-    for (auto& t : pool)
-      t.join();
-  }
-  if (failure)
-    std::rethrow_exception(failure);
+  std::string key, value;
+  auto write_rrsets = [&](size_t chunk) {
+    ChunkOut& co = out[chunk];
+    size_t begin = chunk * kChunk, end = std::min(begin + kChunk, work.size());
+    for (size_t i = begin; i < end; ++i) {
+      const Work& w = work[i];
+      std::span<const uint8_t> rel(base + w.rel_off, w.rel_len);
+      RRsetView v = codec::decode_rrset({base + w.val_off, w.val_len});
+      for (size_t k = 0; k < nkeys; ++k) {
+        auto [at, len] = co.spans[(i - begin) * nkeys + k];
+        if (len == 0)
+          continue;
+        key = codec::rrsig_key(zone_.id, rel, w.type, keys_[k].record.id);
+        value.clear();
+        codec::put_u8(value, 1);
+        codec::put_u32(value, v.ttl);
+        value.append(co.bytes, at, len);
+        txn_.put(store_.dbi().rrsigs, key, value);
+      }
+    }
+    co = ChunkOut{};  // done with it: keep the peak memory at what is in flight
+  };
+  sign_and_write(work.size() + links.size(), threads, make_ctx, sign_rrsets, write_rrsets);
   total.verified += verified.load();
   total.signatures += sigs.load();
   total.rrsets += work.size();
-
-  // 3. Write the RRset signatures (scan order is key order, so the B-tree fills sequentially).
-  std::string key, value;
-  for (size_t i = 0; i < work.size(); ++i) {
-    const Work& w = work[i];
-    std::span<const uint8_t> rel(base + w.rel_off, w.rel_len);
-    RRsetView v = codec::decode_rrset({base + w.val_off, w.val_len});
-    const ChunkOut& co = out[i / kChunk];
-    for (size_t k = 0; k < nkeys; ++k) {
-      auto [at, len] = co.spans[(i % kChunk) * nkeys + k];
-      if (len == 0)
-        continue;
-      key = codec::rrsig_key(zone_.id, rel, w.type, keys_[k].record.id);
-      value.clear();
-      codec::put_u8(value, 1);
-      codec::put_u32(value, v.ttl);
-      value.append(co.bytes, at, len);
-      txn_.put(store_.dbi().rrsigs, key, value);
-    }
-  }
   out.clear();
   out.shrink_to_fit();
 
-  // 4. The chain, in order, and its signatures.
+  // 3. The chain, in order, and its signatures: each link needs its successor's order, so the
+  //    links are sorted first; then signed in parallel as above, this thread writing each chunk's
+  //    chain records and signatures as soon as the chunk is signed.
   std::sort(links.begin(), links.end(),
             [](const LinkWork& a, const LinkWork& b) { return a.order < b.order; });
   for (size_t i = 1; i < links.size(); ++i) {
@@ -683,114 +741,86 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
                      "': two names hash to the same NSEC3 owner; change the salt");
     }
   }
-  std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
-  for (const auto& lw : links) {
-    codec::ChainLink l{lw.owner, lw.types};
-    txn_.put(store_.dbi().chain, prefix + lw.order, codec::encode_link(l));
-  }
-  // Link signatures: each needs its successor's order; signing them in parallel as above.
-  uint16_t ctype = nsec3 ? rrtype::NSEC3 : rrtype::NSEC;
-  std::vector<ChunkOut> lout((links.size() + kChunk - 1) / kChunk + 1);
-  next.store(0);
-  auto link_worker = [&](unsigned tid) {
-    try {
-      std::vector<Signer> signers;
-      for (const auto& k : keys_)
-        signers.emplace_back(k.key);
-      SignedData sd;
-      std::vector<uint8_t> sig;
-      std::set<uint32_t> first;
-      std::mt19937_64 rng(now_ + tid * 104729 + zone_.id);
-      Nsec3Params p;
-      p.flags = state_.nsec3_flags;
-      p.iterations = state_.nsec3_iterations;
-      p.salt = state_.salt;
-      while (true) {
-        size_t begin = next.fetch_add(kChunk);
-        if (begin >= links.size())
-          break;
-        size_t end = std::min(begin + kChunk, links.size());
-        ChunkOut& co = lout[begin / kChunk];
-        co.spans.assign((end - begin) * nkeys, {0, 0});
-        for (size_t i = begin; i < end; ++i) {
-          const LinkWork& lw = links[i];
-          const LinkWork& nx = links[(i + 1) % links.size()];
-          std::vector<uint8_t> bitmap = type_bitmap(lw.types);
-          std::vector<uint8_t> rdata =
-              nsec3 ? nsec3_rdata(p, nx.hash, bitmap)
-                    : nsec_rdata(Name::concat(nx.owner, apex_.name()), bitmap);
-          std::vector<uint8_t> rel = chain_rrsig_owner(
-              state_.denial, {reinterpret_cast<const uint8_t*>(lw.order.data()), lw.order.size()},
-              lw.owner);
-          CanonicalName owner(Name::concat(rel, zone_.name));
-          RrsigFields f;
-          f.type_covered = ctype;
-          f.labels = rrsig_labels(owner.name());
-          f.original_ttl = negative_ttl_;
-          f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
-          f.expiration = expiration_for(rel, ctype);
-          for (size_t k = 0; k < nkeys; ++k) {
-            const ActiveKey& key = keys_[k];
-            if (!key.signs_zone)
-              continue;
-            f.algorithm = algorithm_from_number(key.record.algorithm);
-            f.key_tag = key.record.tag;
-            sd.begin(f, apex_);
-            sd.add(owner, ctype, negative_ttl_, rdata);
-            signers[k].sign(sd.bytes(), sig);
-            if (policy_.verify_all || first.insert(key.record.id).second ||
-                std::uniform_real_distribution<double>(0, 1)(rng) < policy_.verify_sample) {
-              verified.fetch_add(1);
-              if (!verify(f.algorithm, key.record.public_key, sd.bytes(), sig)) {
-                throw Error("self-check failed: the " + rrtype_to_text(ctype) +
-                            " signature by key " + std::to_string(key.record.tag) +
-                            " does not verify; nothing was changed");
-              }
-            }
-            uint32_t at = static_cast<uint32_t>(co.bytes.size());
-            sd.append_rrsig_rdata(co.bytes, sig);
-            co.spans[(i - begin) * nkeys + k] = {at, static_cast<uint32_t>(co.bytes.size() - at)};
+  const std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
+  const uint16_t ctype = nsec3 ? rrtype::NSEC3 : rrtype::NSEC;
+  Nsec3Params params;
+  params.flags = state_.nsec3_flags;
+  params.iterations = state_.nsec3_iterations;
+  params.salt = state_.salt;
+  std::vector<ChunkOut> lout(chunks_of(links.size()));
+  auto make_link_ctx = [&](unsigned tid) { return SignCtx(keys_, now_ + tid * 104729 + zone_.id); };
+  auto sign_links = [&](SignCtx& ctx, size_t chunk) {
+    size_t begin = chunk * kChunk, end = std::min(begin + kChunk, links.size());
+    ChunkOut& co = lout[chunk];
+    co.spans.assign((end - begin) * nkeys, {0, 0});
+    for (size_t i = begin; i < end; ++i) {
+      const LinkWork& lw = links[i];
+      const LinkWork& nx = links[(i + 1) % links.size()];
+      std::vector<uint8_t> bitmap = type_bitmap(lw.types);
+      std::vector<uint8_t> rdata = nsec3 ? nsec3_rdata(params, nx.hash, bitmap)
+                                         : nsec_rdata(Name::concat(nx.owner, apex_.name()), bitmap);
+      std::vector<uint8_t> rel = chain_rrsig_owner(
+          state_.denial, {reinterpret_cast<const uint8_t*>(lw.order.data()), lw.order.size()},
+          lw.owner);
+      CanonicalName owner(Name::concat(rel, zone_.name));
+      RrsigFields f;
+      f.type_covered = ctype;
+      f.labels = rrsig_labels(owner.name());
+      f.original_ttl = negative_ttl_;
+      f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
+      f.expiration = expiration_for(rel, ctype);
+      for (size_t k = 0; k < nkeys; ++k) {
+        const ActiveKey& key = keys_[k];
+        if (!key.signs_zone)
+          continue;
+        f.algorithm = algorithm_from_number(key.record.algorithm);
+        f.key_tag = key.record.tag;
+        ctx.sd.begin(f, apex_);
+        ctx.sd.add(owner, ctype, negative_ttl_, rdata);
+        ctx.signers[k].sign(ctx.sd.bytes(), ctx.sig);
+        if (sample(ctx, key.record.id)) {
+          verified.fetch_add(1, std::memory_order_relaxed);
+          if (!verify(f.algorithm, key.record.public_key, ctx.sd.bytes(), ctx.sig)) {
+            throw Error("self-check failed: the " + rrtype_to_text(ctype) + " signature by key " +
+                        std::to_string(key.record.tag) + " does not verify; nothing was changed");
           }
         }
+        uint32_t at = static_cast<uint32_t>(co.bytes.size());
+        ctx.sd.append_rrsig_rdata(co.bytes, ctx.sig);
+        co.spans[(i - begin) * nkeys + k] = {at, static_cast<uint32_t>(co.bytes.size() - at)};
       }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(failure_mu);
-      if (!failure)
-        failure = std::current_exception();
-      next.store(links.size());
     }
   };
-  verified.store(0);
-  {
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t)
-      pool.emplace_back(link_worker, t);
-    link_worker(0);
-    for (auto& t : pool)
-      t.join();
-  }
-  if (failure)
-    std::rethrow_exception(failure);
-  total.verified += verified.load();
-  for (size_t i = 0; i < links.size(); ++i) {
-    std::vector<uint8_t> rel = chain_rrsig_owner(
-        state_.denial,
-        {reinterpret_cast<const uint8_t*>(links[i].order.data()), links[i].order.size()},
-        links[i].owner);
-    const ChunkOut& co = lout[i / kChunk];
-    for (size_t k = 0; k < nkeys; ++k) {
-      auto [at, len] = co.spans[(i % kChunk) * nkeys + k];
-      if (len == 0)
-        continue;
-      key = codec::rrsig_key(zone_.id, rel, ctype, keys_[k].record.id);
-      value.clear();
-      codec::put_u8(value, 1);
-      codec::put_u32(value, negative_ttl_);
-      value.append(co.bytes, at, len);
-      txn_.put(store_.dbi().rrsigs, key, value);
-      ++total.signatures;
+  auto write_links = [&](size_t chunk) {
+    ChunkOut& co = lout[chunk];
+    size_t begin = chunk * kChunk, end = std::min(begin + kChunk, links.size());
+    for (size_t i = begin; i < end; ++i) {
+      const LinkWork& lw = links[i];
+      codec::ChainLink l{lw.owner, lw.types};
+      key.assign(prefix);
+      key.append(lw.order);
+      txn_.put(store_.dbi().chain, key, codec::encode_link(l));
+      std::vector<uint8_t> rel = chain_rrsig_owner(
+          state_.denial, {reinterpret_cast<const uint8_t*>(lw.order.data()), lw.order.size()},
+          lw.owner);
+      for (size_t k = 0; k < nkeys; ++k) {
+        auto [at, len] = co.spans[(i - begin) * nkeys + k];
+        if (len == 0)
+          continue;
+        key = codec::rrsig_key(zone_.id, rel, ctype, keys_[k].record.id);
+        value.clear();
+        codec::put_u8(value, 1);
+        codec::put_u32(value, negative_ttl_);
+        value.append(co.bytes, at, len);
+        txn_.put(store_.dbi().rrsigs, key, value);
+        ++total.signatures;
+      }
     }
-  }
+    co = ChunkOut{};
+  };
+  verified.store(0);
+  sign_and_write(links.size(), threads, make_link_ctx, sign_links, write_links);
+  total.verified += verified.load();
   total.links += links.size();
   sign_nsec3param(total);
   state_.chain_ttl = negative_ttl_;

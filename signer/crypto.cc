@@ -453,6 +453,9 @@ std::vector<uint8_t> PrivateKey::sign(std::span<const uint8_t> data) const {
 
 struct Signer::State {
   std::shared_ptr<const PrivateKey::Impl> key;
+  // A signer's own copy of the key: OpenSSL 3 takes a lock and bumps reference counts in the
+  // EVP_PKEY on every EVP_PKEY_sign, so threads sharing one EVP_PKEY contend on its cache lines.
+  PkeyPtr own;
   PctxPtr pctx;    // RSA, ECDSA: initialised once, reused for every signature
   MdctxPtr mdctx;  // Ed448
   std::vector<uint8_t> der;
@@ -463,7 +466,10 @@ Signer::Signer(const PrivateKey& key) : state_(std::make_unique<State>()) {
   const auto& impl = *state_->key;
   Algorithm alg = impl.alg;
   if (alg == Algorithm::kRsaSha256 || is_ecdsa(alg)) {
-    state_->pctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, impl.pkey.get(), nullptr));
+    state_->own.reset(EVP_PKEY_dup(impl.pkey.get()));
+    if (!state_->own)
+      ossl_fail("copying the key");
+    state_->pctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, state_->own.get(), nullptr));
     if (!state_->pctx || EVP_PKEY_sign_init(state_->pctx.get()) <= 0)
       ossl_fail("preparing to sign");
     if (alg == Algorithm::kRsaSha256 &&
