@@ -519,11 +519,16 @@ struct SignCtx {
 // belongs to the calling thread, and writing while the other threads sign keeps every core busy.
 // While the next chunk to write is not ready, the calling thread signs a chunk itself. The first
 // exception stops every thread and is rethrown once all have stopped.
-template <class MakeCtx, class Sign, class Write>
-void sign_and_write(size_t n, unsigned threads, MakeCtx make_ctx, Sign sign, Write write) {
+// `prelude` runs on the calling thread once the other threads have started signing, before the
+// first write.
+template <class MakeCtx, class Sign, class Write, class Prelude>
+void sign_and_write(size_t n, unsigned threads, MakeCtx make_ctx, Sign sign, Write write,
+                    Prelude prelude) {
   const size_t nchunks = chunks_of(n);
-  if (nchunks == 0)
+  if (nchunks == 0) {
+    prelude();
     return;
+  }
   std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[nchunks]);
   for (size_t c = 0; c < nchunks; ++c)
     ready[c].store(false, std::memory_order_relaxed);
@@ -558,6 +563,7 @@ void sign_and_write(size_t n, unsigned threads, MakeCtx make_ctx, Sign sign, Wri
   try {
     for (unsigned t = 1; t < threads; ++t)
       pool.emplace_back(worker, t);
+    prelude();
     auto ctx = make_ctx(0);
     size_t written = 0;
     while (written < nchunks && !stop.load()) {
@@ -582,7 +588,6 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
   if (threads == 0)
     threads = 1;
   SignStats total;
-  strip(store_, txn_, zone_.id);
 
   // 1. Scan the zone once: RRsets to sign (copied into one arena: LMDB pointers die at the first
   //    write) and the chain links, name by name.
@@ -723,7 +728,10 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
     }
     co = ChunkOut{};  // done with it: keep the peak memory at what is in flight
   };
-  sign_and_write(work.size() + links.size(), threads, make_ctx, sign_rrsets, write_rrsets);
+  // The old signatures and chain go while the other threads already sign (the scan above reads
+  // only the RRsets).
+  sign_and_write(work.size() + links.size(), threads, make_ctx, sign_rrsets, write_rrsets,
+                 [&] { strip(store_, txn_, zone_.id); });
   total.verified += verified.load();
   total.signatures += sigs.load();
   total.rrsets += work.size();
@@ -819,7 +827,7 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
     co = ChunkOut{};
   };
   verified.store(0);
-  sign_and_write(links.size(), threads, make_link_ctx, sign_links, write_links);
+  sign_and_write(links.size(), threads, make_link_ctx, sign_links, write_links, [] {});
   total.verified += verified.load();
   total.links += links.size();
   sign_nsec3param(total);
