@@ -200,8 +200,12 @@ void digest(Algorithm alg, std::span<const uint8_t> data, uint8_t* out, size_t* 
       ossl_fail("SHA-384");
     *len = l;
   } else {
-    // The one-shot SHA256 runs OpenSSL's assembly (AVX2/SHA-NI) without EVP's per-call fetch.
-    SHA256(data.data(), data.size(), out);
+    // The low-level SHA256_* calls run OpenSSL's assembly (AVX2/SHA-NI) directly; the one-shot
+    // SHA256() of OpenSSL 3 goes through EVP_Q_digest, which fetches the algorithm on every call.
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, data.data(), data.size());
+    SHA256_Final(out, &c);
     *len = SHA256_DIGEST_LENGTH;
   }
 }
