@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -512,6 +513,23 @@ struct SignCtx {
   std::vector<uint8_t> sig;
   std::set<uint32_t> first;  // keys whose first signature was checked
   std::mt19937_64 rng;
+  std::vector<std::optional<Verifier>> verifiers;  // per key, made at its first check
+
+  // Checks a signature by key k (the public key parsed once per thread and key).
+  bool check(const std::vector<ActiveKey>& keys, size_t k, std::span<const uint8_t> data,
+             std::span<const uint8_t> signature) {
+    if (verifiers.size() < keys.size())
+      verifiers.resize(keys.size());
+    if (!verifiers[k]) {
+      const auto& r = keys[k].record;
+      try {
+        verifiers[k].emplace(algorithm_from_number(r.algorithm), r.public_key);
+      } catch (const InputError&) {
+        return false;
+      }
+    }
+    return verifiers[k]->verify(data, signature);
+  }
 };
 
 // Runs sign(ctx, chunk) over the chunks of n items on `threads` threads, and write(chunk) for each
@@ -693,7 +711,7 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
         ctx.signers[k].sign(ctx.sd.bytes(), ctx.sig);
         if (sample(ctx, key.record.id)) {
           verified.fetch_add(1, std::memory_order_relaxed);
-          if (!verify(f.algorithm, key.record.public_key, ctx.sd.bytes(), ctx.sig)) {
+          if (!ctx.check(keys_, k, ctx.sd.bytes(), ctx.sig)) {
             throw Error("self-check failed: the signature by key " +
                         std::to_string(key.record.tag) + " over " + owner.name().to_text() + " " +
                         rrtype_to_text(w.type) + " does not verify; nothing was changed");
@@ -788,7 +806,7 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
         ctx.signers[k].sign(ctx.sd.bytes(), ctx.sig);
         if (sample(ctx, key.record.id)) {
           verified.fetch_add(1, std::memory_order_relaxed);
-          if (!verify(f.algorithm, key.record.public_key, ctx.sd.bytes(), ctx.sig)) {
+          if (!ctx.check(keys_, k, ctx.sd.bytes(), ctx.sig)) {
             throw Error("self-check failed: the " + rrtype_to_text(ctype) + " signature by key " +
                         std::to_string(key.record.tag) + " does not verify; nothing was changed");
           }

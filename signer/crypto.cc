@@ -549,22 +549,19 @@ void Signer::sign(std::span<const uint8_t> data, std::vector<uint8_t>& out) {
 
 // ---------------------------------------------------------------- verification
 
-bool verify(Algorithm alg, std::span<const uint8_t> pub, std::span<const uint8_t> data,
-            std::span<const uint8_t> sig) {
+namespace {
+
+// pkey: the parsed public key (unused for Ed25519, which libsodium checks from the raw bytes).
+bool verify_with(Algorithm alg, std::span<const uint8_t> pub, EVP_PKEY* pkey,
+                 std::span<const uint8_t> data, std::span<const uint8_t> sig) {
   if (alg == Algorithm::kEd25519) {
     if (pub.size() != crypto_sign_PUBLICKEYBYTES || sig.size() != crypto_sign_BYTES)
       return false;
     return crypto_sign_verify_detached(sig.data(), data.data(), data.size(), pub.data()) == 0;
   }
-  PkeyPtr pkey;
-  try {
-    pkey = public_pkey(alg, pub);
-  } catch (const InputError&) {
-    return false;
-  }
   if (alg == Algorithm::kEd448) {
     MdctxPtr ctx(EVP_MD_CTX_new());
-    bool ok = EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) > 0 &&
+    bool ok = EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey) > 0 &&
               EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), data.data(), data.size()) == 1;
     ERR_clear_error();
     return ok;
@@ -572,7 +569,7 @@ bool verify(Algorithm alg, std::span<const uint8_t> pub, std::span<const uint8_t
   uint8_t dig[SHA384_DIGEST_LENGTH];
   size_t dlen = 0;
   digest(alg, data, dig, &dlen);
-  PctxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+  PctxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
   if (!ctx || EVP_PKEY_verify_init(ctx.get()) <= 0) {
     ERR_clear_error();
     return false;
@@ -590,6 +587,42 @@ bool verify(Algorithm alg, std::span<const uint8_t> pub, std::span<const uint8_t
   bool ok = EVP_PKEY_verify(ctx.get(), der.data(), der.size(), dig, dlen) == 1;
   ERR_clear_error();
   return ok;
+}
+
+}  // namespace
+
+bool verify(Algorithm alg, std::span<const uint8_t> pub, std::span<const uint8_t> data,
+            std::span<const uint8_t> sig) {
+  PkeyPtr pkey;
+  if (alg != Algorithm::kEd25519) {
+    try {
+      pkey = public_pkey(alg, pub);
+    } catch (const InputError&) {
+      return false;
+    }
+  }
+  return verify_with(alg, pub, pkey.get(), data, sig);
+}
+
+struct Verifier::State {
+  Algorithm alg;
+  std::vector<uint8_t> pub;
+  PkeyPtr pkey;
+};
+
+Verifier::Verifier(Algorithm alg, std::span<const uint8_t> pub)
+    : state_(std::make_unique<State>()) {
+  state_->alg = alg;
+  state_->pub.assign(pub.begin(), pub.end());
+  if (alg != Algorithm::kEd25519)
+    state_->pkey = public_pkey(alg, pub);
+}
+
+Verifier::~Verifier() = default;
+Verifier::Verifier(Verifier&&) noexcept = default;
+
+bool Verifier::verify(std::span<const uint8_t> data, std::span<const uint8_t> sig) const {
+  return verify_with(state_->alg, state_->pub, state_->pkey.get(), data, sig);
 }
 
 }  // namespace signet

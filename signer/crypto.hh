@@ -90,4 +90,19 @@ class Signer {
 bool verify(Algorithm alg, std::span<const uint8_t> public_key, std::span<const uint8_t> data,
             std::span<const uint8_t> signature);
 
+// One public key checking many signatures (the self-check samples of bulk signing): the key is
+// parsed once, not on every call as verify() must. Not shared between threads.
+class Verifier {
+ public:
+  // Throws InputError when the public key is malformed.
+  Verifier(Algorithm alg, std::span<const uint8_t> public_key);
+  ~Verifier();
+  Verifier(Verifier&&) noexcept;
+  bool verify(std::span<const uint8_t> data, std::span<const uint8_t> signature) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 }  // namespace signet
