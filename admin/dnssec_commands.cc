@@ -11,6 +11,7 @@
 #include "keystore/keyring.hh"
 #include "keystore/refresher.hh"
 #include "signer/bind_key.hh"
+#include "signer/clock.hh"
 #include "signer/ds.hh"
 #include "signer/encoding.hh"
 #include "signer/error.hh"
@@ -24,17 +25,6 @@ namespace {
 
 Name parse_zone(const std::string& arg) {
   return Name::from_text(arg);
-}
-
-std::string iso_time(uint64_t t) {
-  if (t == 0)
-    return "-";
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // Computed from the key's timestamps and the zone's policy (RFC 7583 §3.1), never stored.
@@ -224,7 +214,7 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   CanonicalName apex(zone.name);
   if (cli.json) {
     cli.out << ",\"policy\":\"" << policy_name << "\",\"denial\":\"" << denial
-            << "\",\"earliest_expiration\":\"" << iso_time(earliest) << "\",\"keys\":[";
+            << "\",\"earliest_expiration\":\"" << time_text(earliest) << "\",\"keys\":[";
     bool first = true;
     for (const auto& k : keys) {
       auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
@@ -244,12 +234,12 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   }
   cli.out << "dnssec\tsigned (policy " << policy_name
           << (st->policy.empty() ? ", the tenant's" : "") << ")\ndenial\t" << denial
-          << "\nearliest signature expiry\t" << iso_time(earliest) << "\nkeys:\n";
+          << "\nearliest signature expiry\t" << time_text(earliest) << "\nkeys:\n";
   for (const auto& k : keys) {
     auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
     cli.out << "  tag " << k.tag << "\t" << algorithm_name(static_cast<Algorithm>(k.algorithm))
             << "\t" << key_role_name(static_cast<KeyRole>(k.role)) << "\t"
-            << key_state_text(k, policy, now) << "\tcreated " << iso_time(k.created) << "\n";
+            << key_state_text(k, policy, now) << "\tcreated " << time_text(k.created) << "\n";
     if (k.flags & kDnskeySepFlag) {
       cli.out << "    DS " << rdata_to_text(rrtype::DS, ds_rdata(apex, dnskey, DigestType::kSha256))
               << "\n";

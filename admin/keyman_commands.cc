@@ -12,6 +12,7 @@
 #include "admin/commands.hh"
 #include "conf/policy.hh"
 #include "keystore/health.hh"
+#include "signer/clock.hh"
 #include "signer/error.hh"
 #include "signer/key.hh"
 #include "signer/rrtype.hh"
@@ -19,17 +20,6 @@
 namespace signet::admin {
 
 namespace {
-
-std::string iso(uint64_t t) {
-  if (t == 0)
-    return "-";
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string js(std::string_view s) {
   return AuditLog::json_string(s);
@@ -281,6 +271,21 @@ void print_tick(Cli& cli, const ZoneRecord& zone, const KeyManager::TickResult& 
   cli.out << z << ": " << (r.acted ? r.status : std::string("not secured (or not due)")) << "\n";
 }
 
+// Records an operator request for a zone in one transaction, then runs the zone's key manager
+// step at once rather than at the next scheduled tick.
+template <class Request>
+int request_and_tick(Cli& cli, const std::string& zone_text, Request request) {
+  ZoneRecord zone;
+  {
+    auto txn = cli.ctx.store().begin_write();
+    zone = cli.portfolio.zone(txn, Name::from_text(zone_text));
+    request(txn, zone);
+    txn.commit();
+  }
+  print_tick(cli, zone, cli.ctx.keyman().tick(zone.id, KeyManager::Mode::kNow));
+  return 0;
+}
+
 int cmd_rollover(Cli& cli, const Args& a) {
   Opts o = parse_opts(a, {"--algorithm"}, {});
   if (o.positional.size() != 2)
@@ -292,40 +297,21 @@ int cmd_rollover(Cli& cli, const Args& a) {
     alg = std::all_of(v.begin(), v.end(), ::isdigit) ? algorithm_from_number(std::stoul(v))
                                                      : algorithm_from_text(v);
   }
-  ZoneRecord zone;
-  {
-    auto txn = cli.ctx.store().begin_write();
-    zone = cli.portfolio.zone(txn, Name::from_text(o.positional[0]));
+  return request_and_tick(cli, o.positional[0], [&](lmdb::WriteTxn& txn, const ZoneRecord& zone) {
     cli.ctx.keyman().request_rollover(txn, zone, kind, alg);
-    txn.commit();
-  }
-  // Start it now rather than at the next scheduled tick.
-  print_tick(cli, zone, cli.ctx.keyman().tick(zone.id, KeyManager::Mode::kNow));
-  return 0;
+  });
 }
 
 int cmd_emergency_rollover(Cli& cli, const Args& a) {
-  ZoneRecord zone;
-  {
-    auto txn = cli.ctx.store().begin_write();
-    zone = cli.portfolio.zone(txn, Name::from_text(a[0]));
+  return request_and_tick(cli, a[0], [&](lmdb::WriteTxn& txn, const ZoneRecord& zone) {
     cli.ctx.keyman().request_emergency(txn, zone, parse_tag(a[1]));
-    txn.commit();
-  }
-  print_tick(cli, zone, cli.ctx.keyman().tick(zone.id, KeyManager::Mode::kNow));
-  return 0;
+  });
 }
 
 int cmd_ds_seen(Cli& cli, const Args& a) {
-  ZoneRecord zone;
-  {
-    auto txn = cli.ctx.store().begin_write();
-    zone = cli.portfolio.zone(txn, Name::from_text(a[0]));
+  return request_and_tick(cli, a[0], [&](lmdb::WriteTxn& txn, const ZoneRecord& zone) {
     cli.ctx.keyman().ds_seen(txn, zone, parse_tag(a[1]));
-    txn.commit();
-  }
-  print_tick(cli, zone, cli.ctx.keyman().tick(zone.id, KeyManager::Mode::kNow));
-  return 0;
+  });
 }
 
 int cmd_approve(Cli& cli, const Args& a) {
@@ -389,17 +375,17 @@ std::string key_line(const KeyStatus& k) {
   std::string s = std::to_string(t.tag) + "\t" + key_role_name(t.role) + "\t" +
                   algorithm_name(t.algorithm) + "\t" + key_state_name(k.state);
   if (k.next_event)
-    s += "\tnext: " + k.next_event_what + " at " + iso(k.next_event);
+    s += "\tnext: " + k.next_event_what + " at " + time_text(k.next_event);
   if (is_sep_role(t.role)) {
     s += "\tDS: ";
     if (t.ds_gone)
-      s += "gone from the parent " + iso(t.ds_gone);
+      s += "gone from the parent " + time_text(t.ds_gone);
     else if (t.ds_retired)
-      s += "asked to be removed " + iso(t.ds_retired);
+      s += "asked to be removed " + time_text(t.ds_retired);
     else if (t.ds_seen)
-      s += "at the parent since " + iso(t.ds_seen);
+      s += "at the parent since " + time_text(t.ds_seen);
     else if (t.ds_submitted)
-      s += "asked for " + iso(t.ds_submitted) + ", not yet at the parent";
+      s += "asked for " + time_text(t.ds_submitted) + ", not yet at the parent";
     else
       s += k.ds_at_parent ? "at the parent" : "-";
   }
@@ -413,7 +399,9 @@ std::string key_json(const KeyStatus& k) {
                   ",\"state\":" + js(key_state_name(k.state)) +
                   ",\"published\":" + (k.published ? "true" : "false") +
                   ",\"signing\":" + (k.signing ? "true" : "false");
-  auto t_ = [&](const char* n, uint64_t v) { s += std::string(",\"") + n + "\":" + js(iso(v)); };
+  auto t_ = [&](const char* n, uint64_t v) {
+    s += std::string(",\"") + n + "\":" + js(time_text(v));
+  };
   t_("created", t.created);
   t_("publish", t.publish);
   t_("activate", t.activate);
@@ -423,7 +411,8 @@ std::string key_json(const KeyStatus& k) {
   t_("ds_seen", t.ds_seen);
   t_("ds_retired", t.ds_retired);
   t_("ds_gone", t.ds_gone);
-  s += ",\"next_event\":" + js(k.next_event ? k.next_event_what + " at " + iso(k.next_event) : "");
+  s += ",\"next_event\":" +
+       js(k.next_event ? k.next_event_what + " at " + time_text(k.next_event) : "");
   s += "}";
   return s;
 }
@@ -453,16 +442,16 @@ int cmd_rollover_status(Cli& cli, const Args& a) {
             << js(s.cds_delete      ? "delete"
                   : s.cds_published ? "published"
                                     : "none")
-            << ",\"parent\":{\"checked\":" << js(iso(r.parent_checked_at))
+            << ",\"parent\":{\"checked\":" << js(time_text(r.parent_checked_at))
             << ",\"ds\":" << js(ds_list(r.parent_ds))
             << ",\"ds_any\":" << js(ds_list(r.parent_ds_any))
             << ",\"unknown_ds\":" << int(r.parent_unknown) << ",\"failures\":" << r.parent_failures
             << ",\"error\":" << js(r.last_check_error)
-            << ",\"next_check\":" << js(iso(r.next_parent_check))
+            << ",\"next_check\":" << js(time_text(r.next_parent_check))
             << "},\"submission\":{\"pending\":" << (r.submit_key ? "true" : "false")
             << ",\"failures\":" << r.submit_failures << ",\"error\":" << js(r.last_error)
-            << ",\"next\":" << js(iso(r.next_submit))
-            << "},\"next_wakeup\":" << js(iso(r.next_wakeup)) << ",\"keys\":[";
+            << ",\"next\":" << js(time_text(r.next_submit))
+            << "},\"next_wakeup\":" << js(time_text(r.next_wakeup)) << ",\"keys\":[";
     for (size_t i = 0; i < s.keys.size(); ++i)
       cli.out << (i ? "," : "") << key_json(s.keys[i]);
     cli.out << "]}\n";
@@ -501,16 +490,16 @@ int cmd_rollover_status(Cli& cli, const Args& a) {
     cli.out << "every server: " << ds_list(r.parent_ds) << "; some: " << ds_list(r.parent_ds_any);
     if (r.parent_unknown)
       cli.out << "; " << int(r.parent_unknown) << " DS matching none of our keys";
-    cli.out << " (checked " << iso(r.parent_checked_at) << ")";
+    cli.out << " (checked " << time_text(r.parent_checked_at) << ")";
   }
   if (r.parent_failures)
     cli.out << "\nparent check\t" << r.parent_failures << " failure(s): " << r.last_check_error
-            << "; next " << iso(r.next_parent_check);
+            << "; next " << time_text(r.next_parent_check);
   if (r.submit_key || r.submit_failures) {
     cli.out << "\nDS submission\tpending" << (r.submit_failures ? ", " + r.last_error : "")
-            << "; next " << iso(r.next_submit);
+            << "; next " << time_text(r.next_submit);
   }
-  cli.out << "\nnext tick\t" << iso(r.next_wakeup) << "\nkeys:\n";
+  cli.out << "\nnext tick\t" << time_text(r.next_wakeup) << "\nkeys:\n";
   for (const auto& k : s.keys)
     cli.out << "  " << key_line(k) << "\n";
   return 0;
@@ -566,7 +555,7 @@ std::string health_keys(const ZoneHealth& h) {
     s += (s.empty() ? "" : ",") + std::to_string(k.times.tag) + ":" + key_role_name(k.times.role) +
          ":" + key_state_name(k.state);
     if (k.next_event)
-      s += "->" + k.next_event_what + "@" + iso(k.next_event);
+      s += "->" + k.next_event_what + "@" + time_text(k.next_event);
   }
   return s.empty() ? "-" : s;
 }
@@ -600,17 +589,19 @@ int cmd_health(Cli& cli, const Args& a) {
       cli.out << "],\"signed\":" << (h.secured ? "true" : "false");
       if (h.secured) {
         cli.out << ",\"policy\":" << js(h.policy) << ",\"denial\":" << js(h.denial)
-                << ",\"earliest_rrsig_expiry\":" << js(iso(h.earliest_expiry))
-                << ",\"next_refresh\":" << js(iso(h.next_refresh))
+                << ",\"earliest_rrsig_expiry\":" << js(time_text(h.earliest_expiry))
+                << ",\"next_refresh\":" << js(time_text(h.next_refresh))
                 << ",\"rollover\":" << js(rollover_kind_name(h.rollover))
                 << ",\"rollover_status\":" << js(h.rollover_status) << ",\"cds\":"
                 << js(h.cds_delete      ? "delete"
                       : h.cds_published ? "published"
                                         : "none")
                 << ",\"parent_ds\":" << js(parent_ds_state_name(h.parent_ds))
-                << ",\"parent_checked\":" << js(iso(h.parent_checked_at)) << ",\"next_key_event\":"
-                << js(h.next_key_event ? h.next_key_event_what + " at " + iso(h.next_key_event)
-                                       : "")
+                << ",\"parent_checked\":" << js(time_text(h.parent_checked_at))
+                << ",\"next_key_event\":"
+                << js(h.next_key_event
+                          ? h.next_key_event_what + " at " + time_text(h.next_key_event)
+                          : "")
                 << ",\"keys\":[";
         for (size_t i = 0; i < h.keys.size(); ++i)
           cli.out << (i ? "," : "") << key_json(h.keys[i]);
@@ -625,7 +616,7 @@ int cmd_health(Cli& cli, const Args& a) {
                "reason\n";
     for (const auto& h : s.zones) {
       cli.out << health_status_name(h.status) << "\t" << h.zone << "\t" << h.tenant << "\t"
-              << (h.secured ? h.denial : "unsigned") << "\t" << iso(h.earliest_expiry) << "\t"
+              << (h.secured ? h.denial : "unsigned") << "\t" << time_text(h.earliest_expiry) << "\t"
               << (h.secured ? health_keys(h) : "-") << "\t"
               << (!h.secured        ? "-"
                   : h.cds_delete    ? "delete"

@@ -349,12 +349,17 @@ std::string rrsig_key(uint32_t zone_id, std::span<const uint8_t> rel_labels, uin
   return k;
 }
 
-std::string encode_rrsig(uint32_t ttl, std::span<const uint8_t> rdata) {
-  std::string out;
-  out.reserve(5 + rdata.size());
+void encode_rrsig_into(std::string& out, uint32_t ttl, std::span<const uint8_t> rdata) {
+  out.clear();
   put_u8(out, 1);
   put_u32(out, ttl);
   put_bytes(out, rdata);
+}
+
+std::string encode_rrsig(uint32_t ttl, std::span<const uint8_t> rdata) {
+  std::string out;
+  out.reserve(5 + rdata.size());
+  encode_rrsig_into(out, ttl, rdata);
   return out;
 }
 

@@ -345,6 +345,8 @@ DnssecRecord decode_dnssec(std::span<const uint8_t> value);
 std::string rrsig_key(uint32_t zone_id, std::span<const uint8_t> rel_labels, uint16_t covered,
                       uint32_t key_id);
 std::string encode_rrsig(uint32_t ttl, std::span<const uint8_t> rdata);
+// The same into `out` (replacing its content; reusing its buffer, for bulk signing).
+void encode_rrsig_into(std::string& out, uint32_t ttl, std::span<const uint8_t> rdata);
 struct RrsigValue {
   uint32_t ttl;
   std::span<const uint8_t> rdata;

@@ -207,9 +207,9 @@ void Dnssec::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord&
   put_state(txn, zone.id, state);
 }
 
-std::vector<uint32_t> Dnssec::due_zones(const lmdb::Txn& txn, uint64_t now, size_t max) const {
+std::vector<uint32_t> due_index_scan(const lmdb::Txn& txn, MDB_dbi dbi, uint64_t now, size_t max) {
   std::vector<uint32_t> out;
-  lmdb::Cursor c(txn, store_.dbi().due);
+  lmdb::Cursor c(txn, dbi);
   for (bool ok = c.first(); ok && out.size() < max; ok = c.next()) {
     auto k = c.key_bytes();
     uint64_t when = 0;
@@ -220,6 +220,10 @@ std::vector<uint32_t> Dnssec::due_zones(const lmdb::Txn& txn, uint64_t now, size
     out.push_back(codec::load_u32(k.data() + 8));
   }
   return out;
+}
+
+std::vector<uint32_t> Dnssec::due_zones(const lmdb::Txn& txn, uint64_t now, size_t max) const {
+  return due_index_scan(txn, store_.dbi().due, now, max);
 }
 
 std::optional<std::vector<uint8_t>> Dnssec::sign_now(const lmdb::Txn& txn, uint32_t zone_id,

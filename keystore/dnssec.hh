@@ -40,6 +40,11 @@ struct VerifyReport {
 // A stored key as the rollover planner sees it.
 KeyTimes key_times_of(const codec::KeyRecord& k);
 
+// The zone ids of a due index (key: u64 time | u32 zone id, big-endian; codec::due_key) whose
+// time has come, soonest first, at most `max`. Used for re-signing (dbi due) and key events
+// (dbi key_due).
+std::vector<uint32_t> due_index_scan(const lmdb::Txn& txn, MDB_dbi dbi, uint64_t now, size_t max);
+
 class Dnssec : public ZoneEditHook {
  public:
   using MasterKeyProvider = std::function<const MasterKey&()>;

@@ -923,17 +923,7 @@ size_t KeyManager::run_due(size_t max) {
   std::vector<uint32_t> due;
   {
     auto txn = store_.begin_read();
-    uint64_t now = clock_.now();
-    lmdb::Cursor c(txn, store_.dbi().key_due);
-    for (bool ok = c.first(); ok && due.size() < max; ok = c.next()) {
-      auto k = c.key_bytes();
-      uint64_t when = 0;
-      for (int i = 0; i < 8; ++i)
-        when = (when << 8) | k[i];
-      if (when > now)
-        break;
-      due.push_back(codec::load_u32(k.data() + 8));
-    }
+    due = due_index_scan(txn, store_.dbi().key_due, clock_.now(), max);
   }
   size_t acted = 0;
   for (uint32_t id : due) {

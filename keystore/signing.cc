@@ -671,6 +671,20 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
     return policy_.verify_all || ctx.first.insert(key_id).second ||
            std::uniform_real_distribution<double>(0, 1)(ctx.rng) < policy_.verify_sample;
   };
+  // Signs ctx.sd with key k, checks the signature when sampled (RRsets and chain alike) and puts
+  // its RRSIG RDATA into slot `slot` of `co`; `what` names it for the error.
+  auto sign_into = [&](SignCtx& ctx, size_t k, ChunkOut& co, size_t slot, auto&& what) {
+    const ActiveKey& key = keys_[k];
+    ctx.signers[k].sign(ctx.sd.bytes(), ctx.sig);
+    if (sample(ctx, key.record.id)) {
+      verified.fetch_add(1, std::memory_order_relaxed);
+      if (!ctx.check(keys_, k, ctx.sd.bytes(), ctx.sig))
+        throw Error("self-check failed: " + what() + " does not verify; nothing was changed");
+    }
+    uint32_t at = static_cast<uint32_t>(co.bytes.size());
+    ctx.sd.append_rrsig_rdata(co.bytes, ctx.sig);
+    co.spans[slot] = {at, static_cast<uint32_t>(co.bytes.size() - at)};
+  };
   auto sign_rrsets = [&](SignCtx& ctx, size_t chunk) {
     size_t begin = chunk * kChunk, end = std::min(begin + kChunk, work.size() + links.size());
     ChunkOut& co = out[chunk];
@@ -708,18 +722,10 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
         std::span<const uint8_t> r;
         while (it.next(r))
           ctx.sd.add(owner, w.type, v.ttl, r);
-        ctx.signers[k].sign(ctx.sd.bytes(), ctx.sig);
-        if (sample(ctx, key.record.id)) {
-          verified.fetch_add(1, std::memory_order_relaxed);
-          if (!ctx.check(keys_, k, ctx.sd.bytes(), ctx.sig)) {
-            throw Error("self-check failed: the signature by key " +
-                        std::to_string(key.record.tag) + " over " + owner.name().to_text() + " " +
-                        rrtype_to_text(w.type) + " does not verify; nothing was changed");
-          }
-        }
-        uint32_t at = static_cast<uint32_t>(co.bytes.size());
-        ctx.sd.append_rrsig_rdata(co.bytes, ctx.sig);
-        co.spans[(i - begin) * nkeys + k] = {at, static_cast<uint32_t>(co.bytes.size() - at)};
+        sign_into(ctx, k, co, (i - begin) * nkeys + k, [&] {
+          return "the signature by key " + std::to_string(key.record.tag) + " over " +
+                 owner.name().to_text() + " " + rrtype_to_text(w.type);
+        });
         sigs.fetch_add(1, std::memory_order_relaxed);
       }
     }
@@ -737,10 +743,8 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
         if (len == 0)
           continue;
         key = codec::rrsig_key(zone_.id, rel, w.type, keys_[k].record.id);
-        value.clear();
-        codec::put_u8(value, 1);
-        codec::put_u32(value, v.ttl);
-        value.append(co.bytes, at, len);
+        codec::encode_rrsig_into(value, v.ttl,
+                                 {reinterpret_cast<const uint8_t*>(co.bytes.data()) + at, len});
         txn_.put(store_.dbi().rrsigs, key, value);
       }
     }
@@ -803,17 +807,10 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
         f.key_tag = key.record.tag;
         ctx.sd.begin(f, apex_);
         ctx.sd.add(owner, ctype, negative_ttl_, rdata);
-        ctx.signers[k].sign(ctx.sd.bytes(), ctx.sig);
-        if (sample(ctx, key.record.id)) {
-          verified.fetch_add(1, std::memory_order_relaxed);
-          if (!ctx.check(keys_, k, ctx.sd.bytes(), ctx.sig)) {
-            throw Error("self-check failed: the " + rrtype_to_text(ctype) + " signature by key " +
-                        std::to_string(key.record.tag) + " does not verify; nothing was changed");
-          }
-        }
-        uint32_t at = static_cast<uint32_t>(co.bytes.size());
-        ctx.sd.append_rrsig_rdata(co.bytes, ctx.sig);
-        co.spans[(i - begin) * nkeys + k] = {at, static_cast<uint32_t>(co.bytes.size() - at)};
+        sign_into(ctx, k, co, (i - begin) * nkeys + k, [&] {
+          return "the " + rrtype_to_text(ctype) + " signature by key " +
+                 std::to_string(key.record.tag);
+        });
       }
     }
   };
@@ -834,10 +831,8 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
         if (len == 0)
           continue;
         key = codec::rrsig_key(zone_.id, rel, ctype, keys_[k].record.id);
-        value.clear();
-        codec::put_u8(value, 1);
-        codec::put_u32(value, negative_ttl_);
-        value.append(co.bytes, at, len);
+        codec::encode_rrsig_into(value, negative_ttl_,
+                                 {reinterpret_cast<const uint8_t*>(co.bytes.data()) + at, len});
         txn_.put(store_.dbi().rrsigs, key, value);
         ++total.signatures;
       }
