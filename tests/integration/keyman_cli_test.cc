@@ -17,6 +17,7 @@
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
 #include "tests/support/temp_dir.hh"
+#include "tests/support/tools.hh"
 #include "tests/support/unbound.hh"
 
 using namespace signet::test;
@@ -266,8 +267,7 @@ TEST_F(KeyLifecycleCli, DsHookGetsTheZoneAndItsDsAndIsAudited) {
 }
 
 TEST_F(KeyLifecycleCli, DsPushUpdatesTheParentWithATsigSignedDynamicUpdate) {
-  if (find_tool("python3").empty() || find_tool("dig").empty())
-    GTEST_SKIP() << "python3 and dig are needed";
+  SIGNET_REQUIRE_TOOLS("python3", "dig");
   // The parent: pdns with its gsqlite3 backend, accepting TSIG-signed updates for example.com's
   // parent zone "com." (here: a test zone named com.).
   TempDir pdir;

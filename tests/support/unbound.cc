@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "tests/support/unbound.hh"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -11,24 +9,6 @@
 #include <thread>
 
 namespace signet::test {
-
-std::string find_tool(const std::string& name) {
-  std::vector<std::string> dirs;
-  if (const char* path = std::getenv("PATH")) {
-    std::stringstream ss(path);
-    for (std::string d; std::getline(ss, d, ':');)
-      if (!d.empty())
-        dirs.push_back(d);
-  }
-  for (const char* d : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin"})
-    dirs.push_back(d);
-  for (const auto& d : dirs) {
-    std::string p = d + "/" + name;
-    if (::access(p.c_str(), X_OK) == 0)
-      return p;
-  }
-  return "";
-}
 
 Unbound::Unbound(const std::string& dir, UnboundOptions options)
     : dir_(dir), options_(std::move(options)) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Test support: outside tools (validators, dig) and a validating Unbound on 127.0.0.1 and a free
+// Test support: a validating Unbound on 127.0.0.1 and a free
 // port, trusting one anchor and sent to our pdns_servers by stub zones. Stopped when the object
 // goes away.
 #pragma once
@@ -10,11 +10,9 @@
 #include <vector>
 
 #include "tests/support/process.hh"
+#include "tests/support/tools.hh"
 
 namespace signet::test {
-
-// The absolute path of an installed program (PATH, then the sbin directories), or "".
-std::string find_tool(const std::string& name);
 
 struct UnboundOptions {
   std::string trust_anchor;                        // "zone. DS 12345 13 2 ..."
