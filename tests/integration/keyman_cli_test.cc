@@ -57,9 +57,9 @@ const char* kPolicies =
 class KeyLifecycleCli : public ::testing::Test {
  protected:
   KeyLifecycleCli() {
-    write_file(dir.file("pdns.conf"), "launch=signet\nsignet-path=" + dir.file("store") +
-                                          "\nsignet-master-key-file=" + dir.file("master.key") +
-                                          "\n");
+    write_file(dir.file("pdns.conf"),
+               std::string(kOfflinePdnsConf) + "launch=signet\nsignet-path=" + dir.file("store") +
+                   "\nsignet-master-key-file=" + dir.file("master.key") + "\n");
   }
   // signetutil, living `offset` seconds in the future.
   RunResult cli(std::vector<std::string> args, long offset = 0, int timeout = 120) {
@@ -363,9 +363,9 @@ TEST_F(KeyLifecycleCli, KillingRolloverTickWhileItSignsLeavesTheZoneAsItWas) {
     TempDir copy;
     std::filesystem::copy(dir.file("store"), copy.file("store"),
                           std::filesystem::copy_options::recursive);
-    write_file(copy.file("pdns.conf"), "launch=signet\nsignet-path=" + copy.file("store") +
-                                           "\nsignet-master-key-file=" + dir.file("master.key") +
-                                           "\n");
+    write_file(copy.file("pdns.conf"),
+               std::string(kOfflinePdnsConf) + "launch=signet\nsignet-path=" + copy.file("store") +
+                   "\nsignet-master-key-file=" + dir.file("master.key") + "\n");
     RunResult r = run({"/usr/bin/env", "SIGNET_CLOCK_OFFSET=121", signetutil_path(), "--config-dir",
                        copy.path(), "rollover-tick"});
     ASSERT_EQ(r.status, 0) << r.err;

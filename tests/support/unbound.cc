@@ -64,12 +64,16 @@ std::string Unbound::log() const {
   return s;
 }
 
+// Nothing leaves the machine: every query Unbound sends has source 127.0.0.1 (the kernel routes
+// such a packet nowhere but loopback), the root is a stub on loopback (so Unbound never primes from
+// its built-in root hints), and no trust anchor is fetched (no auto-trust-anchor-file).
 std::string Unbound::config() const {
   std::ostringstream c;
   c << "server:\n"
     << "  interface: 127.0.0.1\n"
     << "  port: " << port_ << "\n"
     << "  outgoing-interface: 127.0.0.1\n"
+    << "  do-ip4: yes\n"
     << "  do-ip6: no\n"
     << "  num-threads: 1\n"
     << "  outgoing-range: 64\n"
@@ -89,6 +93,9 @@ std::string Unbound::config() const {
     << "  val-log-level: 2\n";
   for (const auto& l : options_.extra)
     c << "  " << l << "\n";
+  c << "stub-zone:\n"
+    << "  name: \".\"\n"
+    << "  stub-addr: 127.0.0.1@" << options_.root_port << "\n";
   for (const auto& [zone, port] : options_.stubs) {
     c << "stub-zone:\n"
       << "  name: \"" << zone << "\"\n"
