@@ -22,8 +22,12 @@ const std::vector<SettingSpec>& setting_specs() {
        "File with the master key that seals private keys (mode 0600; signetutil "
        "generate-master-key)"},
       {"signing-threads", "0", "Threads for bulk signing (0: one per core)"},
-      {"refresher", "yes", "Re-sign expiring signatures in the background of pdns_server (one thread per process)"},
+      {"refresher", "yes",
+       "Re-sign expiring signatures in the background of pdns_server (one thread per process)"},
       {"refresh-interval", "60", "Seconds between two passes of the background refresher"},
+      {"resolver", "",
+       "Recursive resolvers that find the nameservers of each zone's parent, IP[:port], "
+       "comma-separated (empty: those of /etc/resolv.conf)"},
   };
   return specs;
 }
@@ -60,7 +64,7 @@ uint64_t parse_uint(const std::string& name, const std::string& v, uint64_t min,
 }
 
 void read_file_into(const std::filesystem::path& file, std::map<std::string, std::string>& out,
-                    bool required) {
+                    std::map<std::string, std::string>* origins, bool required) {
   std::ifstream in(file);
   if (!in) {
     if (required)
@@ -92,12 +96,15 @@ void read_file_into(const std::filesystem::path& file, std::map<std::string, std
     } else {
       out[key] = value;
     }
+    if (origins)
+      (*origins)[key] = file.string() + ":" + std::to_string(lineno);
   }
 }
 
 }  // namespace
 
-Config config_from(const std::function<std::optional<std::string>(std::string_view)>& lookup) {
+Config config_from(const std::function<std::optional<std::string>(std::string_view)>& lookup,
+                   const std::function<std::string(std::string_view)>& origin) {
   auto get = [&](const char* name) -> std::string {
     if (auto v = lookup(name))
       return *v;
@@ -107,28 +114,54 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
     }
     return "";
   };
+  // Parses one setting; a bad value is reported where it was written, when that is known.
+  auto parse = [&](const char* name, auto&& fn) {
+    try {
+      return fn(get(name));
+    } catch (const InputError& e) {
+      std::string where = origin ? origin(name) : "";
+      if (where.empty())
+        throw;
+      throw InputError(where + ": " + e.what());
+    }
+  };
   Config c;
   c.path = get("path");
   if (c.path.empty())
     throw InputError("setting signet-path is empty: name the store directory");
-  c.map_size_mb = parse_uint("map-size", get("map-size"), 1, uint64_t(1) << 32);
+  c.map_size_mb = parse("map-size", [](const std::string& v) {
+    return parse_uint("map-size", v, 1, uint64_t(1) << 32);
+  });
   c.default_tenant = get("default-tenant");
-  c.auto_create_tenants = parse_bool("auto-create-tenants", get("auto-create-tenants"));
+  c.auto_create_tenants = parse("auto-create-tenants", [](const std::string& v) {
+    return parse_bool("auto-create-tenants", v);
+  });
   c.master_key_file = get("master-key-file");
-  c.refresher = parse_bool("refresher", get("refresher"));
-  c.refresh_interval = static_cast<unsigned>(parse_uint("refresh-interval", get("refresh-interval"), 1, 86400));
-  c.signing_threads =
-      static_cast<unsigned>(parse_uint("signing-threads", get("signing-threads"), 0, 256));
+  c.refresher = parse("refresher", [](const std::string& v) { return parse_bool("refresher", v); });
+  c.refresh_interval = parse("refresh-interval", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("refresh-interval", v, 1, 86400));
+  });
+  c.signing_threads = parse("signing-threads", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("signing-threads", v, 0, 256));
+  });
+  c.resolvers = parse("resolver", [](const std::string& v) {
+    try {
+      return parse_dns_server_list(v);
+    } catch (const InputError& e) {
+      throw InputError(std::string("setting signet-resolver: ") + e.what());
+    }
+  });
   return c;
 }
 
 std::map<std::string, std::string> read_pdns_conf(const std::string& config_dir,
-                                                  const std::string& config_name) {
+                                                  const std::string& config_name,
+                                                  std::map<std::string, std::string>* origins) {
   std::map<std::string, std::string> out;
   std::filesystem::path file =
       std::filesystem::path(config_dir) /
       (config_name.empty() ? std::string("pdns.conf") : "pdns-" + config_name + ".conf");
-  read_file_into(file, out, true);
+  read_file_into(file, out, origins, true);
   if (auto it = out.find("include-dir"); it != out.end() && !it->second.empty()) {
     std::vector<std::filesystem::path> files;
     std::error_code ec;
@@ -138,19 +171,25 @@ std::map<std::string, std::string> read_pdns_conf(const std::string& config_dir,
     }
     std::sort(files.begin(), files.end());
     for (const auto& f : files)
-      read_file_into(f, out, true);
+      read_file_into(f, out, origins, true);
   }
   return out;
 }
 
 Config load_config(const std::string& config_dir, const std::string& config_name) {
-  auto settings = read_pdns_conf(config_dir, config_name);
-  return config_from([&](std::string_view name) -> std::optional<std::string> {
-    auto it = settings.find("signet-" + std::string(name));
-    if (it == settings.end())
-      return std::nullopt;
-    return it->second;
-  });
+  std::map<std::string, std::string> origins;
+  auto settings = read_pdns_conf(config_dir, config_name, &origins);
+  return config_from(
+      [&](std::string_view name) -> std::optional<std::string> {
+        auto it = settings.find("signet-" + std::string(name));
+        if (it == settings.end())
+          return std::nullopt;
+        return it->second;
+      },
+      [&](std::string_view name) -> std::string {
+        auto it = origins.find("signet-" + std::string(name));
+        return it == origins.end() ? "" : it->second;
+      });
 }
 
 }  // namespace signet

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "signer/dns_client.hh"
+
 namespace signet {
 
 struct SettingSpec {
@@ -32,18 +34,25 @@ struct Config {
   bool auto_create_tenants = true;  // signet-auto-create-tenants
   std::string master_key_file;      // signet-master-key-file: seals tenants\' data keys
   unsigned signing_threads = 0;     // signet-signing-threads: 0 = one per core
-  bool refresher = true;             // signet-refresher: background re-signing in pdns_server
-  unsigned refresh_interval = 60;    // signet-refresh-interval: seconds between passes
+  bool refresher = true;            // signet-refresher: background re-signing in pdns_server
+  unsigned refresh_interval = 60;   // signet-refresh-interval: seconds between passes
+  // signet-resolver: recursive resolvers that find parent zones' nameservers (ParentFinder);
+  // empty: those of /etc/resolv.conf.
+  std::vector<DnsServer> resolvers;
 };
 
 // Builds a Config from a lookup of "name" (without prefix) -> value; unset names take their
-// defaults. Throws InputError naming the setting for a bad value.
-Config config_from(const std::function<std::optional<std::string>(std::string_view)>& lookup);
+// defaults. Throws InputError naming the setting for a bad value, prefixed with `origin(name)`
+// ("file:line", where the setting was read) when that is given and not empty.
+Config config_from(const std::function<std::optional<std::string>(std::string_view)>& lookup,
+                   const std::function<std::string(std::string_view)>& origin = nullptr);
 
 // Reads pdns.conf the way pdns does (key=value lines, '#' comments, include-dir) from
-// `config_dir`/pdns[-config_name].conf and returns every key it sets.
-std::map<std::string, std::string> read_pdns_conf(const std::string& config_dir,
-                                                  const std::string& config_name = "");
+// `config_dir`/pdns[-config_name].conf and returns every key it sets. With `origins`, also where
+// each key was (last) set: "file:line".
+std::map<std::string, std::string> read_pdns_conf(
+    const std::string& config_dir, const std::string& config_name = "",
+    std::map<std::string, std::string>* origins = nullptr);
 
 // signetutil's view: the signet-* settings of the unsuffixed `launch=signet` instance.
 Config load_config(const std::string& config_dir, const std::string& config_name = "");

@@ -200,6 +200,8 @@ SigningPolicy parse_one(const std::string& source, const YAML::Node& node) {
                                         : SigningPolicy::DsSubmission::kPush;
       } else if (key == "ds-hook")
         p.ds_hook = scalar(source, key, v);
+      else if (key == "ds-hook-timeout")
+        p.ds_hook_timeout = duration(source, key, v);
       else if (key == "ds-push") {
         if (!v.IsMap())
           fail(source, v,
@@ -298,6 +300,9 @@ void check_policy(const SigningPolicy& p) {
     bad("RSA keys need 2048 bits or more");
   if (p.ds_submission == SigningPolicy::DsSubmission::kHook && p.ds_hook.empty())
     bad("ds-submission: hook needs ds-hook");
+  // The hook runs in the key manager's thread: a long timeout holds up every other zone's steps.
+  if (p.ds_hook_timeout < 1 || p.ds_hook_timeout > 3600)
+    bad("ds-hook-timeout (" + dur_text(p.ds_hook_timeout) + ") must be 1s..1h");
   if (p.ds_submission == SigningPolicy::DsSubmission::kPush &&
       (p.ds_push.server.empty() || p.ds_push.tsig_name.empty() || p.ds_push.tsig_secret.empty())) {
     bad("ds-submission: push needs ds-push.server, tsig-name and tsig-secret");
@@ -384,6 +389,10 @@ std::string policy_to_yaml(const SigningPolicy& p) {
   kv("ds-submission", sub[static_cast<int>(p.ds_submission)]);
   if (!p.ds_hook.empty())
     kv("ds-hook", "\"" + p.ds_hook + "\"");
+  // Only where it matters or was set: stored policies from before the key existed stay as they are.
+  if (p.ds_submission == SigningPolicy::DsSubmission::kHook ||
+      p.ds_hook_timeout != SigningPolicy{}.ds_hook_timeout)
+    kv("ds-hook-timeout", dur_text(p.ds_hook_timeout));
   if (!p.ds_push.server.empty()) {
     o << "  ds-push: {server: \"" << p.ds_push.server << "\", tsig-name: \"" << p.ds_push.tsig_name
       << "\", tsig-algorithm: \"" << p.ds_push.tsig_algorithm << "\", tsig-secret: \""

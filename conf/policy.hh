@@ -25,7 +25,8 @@
 //       cds-digest: sha256              # or sha384
 //       parent-nameservers: [192.0.2.53, "192.0.2.54:5353"]   # empty: find them by NS lookup
 //       ds-submission: hook             # none | hook | push
-//       ds-hook: /usr/local/bin/submit-ds
+//       ds-hook: /usr/local/bin/submit-ds   # run as: PROGRAM -- ZONE DS... (signer/ds_hook.hh)
+//       ds-hook-timeout: 60s            # then the hook is killed and retried with backoff
 //       ds-push: {server: "192.0.2.1:53", tsig-name: k., tsig-secret: "..."}
 //       approval: auto                  # or manual
 //

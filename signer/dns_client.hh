@@ -3,6 +3,13 @@
 // A small DNS client for what the key manager asks of a zone's parent: its DS RRset (RFC 4034 §5)
 // from each of its authoritative servers, and an RFC 2136 dynamic update replacing that DS RRset,
 // TSIG-signed (RFC 8945). Messages are parsed with libknot; sockets are plain, with a timeout.
+//
+// Answers are accepted only when they match the query in every way RFC 5452 §9.1 lists: source
+// address and port, query ID (from getrandom), and the question (name case-insensitively, type,
+// class). Anything else is dropped and the wait goes on until the deadline, so a stray or forged
+// datagram can neither end a query early nor be taken for its answer.
+//
+// Finding the parent's servers (and caching them) is signer/parent_finder.hh's business.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "signer/error.hh"
 #include "signer/name.hh"
 
 namespace signet {
@@ -18,9 +26,13 @@ struct DnsServer {
   std::string address;  // IPv4 or IPv6 literal
   uint16_t port = 53;
   std::string text() const;
+  bool operator==(const DnsServer&) const = default;
 };
 // "192.0.2.1", "192.0.2.1:5353", "2001:db8::1", "[2001:db8::1]:5353". Throws InputError.
 DnsServer parse_dns_server(const std::string& text);
+// A list of servers separated by commas and/or white space ("192.0.2.1, [::1]:5353").
+// Throws InputError naming the bad entry.
+std::vector<DnsServer> parse_dns_server_list(const std::string& text);
 
 struct DnsRecord {
   Name owner;
@@ -33,10 +45,32 @@ struct DnsResponse {
   int rcode = 0;
   bool aa = false;
   std::vector<DnsRecord> answer;
+  std::vector<DnsRecord> authority;
+  std::vector<DnsRecord> additional;  // without OPT and TSIG
 };
 
-// One query (no recursion wanted), over UDP and again over TCP when truncated. Throws Error on a
-// network failure or timeout, naming the server.
+// "NOERROR", "SERVFAIL", ... (RFC 6895 §2.3), "RCODE n" for one without a name.
+std::string dns_rcode_text(int rcode);
+
+// The server did not answer in time (as opposed to refusing, or answering badly). Callers that
+// remember unreachable servers (ParentFinder) key on this.
+class DnsTimeout : public Error {
+ public:
+  using Error::Error;
+};
+
+struct QueryOptions {
+  int try_timeout_ms = 1000;       // how long each UDP try waits for its answer
+  int tries = 3;                   // UDP sends before giving up
+  bool recursion_desired = false;  // RD: set when asking a resolver, clear for authorities
+};
+
+// One query over UDP, and again over TCP when the answer is truncated. Throws DnsTimeout when no
+// matching answer came, Error on any other network failure or a malformed answer; every message
+// names the server.
+DnsResponse dns_query(const DnsServer& server, const Name& qname, uint16_t qtype,
+                      const QueryOptions& options);
+// The same without recursion, `timeout_ms` in all split over three tries.
 DnsResponse dns_query(const DnsServer& server, const Name& qname, uint16_t qtype,
                       int timeout_ms = 3000);
 
@@ -46,14 +80,19 @@ struct TsigKeySpec {
   std::string secret;  // base64
 };
 
-// RFC 2136: in `parent_zone` at `server`, replace the DS RRset of `child` with `ds` (TTL `ttl`).
-// Throws Error with the server's RCODE when refused.
+// RFC 2136: in `parent_zone` at `server`, replace the DS RRset of `child` with `ds` (TTL `ttl`),
+// over TCP. With `tsig`, the update is signed and the response must be too: RFC 8945 §5.3 — an
+// unsigned response, or one whose MAC (over the request's MAC and the response) does not verify,
+// is an Error ("response not TSIG-signed", "TSIG verification failed"), whatever its RCODE says.
+// Throws Error naming the server and the RCODE when refused.
 void dns_push_ds(const DnsServer& server, const Name& parent_zone, const Name& child, uint32_t ttl,
                  const std::vector<std::vector<uint8_t>>& ds,
                  const std::optional<TsigKeySpec>& tsig, int timeout_ms = 5000);
 
-// The parent's authoritative servers, found through the system resolver (/etc/resolv.conf):
-// the NS RRset of the closest enclosing zone above `zone`, and their addresses.
+// Superseded by ParentFinder (signer/parent_finder.hh), which groups addresses by NS host and
+// takes the resolvers from `signet-resolver`; this flat list (one process-wide ParentFinder on the
+// resolvers of /etc/resolv.conf) is kept only until the key manager uses ParentFinder directly.
+// Throws Error when discovery fails.
 std::vector<DnsServer> discover_parent_servers(const Name& zone);
 
 }  // namespace signet

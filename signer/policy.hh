@@ -53,7 +53,8 @@ struct SigningPolicy {
   uint32_t parent_check_interval = 300;         // first retry; doubles on failure up to 1 day
   enum class DsSubmission : uint8_t { kNone, kHook, kPush };
   DsSubmission ds_submission = DsSubmission::kNone;
-  std::string ds_hook;  // executable: run with the zone and the DS records
+  std::string ds_hook;  // executable: run with the zone and the DS records (signer/ds_hook.hh)
+  uint32_t ds_hook_timeout = 60;  // seconds; then its process group is killed and it is retried
   struct Push {
     std::string server;  // the parent's primary, "address[:port]"
     std::string tsig_name, tsig_algorithm = "hmac-sha256", tsig_secret;  // base64 secret

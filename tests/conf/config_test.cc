@@ -39,3 +39,63 @@ TEST(Config, MissingFileIsAnError) {
   test::TempDir dir;
   EXPECT_THROW(load_config(dir.path()), InputError);
 }
+
+TEST(Config, ResolversAreAnAddressListDefaultingToTheSystems) {
+  test::TempDir dir;
+  std::ofstream(dir.file("pdns.conf")) << "signet-path=/tmp/x\n";
+  EXPECT_TRUE(load_config(dir.path()).resolvers.empty());  // ParentFinder: /etc/resolv.conf
+  std::ofstream(dir.file("pdns.conf")) << "signet-path=/tmp/x\nsignet-resolver=127.0.0.1, "
+                                          "[::1]:5353\nsignet-resolver+=127.0.0.2:53\n";
+  Config c = load_config(dir.path());
+  ASSERT_EQ(c.resolvers.size(), 3u);
+  EXPECT_EQ(c.resolvers[0].text(), "127.0.0.1:53");
+  EXPECT_EQ(c.resolvers[1].text(), "[::1]:5353");
+  EXPECT_EQ(c.resolvers[2].text(), "127.0.0.2:53");
+  bool declared = false;
+  for (const auto& s : setting_specs())
+    declared |= std::string(s.name) == "resolver" && std::string(s.default_value).empty();
+  EXPECT_TRUE(declared);
+}
+
+TEST(Config, ABadResolverIsRefusedWithFileLineAndSetting) {
+  test::TempDir dir;
+  std::filesystem::create_directory(dir.file("pdns.d"));
+  std::ofstream(dir.file("pdns.conf"))
+      << "signet-path=/tmp/x\ninclude-dir=" << dir.file("pdns.d") << "\n";
+  std::ofstream(dir.file("pdns.d/resolver.conf"))
+      << "# resolvers\n\nsignet-resolver=127.0.0.1, resolver.example.net\n";
+  try {
+    load_config(dir.path());
+    FAIL();
+  } catch (const InputError& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find(dir.file("pdns.d/resolver.conf") + ":3: setting signet-resolver: "),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("'resolver.example.net'"), std::string::npos) << m;
+  }
+  // Without a file (the pdns module's lookup), the setting is still named.
+  try {
+    config_from([](std::string_view name) -> std::optional<std::string> {
+      if (name == "resolver")
+        return "127.0.0.1:99999";
+      return std::nullopt;
+    });
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind("setting signet-resolver: ", 0), 0u) << e.what();
+  }
+}
+
+TEST(Config, OtherBadValuesAlsoNameTheirLine) {
+  test::TempDir dir;
+  std::ofstream(dir.file("pdns.conf")) << "signet-path=/tmp/x\n\nsignet-refresher=maybe\n";
+  try {
+    load_config(dir.path());
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("pdns.conf:3: setting signet-refresher"),
+              std::string::npos)
+        << e.what();
+  }
+}

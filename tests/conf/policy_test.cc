@@ -124,3 +124,32 @@ TEST(Policy, SubmissionMethodsNeedTheirSettings) {
       error_of("policies:\n  - name: x\n    ds-submission: push\n").find("needs ds-push.server"),
       std::string::npos);
 }
+
+TEST(Policy, DsHookTimeoutDefaultsToAMinuteAndRoundTrips) {
+  auto ps = parse_policies(kGood, "p.yaml");
+  EXPECT_EQ(ps[0].ds_hook_timeout, 60u);
+  EXPECT_NE(policy_to_yaml(ps[0]).find("  ds-hook-timeout: 1m\n"), std::string::npos);
+  // A policy without a hook does not grow the key (stored policies stay byte for byte the same).
+  EXPECT_EQ(policy_to_yaml(ps[1]).find("ds-hook-timeout"), std::string::npos);
+  auto set = parse_policies(
+      "policies:\n  - name: h\n    ds-submission: hook\n    ds-hook: /bin/true\n"
+      "    ds-hook-timeout: 90s\n",
+      "p.yaml");
+  EXPECT_EQ(set[0].ds_hook_timeout, 90u);
+  std::string y = policy_to_yaml(set[0]);
+  EXPECT_NE(y.find("  ds-hook-timeout: 90s\n"), std::string::npos) << y;
+  EXPECT_EQ(parse_policies("policies:\n" + y, "again")[0].ds_hook_timeout, 90u);
+}
+
+TEST(Policy, ABadDsHookTimeoutIsRefusedWithItsLine) {
+  std::string e = error_of(
+      "policies:\n  - name: h\n    ds-submission: hook\n    ds-hook: /bin/true\n"
+      "    ds-hook-timeout: soon\n");
+  EXPECT_NE(e.find("p.yaml:5: 'ds-hook-timeout': 'soon' is not a duration"), std::string::npos)
+      << e;
+  e = error_of("policies:\n  - name: h\n    ds-hook-timeout: 0\n");
+  EXPECT_NE(e.find("p.yaml:2: policy 'h': ds-hook-timeout (0s) must be 1s..1h"), std::string::npos)
+      << e;
+  e = error_of("policies:\n  - name: h\n    ds-hook-timeout: 2h\n");
+  EXPECT_NE(e.find("ds-hook-timeout (2h) must be 1s..1h"), std::string::npos) << e;
+}
