@@ -45,8 +45,16 @@ TEST_F(StoreTest, EnclosingZoneIsTheClosestApex) {
   EXPECT_TRUE(
       store->find_enclosing_zone(txn, n("www.example.com."))->name.equals(n("example.com.")));
   EXPECT_FALSE(store->find_enclosing_zone(txn, n("example.net.")));
-  EXPECT_TRUE(store->find_zone_below(txn, n("example.com."))->name.equals(n("sub.example.com.")));
-  EXPECT_FALSE(store->find_zone_below(txn, n("sub.example.com.")));
+  std::vector<std::string> below;
+  auto collect = [&](const ZoneRecord& z) {
+    below.push_back(z.name.to_text());
+    return true;
+  };
+  store->for_each_zone_below(txn, n("example.com."), collect);
+  EXPECT_EQ(below, std::vector<std::string>{"sub.example.com."});
+  below.clear();
+  store->for_each_zone_below(txn, n("sub.example.com."), collect);
+  EXPECT_TRUE(below.empty());
 }
 
 TEST_F(StoreTest, DeletingAZoneRemovesAllItsRows) {
