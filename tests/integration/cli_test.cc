@@ -11,9 +11,11 @@
 #include <sstream>
 #include <thread>
 
+#include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
 #include "tests/support/temp_dir.hh"
 
+using signet::test::kOfflinePdnsConf;
 using signet::test::Process;
 using signet::test::read_file;
 using signet::test::run;
@@ -36,7 +38,8 @@ const char* kZone =
 class CliTest : public ::testing::Test {
  protected:
   CliTest() {
-    write_file(dir.file("pdns.conf"), "launch=signet\nsignet-path=" + dir.file("store") + "\n");
+    write_file(dir.file("pdns.conf"), std::string(kOfflinePdnsConf) +
+                                          "launch=signet\nsignet-path=" + dir.file("store") + "\n");
   }
 
   RunResult cli(std::vector<std::string> args, const std::string& input = "") {

@@ -30,6 +30,7 @@
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
 #include "tests/support/temp_dir.hh"
+#include "tests/support/tools.hh"
 #include "tests/support/unbound.hh"
 
 using signet::test::find_tool;
@@ -58,13 +59,6 @@ std::string tool(const std::string& name) {
   EXPECT_FALSE(p.empty()) << name << " is not installed (scripts/setup installs it)";
   return p;
 }
-
-#define REQUIRE_TOOLS(...)                                                               \
-  do {                                                                                   \
-    for (const char* t : {__VA_ARGS__})                                                  \
-      if (find_tool(t).empty())                                                          \
-        GTEST_SKIP() << t << " is not installed; scripts/setup installs the validators"; \
-  } while (0)
 
 // One dig answer, parsed from dig's default output.
 struct Answer {
@@ -467,7 +461,7 @@ std::string next_unbound_dir(const SignedZone& zone) {
 class SignedZoneAxfrTest : public ::testing::TestWithParam<std::tuple<std::string, Denial>> {};
 
 TEST_P(SignedZoneAxfrTest, AxfrPassesLdnsVerifyZoneDnssecVerifyAndKzonecheck) {
-  REQUIRE_TOOLS("dig", "ldns-verify-zone", "dnssec-verify", "kzonecheck");
+  SIGNET_REQUIRE_TOOLS("dig", "ldns-verify-zone", "dnssec-verify", "kzonecheck");
   const auto& [policy, denial] = GetParam();
   SignedZone zone;
   zone.create(policy, denial);
@@ -510,7 +504,7 @@ INSTANTIATE_TEST_SUITE_P(EveryPolicyAndDenial, SignedZoneAxfrTest,
 class ValidatingResolverTest : public ::testing::TestWithParam<Denial> {
  protected:
   void SetUp() override {
-    REQUIRE_TOOLS("dig", "unbound", "delv");
+    SIGNET_REQUIRE_TOOLS("dig", "unbound", "delv");
     zone.create("default", GetParam());
     zone.start();
   }
@@ -569,7 +563,7 @@ INSTANTIATE_TEST_SUITE_P(BothDenials, ValidatingResolverTest,
 class ZoneEditTest : public ::testing::TestWithParam<Denial> {};
 
 TEST_P(ZoneEditTest, ReplacedAddedAndDeletedRecordsAreServedSecureAndTheZoneStaysValid) {
-  REQUIRE_TOOLS("dig", "unbound", "delv", "ldns-verify-zone", "dnssec-verify", "kzonecheck");
+  SIGNET_REQUIRE_TOOLS("dig", "unbound", "delv", "ldns-verify-zone", "dnssec-verify", "kzonecheck");
   SignedZone zone;
   zone.create("default", GetParam());
   zone.start();
@@ -630,7 +624,7 @@ INSTANTIATE_TEST_SUITE_P(BothDenials, ZoneEditTest,
 // ------------------------------------------------------------------ 4. NSEC3 parameters
 
 TEST(Nsec3ParamsTest, ChangingTheSaltKeepsAnswersSecureAndTheZoneValid) {
-  REQUIRE_TOOLS("dig", "unbound", "delv", "ldns-verify-zone", "dnssec-verify", "kzonecheck");
+  SIGNET_REQUIRE_TOOLS("dig", "unbound", "delv", "ldns-verify-zone", "dnssec-verify", "kzonecheck");
   SignedZone zone;
   zone.create("default", Denial::kNsec3);
   zone.start();

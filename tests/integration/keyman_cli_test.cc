@@ -17,6 +17,7 @@
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
 #include "tests/support/temp_dir.hh"
+#include "tests/support/tools.hh"
 #include "tests/support/unbound.hh"
 
 using namespace signet::test;
@@ -56,9 +57,9 @@ const char* kPolicies =
 class KeyLifecycleCli : public ::testing::Test {
  protected:
   KeyLifecycleCli() {
-    write_file(dir.file("pdns.conf"), "launch=signet\nsignet-path=" + dir.file("store") +
-                                          "\nsignet-master-key-file=" + dir.file("master.key") +
-                                          "\n");
+    write_file(dir.file("pdns.conf"),
+               std::string(kOfflinePdnsConf) + "launch=signet\nsignet-path=" + dir.file("store") +
+                   "\nsignet-master-key-file=" + dir.file("master.key") + "\n");
   }
   // signetutil, living `offset` seconds in the future.
   RunResult cli(std::vector<std::string> args, long offset = 0, int timeout = 120) {
@@ -266,8 +267,7 @@ TEST_F(KeyLifecycleCli, DsHookGetsTheZoneAndItsDsAndIsAudited) {
 }
 
 TEST_F(KeyLifecycleCli, DsPushUpdatesTheParentWithATsigSignedDynamicUpdate) {
-  if (find_tool("python3").empty() || find_tool("dig").empty())
-    GTEST_SKIP() << "python3 and dig are needed";
+  SIGNET_REQUIRE_TOOLS("python3", "dig");
   // The parent: pdns with its gsqlite3 backend, accepting TSIG-signed updates for example.com's
   // parent zone "com." (here: a test zone named com.).
   TempDir pdir;
@@ -363,9 +363,9 @@ TEST_F(KeyLifecycleCli, KillingRolloverTickWhileItSignsLeavesTheZoneAsItWas) {
     TempDir copy;
     std::filesystem::copy(dir.file("store"), copy.file("store"),
                           std::filesystem::copy_options::recursive);
-    write_file(copy.file("pdns.conf"), "launch=signet\nsignet-path=" + copy.file("store") +
-                                           "\nsignet-master-key-file=" + dir.file("master.key") +
-                                           "\n");
+    write_file(copy.file("pdns.conf"),
+               std::string(kOfflinePdnsConf) + "launch=signet\nsignet-path=" + copy.file("store") +
+                   "\nsignet-master-key-file=" + dir.file("master.key") + "\n");
     RunResult r = run({"/usr/bin/env", "SIGNET_CLOCK_OFFSET=121", signetutil_path(), "--config-dir",
                        copy.path(), "rollover-tick"});
     ASSERT_EQ(r.status, 0) << r.err;

@@ -22,6 +22,7 @@
 #include "tests/support/temp_dir.hh"
 
 using signet::test::HttpReply;
+using signet::test::kOfflinePdnsConf;
 using signet::test::PdnsServer;
 using signet::test::PdnsServerOptions;
 using signet::test::pdnsutil_path;
@@ -113,7 +114,8 @@ TEST(PdnsutilTest, LoadZoneThenListZoneGivesTheFilesRecords) {
   TempDir b;
   write_file(b.file("named.conf"),
              "zone \"example.com\" { type master; file \"" + rich_zone_path() + "\"; };\n");
-  write_file(b.file("pdns.conf"), "launch=bind\nbind-config=" + b.file("named.conf") + "\n");
+  write_file(b.file("pdns.conf"), std::string(kOfflinePdnsConf) +
+                                      "launch=bind\nbind-config=" + b.file("named.conf") + "\n");
   RunResult r = run({pdnsutil_path(), "--config-dir", b.path(), "list-zone", "example.com"});
   ASSERT_EQ(r.status, 0) << r.err;
   auto bind = normalised_listing(r.out);

@@ -41,6 +41,7 @@
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
 #include "tests/support/temp_dir.hh"
+#include "tests/support/tools.hh"
 #include "tests/support/unbound.hh"
 
 using namespace signet;
@@ -260,10 +261,7 @@ std::string field(const std::string& json, const std::string& key) {
 class RolloverDrill : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* t : {"unbound", "dig"}) {
-      if (find_tool(t).empty())
-        GTEST_SKIP() << t << " is not installed; scripts/setup installs it";
-    }
+    SIGNET_REQUIRE_TOOLS("unbound", "dig");
     // The child: its zone, its policy, secured.
     child.ok({"generate-master-key"});
     child.ok({"create-tenant", "acme"});

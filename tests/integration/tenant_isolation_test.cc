@@ -18,9 +18,8 @@
 #include "tests/support/legacy_store.hh"
 #include "tests/support/process.hh"
 #include "tests/support/signet_dir.hh"
-#include "tests/support/unbound.hh"
+#include "tests/support/tools.hh"
 
-using signet::test::find_tool;
 using signet::test::HttpReply;
 using signet::test::insert_zone_bypassing_the_boundary;
 using signet::test::PdnsServerOptions;
@@ -241,9 +240,8 @@ TEST(TenantIsolationApi, PatchCannotWriteAtAnotherTenantsApex) {
 // ------------------------------------------------------------------ DNS UPDATE
 
 TEST(TenantIsolationDnsUpdate, AnUpdateCannotWriteAtAnotherTenantsApex) {
-  std::string nsupdate = find_tool("nsupdate");
-  if (nsupdate.empty())
-    GTEST_SKIP() << "nsupdate is not installed (bind9-dnsutils)";
+  SIGNET_REQUIRE_TOOLS("nsupdate", "dig");
+  std::string nsupdate = signet::test::find_tool("nsupdate");
   PdnsServerOptions o;
   o.zone_cache = false;
   o.settings = {{"dnsupdate", "yes"}, {"allow-dnsupdate-from", "127.0.0.0/8"}};

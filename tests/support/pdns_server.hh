@@ -28,6 +28,7 @@ struct PdnsServerOptions {
   bool api = false;
   std::string api_key = "secret";
   // Any other pdns.conf setting; these override the defaults above (an empty value removes one).
+  // security-poll-suffix is always written, empty unless set here: no test polls by accident.
   std::map<std::string, std::string> settings;
 };
 
@@ -68,6 +69,10 @@ class PdnsServer {
   int web_port_ = 0;
   std::unique_ptr<Process> process_;
 };
+
+// The first lines of every pdns.conf a test writes by hand (for signetutil or pdnsutil): the
+// settings that keep pdns from asking anyone off the machine. PdnsServer writes them itself.
+extern const char* const kOfflinePdnsConf;
 
 // The pdns_server binary (PDNS_SERVER in the environment, else /usr/sbin/pdns_server).
 std::string pdns_server_path();

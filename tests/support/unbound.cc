@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "tests/support/unbound.hh"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -11,24 +9,6 @@
 #include <thread>
 
 namespace signet::test {
-
-std::string find_tool(const std::string& name) {
-  std::vector<std::string> dirs;
-  if (const char* path = std::getenv("PATH")) {
-    std::stringstream ss(path);
-    for (std::string d; std::getline(ss, d, ':');)
-      if (!d.empty())
-        dirs.push_back(d);
-  }
-  for (const char* d : {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin"})
-    dirs.push_back(d);
-  for (const auto& d : dirs) {
-    std::string p = d + "/" + name;
-    if (::access(p.c_str(), X_OK) == 0)
-      return p;
-  }
-  return "";
-}
 
 Unbound::Unbound(const std::string& dir, UnboundOptions options)
     : dir_(dir), options_(std::move(options)) {
@@ -84,12 +64,16 @@ std::string Unbound::log() const {
   return s;
 }
 
+// Nothing leaves the machine: every query Unbound sends has source 127.0.0.1 (the kernel routes
+// such a packet nowhere but loopback), the root is a stub on loopback (so Unbound never primes from
+// its built-in root hints), and no trust anchor is fetched (no auto-trust-anchor-file).
 std::string Unbound::config() const {
   std::ostringstream c;
   c << "server:\n"
     << "  interface: 127.0.0.1\n"
     << "  port: " << port_ << "\n"
     << "  outgoing-interface: 127.0.0.1\n"
+    << "  do-ip4: yes\n"
     << "  do-ip6: no\n"
     << "  num-threads: 1\n"
     << "  outgoing-range: 64\n"
@@ -109,6 +93,9 @@ std::string Unbound::config() const {
     << "  val-log-level: 2\n";
   for (const auto& l : options_.extra)
     c << "  " << l << "\n";
+  c << "stub-zone:\n"
+    << "  name: \".\"\n"
+    << "  stub-addr: 127.0.0.1@" << options_.root_port << "\n";
   for (const auto& [zone, port] : options_.stubs) {
     c << "stub-zone:\n"
       << "  name: \"" << zone << "\"\n"

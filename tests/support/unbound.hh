@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-// Test support: outside tools (validators, dig) and a validating Unbound on 127.0.0.1 and a free
-// port, trusting one anchor and sent to our pdns_servers by stub zones. Stopped when the object
-// goes away.
+// Test support: a validating Unbound on 127.0.0.1 and a free port, trusting one anchor and sent to
+// our pdns_servers by stub zones; everything else goes to a stub root on loopback, so it never
+// asks anyone off the machine. Stopped when the object goes away.
 #pragma once
 
 #include <memory>
@@ -10,16 +10,17 @@
 #include <vector>
 
 #include "tests/support/process.hh"
+#include "tests/support/tools.hh"
 
 namespace signet::test {
-
-// The absolute path of an installed program (PATH, then the sbin directories), or "".
-std::string find_tool(const std::string& name);
 
 struct UnboundOptions {
   std::string trust_anchor;                        // "zone. DS 12345 13 2 ..."
   std::vector<std::pair<std::string, int>> stubs;  // zone, port of the pdns_server serving it
   std::vector<std::string> extra;                  // more "server:" lines
+  // Where a query for anything outside the stubs goes: 127.0.0.1 on this port (9, discard:
+  // nothing answers there, and no test server picks a port below 20000).
+  int root_port = 9;
 };
 
 class Unbound {
