@@ -663,7 +663,7 @@ TEST(Nsec3ParamsTest, ChangingTheSaltKeepsAnswersSecureAndTheZoneValid) {
 // spot: the tenant had none), in the move's own transaction. A fresh process must then be able to
 // sign the zone, and validators must still see it secure.
 TEST(MovedZoneTest, ASecuredZoneMovedToAnotherTenantIsSignedByAFreshProcessAndStaysSecure) {
-  REQUIRE_TOOLS("dig", "unbound", "delv");
+  SIGNET_REQUIRE_TOOLS("dig", "unbound", "delv");
   SignedZone zone;
   zone.create("default", Denial::kNsec3);
   zone.ok({"create-tenant", "initech"});
