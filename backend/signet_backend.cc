@@ -647,6 +647,10 @@ bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& ki
   }
 }
 
+// getUpdatedMasters and setNotified run in pdns' communicator thread, which ends pdns_server
+// (_exit) on any exception (communicator.cc). A store that cannot be read or written right now
+// (full, out of reader slots) must cost a NOTIFY, not the server: log it and carry on; the zone
+// stays "not notified" and the next pass tries again.
 void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains, std::unordered_set<DNSName>&,
                                       CatalogHashMap&) {
   try {
@@ -661,8 +665,8 @@ void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains, std::unordere
       fill_domain_info(di, z, "", this);
       domains.push_back(std::move(di));
     });
-  } catch (...) {
-    rethrow_for_pdns();
+  } catch (const std::exception& e) {
+    g_log << Logger::Error << "[signet] cannot list zones to notify: " << e.what() << endl;
   }
 }
 
@@ -675,8 +679,9 @@ void SignetBackend::setNotified(uint32_t id, uint32_t serial) {
       z->notified_serial = serial;
       store_.put_zone(txn, *z);
     });
-  } catch (...) {
-    rethrow_for_pdns();
+  } catch (const std::exception& e) {
+    g_log << Logger::Error << "[signet] cannot record that zone #" << id << " was notified (serial "
+          << serial << "): " << e.what() << endl;
   }
 }
 

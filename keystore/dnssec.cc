@@ -265,6 +265,18 @@ bool Dnssec::manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) {
   return state(txn, zone.id).has_value();
 }
 
+void Dnssec::after_move(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id) {
+  if (keys(txn, zone.id).empty())
+    return;
+  Keyring ring(store_, master_());
+  size_t n = ring.reseal_zone_keys(txn, zone, from_tenant_id);
+  auto from = store_.tenant_by_id(txn, from_tenant_id);
+  record(txn, zone, "keys-resealed",
+         AuditLog::json_object({{"keys", std::to_string(n)},
+                                {"from_tenant", AuditLog::json_string(from ? from->name : "")},
+                                {"from_tenant_id", std::to_string(from_tenant_id)}}));
+}
+
 std::vector<KeyRecord> Dnssec::keys(const lmdb::Txn& txn, uint32_t zone_id) const {
   std::vector<KeyRecord> out;
   std::string prefix = codec::zone_prefix(zone_id);

@@ -118,6 +118,8 @@ class Dnssec : public ZoneEditHook {
   void after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWriter& writer,
                   const ZoneEdit& edit) override;
   bool manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) override;
+  // Re-seals the zone's keys under its new tenant's data key (audited as keys-resealed).
+  void after_move(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id) override;
 
   // The zone's active keys, unsealed (cached), each checked with a test signature first.
   std::vector<ActiveKey> active_keys(const lmdb::Txn& txn, const ZoneRecord& zone, uint64_t now);

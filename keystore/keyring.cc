@@ -198,6 +198,25 @@ PrivateKey Keyring::open_key(const lmdb::Txn& txn, const ZoneRecord& zone,
   return open_key(tenant_key(txn, zone.tenant_id), zone, key);
 }
 
+size_t Keyring::reseal_zone_keys(lmdb::WriteTxn& txn, const ZoneRecord& zone,
+                                 uint32_t from_tenant_id) {
+  auto all = keys(txn, zone.id);
+  if (all.empty() || from_tenant_id == zone.tenant_id)
+    return 0;
+  Secret from_key = tenant_key(static_cast<const lmdb::Txn&>(txn), from_tenant_id);
+  Secret to_key = tenant_key(txn, zone.tenant_id);
+  for (auto& k : all) {
+    auto der = open(from_key, key_ad(from_tenant_id, zone.id, k.id), k.sealed);
+    if (!der) {
+      throw CorruptionError("key " + std::to_string(k.tag) + " of zone '" + zone.name.to_text() +
+                            "' does not open with the data key of its tenant; not moving it");
+    }
+    k.sealed = seal(to_key, key_ad(zone.tenant_id, zone.id, k.id), der->bytes());
+    put_key(txn, k);
+  }
+  return all.size();
+}
+
 std::vector<codec::KeyRecord> Keyring::keys(const lmdb::Txn& txn, uint32_t zone_id) const {
   std::vector<codec::KeyRecord> out;
   std::string prefix = codec::zone_prefix(zone_id);

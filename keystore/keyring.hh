@@ -61,6 +61,12 @@ class Keyring {
   PrivateKey open_key(const Secret& tenant_key, const ZoneRecord& zone,
                       const codec::KeyRecord& key) const;
 
+  // After `zone` moved from tenant `from_tenant_id` to zone.tenant_id: opens each of its keys with
+  // the old tenant's data key and seals it again under the new tenant's (made when it has none
+  // yet), in the caller's transaction — the associated data names the tenant, so a key left
+  // sealed to the old tenant would never open again. Returns how many keys were re-sealed.
+  size_t reseal_zone_keys(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id);
+
   std::vector<codec::KeyRecord> keys(const lmdb::Txn& txn, uint32_t zone_id) const;
   void put_key(lmdb::WriteTxn& txn, const codec::KeyRecord& key);
   void delete_key(lmdb::WriteTxn& txn, const codec::KeyRecord& key);

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -20,10 +22,32 @@ void check(int rc, const char* what) {
                      ": the store is full; raise signet-map-size in pdns.conf (it is a limit on a "
                      "sparse file, not an allocation)");
   }
+  if (rc == MDB_READERS_FULL) {
+    throw StoreError(std::string("lmdb ") + what +
+                     ": every reader slot of the store is taken (too many processes and threads "
+                     "reading it at once); stale slots of dead processes are reclaimed every "
+                     "minute");
+  }
   throw StoreError(std::string("lmdb ") + what + ": " + mdb_strerror(rc));
 }
 
+namespace {
+// How long a remap waits for this process's open transactions to end. Queries hold a read
+// transaction for microseconds; a write that holds one longer makes the remap give up and the
+// transaction that needed it fail (and be retried by its caller), rather than wait for ever.
+constexpr auto kRemapWait = std::chrono::seconds(3);
+constexpr int64_t kReaderCheckEvery = 60;  // seconds
+
+int64_t steady_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 Env::Env(const Options& opts) : path_(opts.path), map_size_(opts.map_size) {
+  if (const char* fault = std::getenv("SIGNET_FAULT"))
+    fail_commits_ = std::string_view(fault) == "store-full";
   std::error_code ec;
   std::filesystem::create_directories(path_, ec);
   if (ec)
@@ -33,15 +57,17 @@ Env::Env(const Options& opts) : path_(opts.path), map_size_(opts.map_size) {
     check(mdb_env_set_maxdbs(env_, opts.max_dbs), "set_maxdbs");
     check(mdb_env_set_mapsize(env_, opts.map_size), "set_mapsize");
     // Many pdns threads each hold a reader; the default of 126 is small for busy servers.
-    check(mdb_env_set_maxreaders(env_, 1024), "set_maxreaders");
+    check(mdb_env_set_maxreaders(env_, kMaxReaders), "set_maxreaders");
     // NOTLS: a read transaction belongs to its object, not its thread (pdns may hand backends
     // between threads). NORDAHEAD: lookups are random access, read-ahead only evicts useful pages.
     int rc = mdb_env_open(env_, path_.c_str(), MDB_NOTLS | MDB_NORDAHEAD, 0600);
     if (rc != 0)
       throw StoreError("cannot open store '" + path_ + "': " + mdb_strerror(rc));
     // A killed process leaves its reader slot behind; clear those so they do not pin old pages.
-    int dead = 0;
-    mdb_reader_check(env_, &dead);
+    reclaim_stale_readers(true);
+    MDB_envinfo info;
+    check(mdb_env_info(env_, &info), "env_info");
+    map_size_ = info.me_mapsize;  // the file may be larger than asked for: LMDB maps all of it
   } catch (...) {
     mdb_env_close(env_);
     env_ = nullptr;
@@ -64,62 +90,185 @@ std::optional<Bytes> Txn::find(MDB_dbi dbi, std::string_view key) const {
   return to_bytes(v);
 }
 
-namespace {
-// Another process may have grown the map; adopt its size and try again (LMDB docs,
-// MDB_MAP_RESIZED).
-int begin_txn(MDB_env* env, unsigned flags, MDB_txn** txn) {
-  int rc = mdb_txn_begin(env, nullptr, flags, txn);
-  if (rc == MDB_MAP_RESIZED) {
-    mdb_env_set_mapsize(env, 0);
-    rc = mdb_txn_begin(env, nullptr, flags, txn);
+Env::Usage Env::usage() const {
+  MDB_envinfo info;
+  MDB_stat st;
+  check(mdb_env_info(env_, &info), "env_info");
+  check(mdb_env_stat(env_, &st), "env_stat");
+  return Usage{(uint64_t(info.me_last_pgno) + 1) * st.ms_psize, info.me_mapsize};
+}
+
+void Env::enter_txn() {
+  while (true) {
+    open_txns_.fetch_add(1);
+    if (!remapping_.load())
+      return;
+    // A remap waits for this process's transactions to end: step back until it is done.
+    leave_txn();
+    std::unique_lock<std::mutex> lock(remap_mu_);
+    remap_cv_.wait(lock, [this] { return !remapping_.load(); });
+  }
+}
+
+void Env::leave_txn() {
+  if (open_txns_.fetch_sub(1) == 1 && remapping_.load()) {
+    std::lock_guard<std::mutex> lock(remap_mu_);
+    remap_cv_.notify_all();
+  }
+}
+
+void Env::adopt_grown_map() {
+  std::unique_lock<std::mutex> lock(remap_mu_);
+  if (remapping_.load()) {
+    // Another thread is remapping: its result is ours.
+    remap_cv_.wait(lock, [this] { return !remapping_.load(); });
+    return;
+  }
+  remapping_ = true;
+  bool drained = remap_cv_.wait_for(lock, kRemapWait, [this] { return open_txns_.load() == 0; });
+  int rc = MDB_SUCCESS;
+  if (drained) {
+    rc = mdb_env_set_mapsize(env_, 0);  // 0: adopt the size the other process set
+    MDB_envinfo info;
+    if (rc == MDB_SUCCESS && mdb_env_info(env_, &info) == MDB_SUCCESS)
+      map_size_ = info.me_mapsize;
+  }
+  remapping_ = false;
+  remap_cv_.notify_all();
+  lock.unlock();
+  if (!drained) {
+    throw StoreError("store '" + path_ +
+                     "' grew beyond this process's map (another process wrote past it) and "
+                     "transactions of this process stayed open too long to remap; try again");
+  }
+  check(rc, "set_mapsize");
+}
+
+int Env::reclaim_stale_readers(bool now) {
+  int64_t t = steady_seconds();
+  int64_t last = last_reader_check_.load();
+  if (!now && t - last < kReaderCheckEvery)
+    return 0;
+  if (!last_reader_check_.compare_exchange_strong(last, t) && !now)
+    return 0;  // another thread is doing it
+  int dead = 0;
+  mdb_reader_check(env_, &dead);
+  return dead;
+}
+
+int begin_gated(Env& env, unsigned flags, MDB_txn** txn) {
+  env.reclaim_stale_readers(false);
+  int rc = MDB_SUCCESS;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    rc = mdb_txn_begin(env.get(), nullptr, flags, txn);
+    if (rc == MDB_MAP_RESIZED) {
+      env.leave_txn();
+      try {
+        env.adopt_grown_map();
+      } catch (...) {
+        env.enter_txn();  // the caller leaves on failure
+        throw;
+      }
+      env.enter_txn();
+    } else if (rc == MDB_READERS_FULL && attempt == 0) {
+      env.reclaim_stale_readers(true);
+    } else {
+      return rc;
+    }
   }
   return rc;
 }
-}  // namespace
 
 ReadTxn::ReadTxn(Env& env) : env_(env) {
-  check(begin_txn(env_.get(), MDB_RDONLY, &txn_), "begin read transaction");
+  env_.enter_txn();
+  int rc;
+  try {
+    rc = begin_gated(env_, MDB_RDONLY, &txn_);
+  } catch (...) {
+    env_.leave_txn();
+    throw;
+  }
+  if (rc != MDB_SUCCESS) {
+    env_.leave_txn();
+    txn_ = nullptr;
+    check(rc, "begin read transaction");
+  }
   active_ = true;
 }
 
 ReadTxn::~ReadTxn() {
   if (txn_)
     mdb_txn_abort(txn_);
+  end();
+}
+
+void ReadTxn::end() {
+  if (active_) {
+    active_ = false;
+    env_.leave_txn();
+  }
 }
 
 void ReadTxn::commit() {
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;
-  active_ = false;
+  end();
   check(rc, "commit read transaction");
 }
 
 void ReadTxn::reset() {
   if (active_) {
     mdb_txn_reset(txn_);
-    active_ = false;
+    end();
   }
 }
 
 void ReadTxn::renew() {
-  if (active_)
-    mdb_txn_reset(txn_);
+  reset();
+  env_.enter_txn();
   int rc = mdb_txn_renew(txn_);
-  if (rc == MDB_MAP_RESIZED) {
-    mdb_env_set_mapsize(env_.get(), 0);
+  for (int attempt = 0; attempt < 2 && (rc == MDB_MAP_RESIZED || rc == MDB_READERS_FULL);
+       ++attempt) {
+    env_.leave_txn();
+    if (rc == MDB_MAP_RESIZED)
+      env_.adopt_grown_map();  // throws with the gate left
+    else
+      env_.reclaim_stale_readers(true);
+    env_.enter_txn();
     rc = mdb_txn_renew(txn_);
   }
-  check(rc, "renew read transaction");
+  if (rc != MDB_SUCCESS) {
+    env_.leave_txn();
+    check(rc, "renew read transaction");
+  }
   active_ = true;
 }
 
 WriteTxn::WriteTxn(Env& env) : env_(env) {
-  check(begin_txn(env_.get(), 0, &txn_), "begin write transaction");
+  env_.enter_txn();
+  int rc;
+  try {
+    rc = begin_gated(env_, 0, &txn_);
+  } catch (...) {
+    env_.leave_txn();
+    throw;
+  }
+  if (rc != MDB_SUCCESS) {
+    env_.leave_txn();
+    txn_ = nullptr;
+    check(rc, "begin write transaction");
+  }
 }
 
 WriteTxn::~WriteTxn() {
-  if (txn_)
+  if (txn_) {
     mdb_txn_abort(txn_);
+    end();
+  }
+}
+
+void WriteTxn::end() {
+  env_.leave_txn();
 }
 
 void WriteTxn::put(MDB_dbi dbi, std::string_view key, std::string_view value) {
@@ -151,15 +300,22 @@ size_t WriteTxn::del_prefix(MDB_dbi dbi, std::string_view prefix) {
 }
 
 void WriteTxn::commit() {
+  if (env_.fails_commits()) {
+    abort();
+    check(MDB_MAP_FULL, "commit");
+  }
   int rc = mdb_txn_commit(txn_);
   txn_ = nullptr;
+  end();
   check(rc, "commit");
 }
 
 void WriteTxn::abort() {
-  if (txn_)
+  if (txn_) {
     mdb_txn_abort(txn_);
-  txn_ = nullptr;
+    txn_ = nullptr;
+    end();
+  }
 }
 
 Cursor::Cursor(const Txn& txn, MDB_dbi dbi) {

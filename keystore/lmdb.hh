@@ -8,7 +8,10 @@
 
 #include <lmdb.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -45,13 +48,57 @@ class Env {
 
   MDB_env* get() const { return env_; }
   const std::string& path() const { return path_; }
-  uint64_t map_size() const { return map_size_; }
+  // The size of the map now (grows when another process grew the store past it).
+  uint64_t map_size() const { return map_size_.load(); }
+
+  // How full the store is: the pages in use (the high-water mark; LMDB reuses freed pages below
+  // it) against the map. Read from the environment, not from a transaction.
+  struct Usage {
+    uint64_t used_bytes = 0;
+    uint64_t map_bytes = 0;
+    double fraction() const { return map_bytes ? double(used_bytes) / double(map_bytes) : 0; }
+  };
+  Usage usage() const;
+
+  // ---- the remap gate (used by the transaction classes below)
+  //
+  // LMDB: mdb_env_set_mapsize "may only be called if no transactions are active in this
+  // process" — remapping under a live reader would pull its pages from under it. When another
+  // process grows the store past our map, the next transaction begin reports MDB_MAP_RESIZED;
+  // the gate then lets the transactions open in this process finish, holds new ones back,
+  // remaps, and lets them go. Every transaction is counted from begin/renew to
+  // reset/commit/abort, whatever thread holds it (read transactions are MDB_NOTLS).
+  void enter_txn();
+  void leave_txn();
+  // Adopts the size another process gave the map. Throws StoreError when transactions of this
+  // process stay open longer than the remap may wait (one of them may be the caller's own).
+  void adopt_grown_map();
+  // Frees the reader slots of processes that died holding them (mdb_reader_check); done at
+  // most once a minute from transaction begins, and at once when every slot is taken. Returns
+  // how many slots were freed.
+  int reclaim_stale_readers(bool now);
+  static constexpr unsigned kMaxReaders = 1024;
+
+  // Test seam: with SIGNET_FAULT=store-full in the environment (read when the store is opened),
+  // every write transaction fails at commit exactly as a full map fails it (MDB_MAP_FULL), so
+  // tests can prove that each writer of a process survives a full store.
+  bool fails_commits() const { return fail_commits_; }
 
  private:
+  bool fail_commits_ = false;
   MDB_env* env_ = nullptr;
   std::string path_;
-  uint64_t map_size_ = 0;
+  std::atomic<uint64_t> map_size_{0};
+  std::atomic<int> open_txns_{0};
+  std::atomic<bool> remapping_{false};
+  std::mutex remap_mu_;
+  std::condition_variable remap_cv_;
+  std::atomic<int64_t> last_reader_check_{0};
 };
+
+// Begins a transaction through the gate: retries after adopting a grown map and after reclaiming
+// stale reader slots. Returns the LMDB code of the last attempt.
+int begin_gated(Env& env, unsigned flags, MDB_txn** txn);
 
 // Base for both transaction kinds: lookups and cursors work on either.
 class Txn {
@@ -82,6 +129,7 @@ class ReadTxn : public Txn {
   bool active() const { return active_; }
 
  private:
+  void end();  // leaves the remap gate if this transaction is counted there
   Env& env_;
   bool active_ = false;
 };
@@ -106,6 +154,7 @@ class WriteTxn : public Txn {
   bool open() const { return txn_ != nullptr; }
 
  private:
+  void end();
   Env& env_;
 };
 

@@ -120,20 +120,6 @@ std::vector<ZoneRecord> Portfolio::zones(const lmdb::Txn& txn,
   return out;
 }
 
-void Portfolio::check_nesting(const lmdb::Txn& txn, uint32_t tenant_id, const Name& apex) const {
-  if (!apex.is_root()) {
-    if (auto outer = store_.find_enclosing_zone(txn, apex.parent());
-        outer && outer->tenant_id != tenant_id) {
-      throw Conflict("zone '" + apex.to_text() + "' would be inside zone '" +
-                     outer->name.to_text() + "' of another tenant");
-    }
-  }
-  if (auto inner = store_.find_zone_below(txn, apex); inner && inner->tenant_id != tenant_id) {
-    throw Conflict("zone '" + apex.to_text() + "' would contain zone '" + inner->name.to_text() +
-                   "' of another tenant");
-  }
-}
-
 ZoneRecord Portfolio::create_zone(lmdb::WriteTxn& txn, std::string_view tenant_name_,
                                   const Name& apex, ZoneKind kind) {
   TenantRecord t = tenant(txn, tenant_name_);
@@ -144,7 +130,7 @@ ZoneRecord Portfolio::create_zone(lmdb::WriteTxn& txn, std::string_view tenant_n
     throw Conflict("zone '" + apex.to_text() + "' already exists (tenant '" +
                    tenant_name(txn, existing->tenant_id) + "')");
   }
-  check_nesting(txn, t.id, apex);
+  // The tenant boundary (no zone inside or around another tenant's) is the store's to check.
   ZoneRecord z = store_.create_zone(txn, t.id, apex, kind, clock_.now());
   if (audit_)
     audit_->append(txn, "zone-created", t.id, z.id, t.name, z.name.to_text());
@@ -187,9 +173,11 @@ void Portfolio::move_zone(lmdb::WriteTxn& txn, const Name& apex, std::string_vie
                           bool create_tenant) {
   ZoneRecord z = zone(txn, apex);
   TenantRecord t = tenant_or_create(txn, tenant_name_, create_tenant);
-  check_nesting(txn, t.id, apex);
   std::string from = tenant_name(txn, z.tenant_id);
+  uint32_t from_id = z.tenant_id;
   store_.move_zone(txn, z, t.id);
+  if (hook_ && from_id != t.id)
+    hook_->after_move(txn, z, from_id);
   if (audit_ && from != t.name) {
     audit_->append(txn, "zone-moved", t.id, z.id, t.name, z.name.to_text(),
                    AuditLog::json_object({{"before", AuditLog::json_string(from)},

@@ -6,7 +6,8 @@
 //
 //  * A zone belongs to exactly one tenant (pdns' "account").
 //  * A tenant cannot create a zone inside, or around, a zone of another tenant: that would let it
-//    take over names the other tenant serves.
+//    take over names the other tenant serves (keystore/tenant_boundary.hh decides; the store and
+//    ZoneWriter enforce it on every path).
 //  * With a scope set (signetutil --tenant T), every zone operation is refused unless the zone
 //    belongs to T.
 #pragma once
@@ -79,7 +80,6 @@ class Portfolio {
 
  private:
   void check_scope(const lmdb::Txn& txn, const ZoneRecord& zone) const;
-  void check_nesting(const lmdb::Txn& txn, uint32_t tenant_id, const Name& apex) const;
 
   Store& store_;
   const Clock& clock_;

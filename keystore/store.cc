@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "keystore/store.hh"
 
+#include "keystore/tenant_boundary.hh"
 #include "signer/error.hh"
 
 namespace signet {
@@ -245,20 +246,25 @@ std::optional<ZoneRecord> Store::find_enclosing_zone(const lmdb::Txn& txn, const
   }
 }
 
-std::optional<ZoneRecord> Store::find_zone_below(const lmdb::Txn& txn, const Name& apex) const {
+void Store::for_each_zone_below(const lmdb::Txn& txn, const Name& apex,
+                                const std::function<bool(const ZoneRecord&)>& fn) const {
   std::string prefix;
   codec::append_namekey(prefix, apex);
   // Keys of descendants continue after the prefix with a label octet (never 0x00).
   lmdb::Cursor c(txn, dbi_.zone_names);
-  if (!c.seek(prefix + '\x01') || !c.key_has_prefix(prefix))
-    return std::nullopt;
-  return zone_by_id(txn, read_u32_value(c.value(), "zone id"));
+  for (bool ok = c.seek(prefix + '\x01') && c.key_has_prefix(prefix); ok;
+       ok = c.next() && c.key_has_prefix(prefix)) {
+    auto z = zone_by_id(txn, read_u32_value(c.value(), "zone id"));
+    if (z && !fn(*z))
+      return;
+  }
 }
 
 ZoneRecord Store::create_zone(lmdb::WriteTxn& txn, uint32_t tenant_id, const Name& apex,
                               ZoneKind kind, uint64_t now) {
   if (find_zone(txn, apex))
     throw Conflict("zone '" + apex.to_text() + "' already exists");
+  TenantBoundary(*this, txn).check(tenant_id, apex, TenantBoundary::Claim::kZone);
   ZoneRecord z;
   z.id = next_id(txn, "next-zone-id");
   z.tenant_id = tenant_id;
@@ -282,6 +288,7 @@ void Store::put_tenant(lmdb::WriteTxn& txn, const TenantRecord& tenant) {
 void Store::move_zone(lmdb::WriteTxn& txn, ZoneRecord& zone, uint32_t new_tenant_id) {
   if (zone.tenant_id == new_tenant_id)
     return;
+  TenantBoundary(*this, txn).check(new_tenant_id, zone.name, TenantBoundary::Claim::kZone, &zone);
   txn.del(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id));
   zone.tenant_id = new_tenant_id;
   txn.put(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id), std::string_view());

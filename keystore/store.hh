@@ -65,15 +65,19 @@ class Store {
   std::optional<ZoneRecord> zone_by_id(const lmdb::Txn& txn, uint32_t id) const;
   // The zone whose apex is `name` or its closest ancestor; nullopt when none.
   std::optional<ZoneRecord> find_enclosing_zone(const lmdb::Txn& txn, const Name& name) const;
-  // A zone, if any, strictly below `apex` (one seek in zone_names).
-  std::optional<ZoneRecord> find_zone_below(const lmdb::Txn& txn, const Name& apex) const;
-  // Creates an empty zone record (no RRsets). Throws Conflict when the apex exists.
+  // Calls `fn` with every zone strictly below `apex`, in canonical order, until it returns false
+  // (one prefix seek in zone_names; nothing else is read when there is none).
+  void for_each_zone_below(const lmdb::Txn& txn, const Name& apex,
+                           const std::function<bool(const ZoneRecord&)>& fn) const;
+  // Creates an empty zone record (no RRsets). Throws Conflict when the apex exists or the zone
+  // would cross the tenant boundary (keystore/tenant_boundary.hh).
   ZoneRecord create_zone(lmdb::WriteTxn& txn, uint32_t tenant_id, const Name& apex, ZoneKind kind,
                          uint64_t now);
   void put_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone);
   void put_tenant(lmdb::WriteTxn& txn, const TenantRecord& tenant);
   // Hands out ids from a counter in the sys database ("next-zone-id", "next-key-id"...).
   uint32_t next_id(lmdb::WriteTxn& txn, std::string_view counter);
+  // Gives the zone to another tenant. Throws Conflict when that would cross the tenant boundary.
   void move_zone(lmdb::WriteTxn& txn, ZoneRecord& zone, uint32_t new_tenant_id);
   // Removes the zone with all its RRsets and metadata.
   void delete_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone);

@@ -77,6 +77,18 @@ void ZoneWriter::check_owner(const Name& owner, uint16_t type, const Where& wher
   }
 }
 
+void ZoneWriter::check_boundary(const Name& owner, const Where& where) {
+  if (owner.equals(zone_.name))
+    return;
+  if (!boundary_)
+    boundary_.emplace(store_, txn_);
+  try {
+    boundary_->check(zone_.tenant_id, owner, TenantBoundary::Claim::kRecord, &zone_);
+  } catch (const Conflict& e) {
+    throw Conflict(e.what() + where.suffix());
+  }
+}
+
 ZoneWriter::Pending& ZoneWriter::pending_for(const Name& owner, uint16_t type, const Where& where) {
   auto [it, inserted] = pending_.try_emplace(codec::rrset_key(zone_.id, relative(owner), type));
   if (inserted) {
@@ -125,6 +137,7 @@ void ZoneWriter::add(const Name& owner, uint16_t type, uint32_t ttl, std::span<c
   } catch (const InputError& e) {
     throw InputError("record " + describe(owner, type) + ": " + e.what() + where.suffix());
   }
+  check_boundary(owner, where);
   Pending& p = pending_for(owner, type, where);
   if (p.mode == Mode::kDelete) {
     p.mode = Mode::kReplace;
@@ -160,6 +173,8 @@ void ZoneWriter::replace(const Name& owner, uint16_t type, uint32_t ttl,
       throw InputError("record " + describe(owner, type) + ": " + e.what() + where.suffix());
     }
   }
+  if (!rdatas.empty())
+    check_boundary(owner, where);
   Pending& p = pending_for(owner, type, where);
   p.mode = rdatas.empty() ? Mode::kDelete : Mode::kReplace;
   p.ttl = ttl;

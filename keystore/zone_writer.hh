@@ -17,12 +17,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "keystore/audit.hh"
 #include "keystore/store.hh"
+#include "keystore/tenant_boundary.hh"
 
 namespace signet {
 
@@ -45,6 +47,9 @@ class ZoneEditHook {
                           const ZoneEdit& edit) = 0;
   // True when the zone's DNSKEY, CDS and CDNSKEY RRsets are Signet's, not operator data.
   virtual bool manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) = 0;
+  // Called by Portfolio::move_zone in the same transaction, once `zone` names its new tenant: what
+  // is bound to the old tenant (sealed keys) must follow the zone.
+  virtual void after_move(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id) {}
 };
 
 // Where a record came from, for error messages: "zone.txt:12". Empty for command line input.
@@ -119,6 +124,8 @@ class ZoneWriter {
     return owner.relative_to(zone_.name);
   }
   void check_owner(const Name& owner, uint16_t type, const Where& where) const;
+  // Refuses data at or below another tenant's zone cut (keystore/tenant_boundary.hh).
+  void check_boundary(const Name& owner, const Where& where);
   Pending& pending_for(const Name& owner, uint16_t type, const Where& where);
   void touch(const Name& owner, uint16_t type, const Where& where);
   void flush();
@@ -156,6 +163,7 @@ class ZoneWriter {
   std::map<std::string, Touch> touched_;    // by name prefix: ancestors before descendants
   std::vector<std::string> warnings_;
   std::vector<Name> ent_changes_;  // ancestors whose ENT row this batch added or removed
+  std::optional<TenantBoundary> boundary_;
 };
 
 }  // namespace signet

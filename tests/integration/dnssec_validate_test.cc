@@ -656,3 +656,28 @@ TEST(Nsec3ParamsTest, ChangingTheSaltKeepsAnswersSecureAndTheZoneValid) {
     EXPECT_EQ(r.rfind("1 0 0 AABBCCDD ", 0), 0u) << "an NSEC3 without the new salt: " << r;
   expect_validators_accept(file, zone.single_csk());
 }
+
+// ------------------------------------------------------------------ 5. a zone changes hands
+
+// move-zone of a secured zone re-seals its keys under the new tenant's data key (made on the
+// spot: the tenant had none), in the move's own transaction. A fresh process must then be able to
+// sign the zone, and validators must still see it secure.
+TEST(MovedZoneTest, ASecuredZoneMovedToAnotherTenantIsSignedByAFreshProcessAndStaysSecure) {
+  SIGNET_REQUIRE_TOOLS("dig", "unbound", "delv");
+  SignedZone zone;
+  zone.create("default", Denial::kNsec3);
+  zone.ok({"create-tenant", "initech"});
+  zone.ok({"move-zone", kZone, "initech"});
+  std::string audit = zone.ok({"audit-log", kZone});
+  EXPECT_NE(audit.find("keys-resealed"), std::string::npos) << audit;
+  EXPECT_NE(zone.ok({"list-zones", "initech"}).find(std::string(kZone) + ".\tinitech"),
+            std::string::npos);
+  // Each of these is a new process: nothing unsealed is cached from before the move.
+  zone.ok({"sign-zone", kZone});
+  zone.ok({"add-record", kZone, "moved", "A", "300", "192.0.2.77"});
+  EXPECT_EQ(zone.signetutil({"verify-zone", kZone}).status, 0);
+  zone.start();
+  std::vector<Case> cases = kPositive;
+  cases.push_back({"added after the move", "moved", "A", "NOERROR", "A 192.0.2.77"});
+  expect_all_secure(zone, cases, next_unbound_dir(zone));
+}

@@ -18,14 +18,17 @@
 
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
+#include "tests/support/signet_dir.hh"
 #include "tests/support/temp_dir.hh"
 
+using signet::test::HttpReply;
 using signet::test::kOfflinePdnsConf;
 using signet::test::PdnsServer;
 using signet::test::PdnsServerOptions;
 using signet::test::pdnsutil_path;
 using signet::test::run;
 using signet::test::RunResult;
+using signet::test::SignetDir;
 using signet::test::signetutil_path;
 using signet::test::source_dir;
 using signet::test::TempDir;
@@ -58,64 +61,6 @@ std::string join(const std::vector<std::string>& v, const std::string& sep = "\n
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
-
-std::map<std::string, std::string> no_caches() {
-  return {{"cache-ttl", "0"}, {"query-cache-ttl", "0"}, {"negquery-cache-ttl", "0"}};
-}
-
-// A config directory with launch=signet and a server that may be started on it.
-class SignetDir {
- public:
-  explicit SignetDir(PdnsServerOptions options = {}) {
-    options.backend = "signet";
-    for (const auto& [k, v] : no_caches())
-      options.settings.emplace(k, v);
-    server = std::make_unique<PdnsServer>(dir.path(), options);
-  }
-
-  RunResult pdnsutil(std::vector<std::string> args) {
-    args.insert(args.begin(), {pdnsutil_path(), "--config-dir", dir.path()});
-    return run(args, "", 60);
-  }
-  RunResult signetutil(std::vector<std::string> args) {
-    args.insert(args.begin(), {signetutil_path(), "--config-dir", dir.path()});
-    return run(args, "", 60);
-  }
-  // Runs and expects exit 0; returns stdout.
-  std::string pdnsutil_ok(const std::vector<std::string>& args) {
-    RunResult r = pdnsutil(args);
-    EXPECT_EQ(r.status, 0) << "pdnsutil " << join(args, " ") << "\nstdout: " << r.out
-                           << "\nstderr: " << r.err;
-    return r.out;
-  }
-  std::string signetutil_ok(const std::vector<std::string>& args) {
-    RunResult r = signetutil(args);
-    EXPECT_EQ(r.status, 0) << "signetutil " << join(args, " ") << "\nstderr: " << r.err;
-    return r.out;
-  }
-
-  // dig +short against the server.
-  std::vector<std::string> dig(const std::string& name, const std::string& type) {
-    RunResult r = run({"dig", "@127.0.0.1", "-p", std::to_string(server->port()), "+norec",
-                       "+nocookie", "+tries=3", "+timeout=3", "+short", name, type},
-                      "", 60);
-    auto v = lines(r.out);
-    std::sort(v.begin(), v.end());
-    return v;
-  }
-  std::string rcode(const std::string& name, const std::string& type) {
-    RunResult r = run({"dig", "@127.0.0.1", "-p", std::to_string(server->port()), "+norec",
-                       "+nocookie", "+tries=3", "+timeout=3", name, type},
-                      "", 60);
-    size_t p = r.out.find("status: ");
-    if (p == std::string::npos)
-      return "(no answer)";
-    return r.out.substr(p + 8, r.out.find(',', p) - p - 8);
-  }
-
-  TempDir dir;
-  std::unique_ptr<PdnsServer> server;
-};
 
 // pdnsutil list-zone output as a sorted set of records. Hex RDATA (DS digest, SSHFP fingerprint,
 // TLSA data) is case-insensitive; pdns prints it as stored, so compare it lower-cased.
@@ -256,18 +201,6 @@ TEST(PdnsutilTest, DeleteZoneRemovesItFromTheStoreAndTheServer) {
 
 namespace {
 
-struct Http {
-  int status = 0;
-  std::string body;
-  YAML::Node json() const {
-    try {
-      return YAML::Load(body);  // JSON is YAML
-    } catch (const std::exception&) {
-      return YAML::Node();
-    }
-  }
-};
-
 const char* kZonesPath = "/api/v1/servers/localhost/zones";
 
 const char* kCreateBody = R"({"name": "api.example.", "kind": "Native", "account": "globex",
@@ -288,41 +221,17 @@ class ApiTest : public ::testing::Test {
     s_->server->start();
   }
 
-  Http http(const std::string& method, const std::string& path, const std::string& body = "") {
-    std::vector<std::string> argv = {"curl",
-                                     "-sS",
-                                     "--max-time",
-                                     "30",
-                                     "-X",
-                                     method,
-                                     "-H",
-                                     "X-API-Key: " + s_->server->options().api_key,
-                                     "-H",
-                                     "Content-Type: application/json",
-                                     "-w",
-                                     "\n%{http_code}",
-                                     s_->server->api_url(path)};
-    if (!body.empty()) {
-      argv.push_back("--data-binary");
-      argv.push_back(body);
-    }
-    RunResult r = run(argv, "", 60);
-    Http h;
-    size_t nl = r.out.rfind('\n');
-    if (nl != std::string::npos) {
-      h.body = r.out.substr(0, nl);
-      h.status = std::atoi(r.out.c_str() + nl + 1);
-    }
-    return h;
+  HttpReply http(const std::string& method, const std::string& path, const std::string& body = "") {
+    return s_->http(method, path, body);
   }
 
-  Http patch(const std::string& rrsets) {
+  HttpReply patch(const std::string& rrsets) {
     return http("PATCH", std::string(kZonesPath) + "/api.example.", "{\"rrsets\": " + rrsets + "}");
   }
 
   // The zone's rrsets from GET, as "name type ttl content|content" lines, sorted.
   std::vector<std::string> rrsets() {
-    Http h = http("GET", std::string(kZonesPath) + "/api.example.");
+    HttpReply h = http("GET", std::string(kZonesPath) + "/api.example.");
     EXPECT_EQ(h.status, 200) << h.body;
     std::vector<std::string> out;
     YAML::Node j = h.json();
@@ -342,7 +251,7 @@ class ApiTest : public ::testing::Test {
 
   // POSTs the test zone; expects 201, the zone in tenant globex and served.
   void create_zone() {
-    Http h = http("POST", kZonesPath, kCreateBody);
+    HttpReply h = http("POST", kZonesPath, kCreateBody);
     ASSERT_EQ(h.status, 201) << h.body;
     std::string zones = s().signetutil_ok({"list-zones", "globex"});
     EXPECT_TRUE(contains(zones, "api.example.\tglobex\t")) << zones;
@@ -361,7 +270,7 @@ class ApiTest : public ::testing::Test {
 // the new zone and edits its SOA inside the creating transaction, after feeding the records.
 TEST_F(ApiTest, CreateZoneAnswers201WithItsRecordsInTheAccountsTenant) {
   start(/*rectify=*/true);
-  Http h = http("POST", kZonesPath, kCreateBody);
+  HttpReply h = http("POST", kZonesPath, kCreateBody);
   EXPECT_EQ(h.status, 201) << h.body;
   YAML::Node j = h.json();
   ASSERT_TRUE(j["rrsets"]) << h.body;
@@ -383,7 +292,7 @@ TEST_F(ApiTest, CreateZoneAnswers201WithItsRecordsInTheAccountsTenant) {
 // 0 of default-soa-content, as pdns does with its own backends.
 TEST_F(ApiTest, CreateZoneAppliesSoaEditApiToTheNewSoa) {
   start(/*rectify=*/true);
-  Http h = http("POST", kZonesPath, kCreateBody);
+  HttpReply h = http("POST", kZonesPath, kCreateBody);
   ASSERT_EQ(h.status, 201) << h.body;
   YAML::Node j = h.json();
   uint64_t serial = j["serial"].as<uint64_t>(0);
@@ -400,7 +309,7 @@ TEST_F(ApiTest, PatchReplacesAndDeletesRRsets) {
   create_zone();
   uint64_t serial_before =
       http("GET", std::string(kZonesPath) + "/api.example.").json()["serial"].as<uint64_t>(0);
-  Http h = patch(R"([
+  HttpReply h = patch(R"([
     {"name": "www.api.example.", "type": "A", "ttl": 120, "changetype": "REPLACE",
      "records": [{"content": "192.0.2.20", "disabled": false}]},
     {"name": "old.api.example.", "type": "A", "ttl": 120, "changetype": "REPLACE",
@@ -433,7 +342,7 @@ TEST_F(ApiTest, ConflictingCnameIsRefusedAndChangesNothing) {
   auto before = rrsets();
   std::string listing_before = s().signetutil_ok({"list-zone", "api.example."});
 
-  Http h = patch(R"([{"name": "www.api.example.", "type": "CNAME", "ttl": 60,
+  HttpReply h = patch(R"([{"name": "www.api.example.", "type": "CNAME", "ttl": 60,
     "changetype": "REPLACE", "records": [{"content": "elsewhere.example.", "disabled": false}]}])");
   EXPECT_GE(h.status, 400) << h.body;
   EXPECT_LT(h.status, 500) << h.body;
@@ -458,7 +367,7 @@ TEST_F(ApiTest, ConflictingCnameIsRefusedAndChangesNothing) {
 TEST_F(ApiTest, PutAccountMovesTheZoneToAnotherTenant) {
   start(/*rectify=*/true);
   create_zone();
-  Http h = http("PUT", std::string(kZonesPath) + "/api.example.", R"({"account": "initech"})");
+  HttpReply h = http("PUT", std::string(kZonesPath) + "/api.example.", R"({"account": "initech"})");
   EXPECT_EQ(h.status, 204) << h.body;
   std::string zones = s().signetutil_ok({"list-zones"});
   EXPECT_TRUE(contains(zones, "api.example.\tinitech\t")) << zones;
@@ -475,7 +384,7 @@ TEST_F(ApiTest, DeleteRemovesTheZone) {
   start(/*rectify=*/true);
   create_zone();
   EXPECT_EQ(s().rcode("www.api.example", "A"), "NOERROR");
-  Http h = http("DELETE", std::string(kZonesPath) + "/api.example.");
+  HttpReply h = http("DELETE", std::string(kZonesPath) + "/api.example.");
   EXPECT_EQ(h.status, 204) << h.body;
   EXPECT_EQ(http("GET", std::string(kZonesPath) + "/api.example.").status, 404);
   EXPECT_EQ(s().rcode("www.api.example", "A"), "REFUSED");

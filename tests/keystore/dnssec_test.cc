@@ -297,3 +297,58 @@ TEST_F(DnssecTest, AKeyWhosePrivatePartDoesNotMatchItsDnskeySignsNothing) {
   Dnssec fresh_cache(*store, clock, [this]() -> const MasterKey& { return *master; });
   EXPECT_THROW(fresh_cache.sign(txn, z, 1), Error);
 }
+
+TEST_F(DnssecTest, MovingASecuredZoneResealsItsKeysUnderTheNewTenantsDataKey) {
+  secure();
+  {
+    auto txn = store->begin_write();
+    portfolio->create_tenant(txn, "initech");  // no data key yet: the move makes one
+    portfolio->move_zone(txn, n("example.com."), "initech", false);
+    txn.commit();
+  }
+  auto txn = store->begin_read();
+  ZoneRecord z = portfolio->zone(txn, n("example.com."));
+  Keyring ring(*store, *master);
+  auto keys = ring.keys(txn, z.id);
+  ASSERT_FALSE(keys.empty());
+  uint32_t acme = store->find_tenant(txn, "acme")->id;
+  for (const auto& k : keys) {
+    // Opens as the new tenant's key...
+    EXPECT_NO_THROW(ring.open_key(txn, z, k)) << k.tag;
+    // ...and no longer as the old tenant's.
+    ZoneRecord as_before = z;
+    as_before.tenant_id = acme;
+    EXPECT_THROW(ring.open_key(txn, as_before, k), CorruptionError) << k.tag;
+  }
+  txn.reset();
+  // A fresh service (nothing cached) signs the moved zone, and it verifies.
+  dnssec =
+      std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
+  portfolio->set_edit_hook(dnssec.get());
+  {
+    auto w = store->begin_write();
+    ZoneRecord zw = portfolio->zone(w, n("example.com."));
+    dnssec->sign(w, zw, 1);
+    w.commit();
+  }
+  EXPECT_TRUE(verify().ok()) << problems(verify());
+}
+
+TEST_F(DnssecTest, MovingASecuredZoneWithoutTheMasterKeyChangesNothing) {
+  secure();
+  dnssec = std::make_unique<Dnssec>(*store, clock, []() -> const MasterKey& {
+    throw InputError("master key file '/nonexistent' is missing");
+  });
+  portfolio->set_edit_hook(dnssec.get());
+  {
+    auto txn = store->begin_write();
+    portfolio->create_tenant(txn, "initech");
+    txn.commit();
+  }
+  {
+    auto txn = store->begin_write();
+    EXPECT_THROW(portfolio->move_zone(txn, n("example.com."), "initech", false), InputError);
+  }
+  auto txn = store->begin_read();
+  EXPECT_EQ(portfolio->tenant_name(txn, portfolio->zone(txn, n("example.com.")).tenant_id), "acme");
+}

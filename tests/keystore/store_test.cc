@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "keystore/store.hh"
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "signer/error.hh"
 #include "tests/support/store_fixture.hh"
 
@@ -45,8 +49,16 @@ TEST_F(StoreTest, EnclosingZoneIsTheClosestApex) {
   EXPECT_TRUE(
       store->find_enclosing_zone(txn, n("www.example.com."))->name.equals(n("example.com.")));
   EXPECT_FALSE(store->find_enclosing_zone(txn, n("example.net.")));
-  EXPECT_TRUE(store->find_zone_below(txn, n("example.com."))->name.equals(n("sub.example.com.")));
-  EXPECT_FALSE(store->find_zone_below(txn, n("sub.example.com.")));
+  std::vector<std::string> below;
+  auto collect = [&](const ZoneRecord& z) {
+    below.push_back(z.name.to_text());
+    return true;
+  };
+  store->for_each_zone_below(txn, n("example.com."), collect);
+  EXPECT_EQ(below, std::vector<std::string>{"sub.example.com."});
+  below.clear();
+  store->for_each_zone_below(txn, n("sub.example.com."), collect);
+  EXPECT_TRUE(below.empty());
 }
 
 TEST_F(StoreTest, DeletingAZoneRemovesAllItsRows) {
@@ -108,4 +120,50 @@ TEST_F(StoreTest, ReadersSeeOnlyCommittedTransactions) {
   EXPECT_TRUE(store->find_zone(reader, n("example.com.")));
   reader.renew();
   EXPECT_FALSE(store->find_zone(reader, n("example.com.")));
+}
+
+// Every reader slot taken: a clear error naming the cause, not LMDB's code.
+TEST_F(StoreTest, ReaderSlotExhaustionIsAClearError) {
+  std::vector<std::unique_ptr<lmdb::ReadTxn>> readers;
+  try {
+    for (unsigned i = 0; i <= lmdb::Env::kMaxReaders; ++i)
+      readers.push_back(std::make_unique<lmdb::ReadTxn>(store->env()));
+    FAIL() << "more read transactions than reader slots";
+  } catch (const StoreError& e) {
+    EXPECT_NE(std::string(e.what()).find("every reader slot of the store is taken"),
+              std::string::npos)
+        << e.what();
+  }
+  readers.clear();
+  EXPECT_NO_THROW(store->begin_read());
+}
+
+// A process killed while it held a read transaction leaves its slot taken; a running process
+// frees it when it needs it (and once a minute anyway), not only at its next start.
+TEST_F(StoreTest, SlotsOfKilledReadersAreReclaimedWhileRunning) {
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // A separate environment of the same store, as another process would open it.
+    Store other(StoreOptions{dir.path(), uint64_t(1) << 30});
+    lmdb::ReadTxn held(other.env());
+    char c = 1;
+    ssize_t n = write(ready[1], &c, 1);
+    (void)n;
+    pause();
+    _exit(0);
+  }
+  char c;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  close(ready[0]);
+  close(ready[1]);
+  // All slots but the dead process's: the next reader only fits once that slot is reclaimed.
+  std::vector<std::unique_ptr<lmdb::ReadTxn>> readers;
+  for (unsigned i = 0; i + 1 < lmdb::Env::kMaxReaders; ++i)
+    readers.push_back(std::make_unique<lmdb::ReadTxn>(store->env()));
+  EXPECT_NO_THROW(readers.push_back(std::make_unique<lmdb::ReadTxn>(store->env())));
 }
