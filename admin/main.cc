@@ -128,8 +128,7 @@ int main(int argc, char** argv) {
         return 2;
       }
       tenant = a.size() > 8 ? a.substr(9) : need_value(a);
-    }
-    else if (a == "--json")
+    } else if (a == "--json")
       json = true;
     else if (a == "--help" || a == "-h" || a == "help") {
       usage(std::cout);

@@ -446,8 +446,9 @@ TEST_F(KeyLifecycleCli, RefreshHealthMetricsAndAuditLogStayInsideTheTenant) {
   setup("quick");
   ok({"create-tenant", "bob"});
   ok({"load-zone", "bob", "bob.test",
-      file("bob.zone", "$ORIGIN bob.test.\n$TTL 300\n@ SOA ns1 h 1 7200 3600 1209600 300\n"
-                       "@ NS ns1\nns1 A 192.0.2.1\n")});
+      file("bob.zone",
+           "$ORIGIN bob.test.\n$TTL 300\n@ SOA ns1 h 1 7200 3600 1209600 300\n"
+           "@ NS ns1\nns1 A 192.0.2.1\n")});
   ok({"secure-zone", "bob.test", "quick"});
   auto serial = [&](const std::string& zone, long offset) {
     std::string out = ok({"list-zones"}, offset);
