@@ -30,7 +30,7 @@ int cmd_audit_log(Cli& cli, const Args& a) {
   for (size_t i = 0; i < a.size(); ++i) {
     if (a[i] == "--tenant" && i + 1 < a.size()) {
       if (tenant && *tenant != a[i + 1])
-        throw Conflict("scoped to tenant '" + *tenant + "'");
+        throw ScopeError("scoped to tenant '" + *tenant + "'");
       tenant = a[++i];
     } else if (a[i] == "--json") {
       json = true;
@@ -39,13 +39,16 @@ int cmd_audit_log(Cli& cli, const Args& a) {
     }
   }
   auto txn = cli.ctx.store().begin_read();
+  // By id, not name: a tenant deleted and created again under its old name is another tenant,
+  // and must not see the entries of the first.
+  std::optional<uint32_t> tenant_id;
   if (tenant)
-    cli.portfolio.tenant(txn, *tenant);  // must exist (and be visible)
+    tenant_id = cli.portfolio.tenant(txn, *tenant).id;  // must exist (and be visible)
   bool first = true;
   if (json)
     cli.out << "[";
   cli.ctx.audit().for_each(txn, [&](const AuditEntry& e) {
-    if (tenant && e.tenant != *tenant)
+    if (tenant_id && e.tenant_id != *tenant_id)
       return;
     if (zone && (e.zone.empty() || !Name::from_text(e.zone).equals(*zone)))
       return;

@@ -6,6 +6,7 @@
 #include <climits>
 #include <ctime>
 #include <iostream>
+#include <set>
 
 #include "admin/commands.hh"
 #include "keystore/keyring.hh"
@@ -56,6 +57,8 @@ void print_stats(Cli& cli, const SignStats& s) {
 // ------------------------------------------------------------------ commands
 
 void cmd_generate_master_key(Cli& cli, const Args& a, lmdb::WriteTxn&) {
+  if (cli.portfolio.scope())
+    throw ScopeError("the master key is the operator's: generate-master-key takes no --tenant");
   std::string path = a.empty() ? cli.ctx.config().master_key_file : a[0];
   MasterKey::generate_file(path);
   cli.out << "wrote a new master key to " << path << " (mode 0600); keep a copy somewhere safe\n";
@@ -253,13 +256,23 @@ int cmd_refresh(Cli& cli, const Args& a) {
       cli.ctx.store(), cli.ctx.dnssec(), cli.ctx.clock(), [&](bool warning, const std::string& m) {
         (warning ? cli.err : cli.out) << (warning ? "signetutil: warning: " : "") << m << "\n";
       });
-  if (!a.empty()) {
+  // refresh ZONE: that zone now (and nothing else); refresh: every due zone, or with --tenant
+  // every due zone of that tenant.
+  std::set<uint32_t> only;
+  {
     auto txn = cli.ctx.store().begin_read();
-    ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
-    txn.reset();
-    r.wake(zone.id);
+    if (!a.empty()) {
+      ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+      only.insert(zone.id);
+      r.wake(zone.id);
+    } else if (cli.portfolio.scope()) {
+      for (const auto& z : cli.portfolio.zones(txn, cli.portfolio.scope()))
+        only.insert(z.id);
+    }
   }
-  size_t n = r.run_once(SIZE_MAX);
+  bool filtered = !a.empty() || cli.portfolio.scope();
+  size_t n = r.run_once(SIZE_MAX, filtered ? [&](uint32_t id) { return only.count(id) > 0; }
+                                           : Refresher::ZoneFilter());
   cli.out << "refresh: " << n << " zone(s) refreshed\n";
   return 0;
 }

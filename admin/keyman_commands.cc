@@ -518,7 +518,7 @@ Survey survey(Cli& cli, const Opts& o) {
   std::optional<std::string> tenant = cli.portfolio.scope();
   if (o.values.count("--tenant")) {
     if (tenant && *tenant != o.values.at("--tenant"))
-      throw Conflict("scoped to tenant '" + *tenant + "'");
+      throw ScopeError("scoped to tenant '" + *tenant + "'");
     tenant = o.values.at("--tenant");
   }
   auto txn = cli.ctx.store().begin_read();

@@ -23,7 +23,9 @@ void usage(std::ostream& o) {
        "COMMAND "
        "[ARGS...]\n\n"
        "Reads the signet-* settings of DIR/pdns.conf (default /etc/powerdns), like pdnsutil.\n"
-       "--tenant limits every zone command to that tenant's zones.\n\n"
+       "--tenant limits every command to that tenant's zones, policies and audit entries (a\n"
+       "convenience for operators, not a security boundary: CLI access to the store is operator\n"
+       "access; customers reach their zones through signetd's API).\n\n"
        "commands:\n";
   for (const auto& c : signet::admin::commands()) {
     o << "  " << c.usage << "\n      " << c.help << "\n";
@@ -81,6 +83,9 @@ int run_batch(Cli& cli, const Args& args) {
       c->write(quiet, rest, txn);
       sink.str("");
       ++applied;
+    } catch (const signet::ScopeError& e) {
+      throw signet::ScopeError(source + ":" + std::to_string(lineno) + ": " + e.what() +
+                               " (nothing of the batch was applied)");
     } catch (const signet::Error& e) {
       throw signet::Error(source + ":" + std::to_string(lineno) + ": " + e.what() +
                           " (nothing of the batch was applied)");
@@ -116,11 +121,14 @@ int main(int argc, char** argv) {
       config_name = a.substr(14);
     else if (a == "--config-name")
       config_name = need_value(a);
-    else if (a.rfind("--tenant=", 0) == 0)
-      tenant = a.substr(9);
-    else if (a == "--tenant")
-      tenant = need_value(a);
-    else if (a == "--json")
+    else if (a.rfind("--tenant", 0) == 0 && (a.size() == 8 || a[8] == '=')) {
+      // One scope per invocation: a second --tenant would silently replace the first.
+      if (tenant) {
+        std::cerr << "signetutil: --tenant given twice\n";
+        return 2;
+      }
+      tenant = a.size() > 8 ? a.substr(9) : need_value(a);
+    } else if (a == "--json")
       json = true;
     else if (a == "--help" || a == "-h" || a == "help") {
       usage(std::cout);
@@ -172,6 +180,10 @@ int main(int argc, char** argv) {
     txn.commit();
     std::cout << confirmations.str();
     return 0;
+  } catch (const signet::ScopeError& e) {
+    // Outside the --tenant scope: the command line contradicts itself (a usage error).
+    std::cerr << "signetutil: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "signetutil: " << e.what() << "\n";
     return 1;

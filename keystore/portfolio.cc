@@ -26,8 +26,8 @@ std::vector<uint8_t> make_soa_rdata(const Name& mname, const Name& rname, uint32
 
 TenantRecord Portfolio::create_tenant(lmdb::WriteTxn& txn, std::string_view name) {
   if (scope_ && *scope_ != name) {
-    throw Conflict("scoped to tenant '" + *scope_ + "': cannot create tenant '" +
-                   std::string(name) + "'");
+    throw ScopeError("scoped to tenant '" + *scope_ + "': cannot create tenant '" +
+                     std::string(name) + "'");
   }
   TenantRecord t = store_.create_tenant(txn, name, clock_.now());
   if (audit_)
@@ -44,8 +44,8 @@ void Portfolio::delete_tenant(lmdb::WriteTxn& txn, std::string_view name) {
 
 TenantRecord Portfolio::tenant(const lmdb::Txn& txn, std::string_view name) const {
   if (scope_ && *scope_ != name) {
-    throw Conflict("scoped to tenant '" + *scope_ + "': tenant '" + std::string(name) +
-                   "' is not visible");
+    throw ScopeError("scoped to tenant '" + *scope_ + "': tenant '" + std::string(name) +
+                     "' is not visible");
   }
   auto t = store_.find_tenant(txn, name);
   if (!t)
@@ -87,8 +87,8 @@ void Portfolio::check_scope(const lmdb::Txn& txn, const ZoneRecord& zone) const 
   if (!scope_)
     return;
   if (tenant_name(txn, zone.tenant_id) != *scope_) {
-    throw Conflict("zone '" + zone.name.to_text() + "' belongs to another tenant, not '" + *scope_ +
-                   "'");
+    throw ScopeError("zone '" + zone.name.to_text() + "' belongs to another tenant, not '" +
+                     *scope_ + "'");
   }
 }
 

@@ -32,7 +32,7 @@ bool Refresher::refresh_zone(uint32_t zone_id, bool forced) {
   return true;
 }
 
-size_t Refresher::run_once(size_t max_zones) {
+size_t Refresher::run_once(size_t max_zones, const ZoneFilter& only) {
   std::set<uint32_t> woken;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -41,7 +41,13 @@ size_t Refresher::run_once(size_t max_zones) {
   std::vector<uint32_t> due;
   {
     auto txn = store_.begin_read();
-    due = dnssec_.due_zones(txn, clock_.now(), max_zones);
+    due = dnssec_.due_zones(txn, clock_.now(), only ? SIZE_MAX : max_zones);
+  }
+  if (only) {
+    std::erase_if(due, [&](uint32_t id) { return !only(id); });
+    std::erase_if(woken, [&](uint32_t id) { return !only(id); });
+    if (due.size() > max_zones)
+      due.resize(max_zones);
   }
   size_t done = 0;
   for (uint32_t id : due) {

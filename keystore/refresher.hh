@@ -28,9 +28,11 @@ class Refresher {
   Refresher(Store& store, Dnssec& dnssec, const Clock& clock, Log log);
   ~Refresher();
 
-  // Refreshes every zone that is due (and every zone woken), at most `max_zones`. Returns how
-  // many zones were refreshed.
-  size_t run_once(size_t max_zones = 1000);
+  using ZoneFilter = std::function<bool(uint32_t zone_id)>;
+  // Refreshes every zone that is due (and every zone woken), at most `max_zones`, only those
+  // `only` accepts when given (signetutil refresh ZONE, --tenant). Returns how many zones were
+  // refreshed.
+  size_t run_once(size_t max_zones = 1000, const ZoneFilter& only = nullptr);
   // Starts the background thread: a pass every `interval_seconds`, or sooner when woken.
   void start(unsigned interval_seconds);
   void stop();

@@ -10,7 +10,8 @@
 //    that it can be printed as-is on one line.
 //  * A write that throws leaves the store untouched: writes happen inside one LMDB transaction
 //    that aborts when unwound (see keystore/lmdb.hh).
-//  * The edges translate: signetutil prints "signetutil: <message>" and exits non-zero; the pdns
+//  * The edges translate: signetutil prints "signetutil: <message>" and exits non-zero (2 for a
+//    ScopeError, a usage error); the pdns
 //    module turns StoreError into DBException (SERVFAIL, retried) and everything else into
 //    PDNSException where pdns expects that.
 #pragma once
@@ -43,6 +44,14 @@ class NotFound : public Error {
 class Conflict : public Error {
  public:
   using Error::Error;
+};
+
+// The request reaches outside the one tenant the caller is limited to (signetutil --tenant): a
+// zone, tenant or policy of another tenant, or an operator-wide action. signetutil reports it as
+// a usage error (exit 2).
+class ScopeError : public Conflict {
+ public:
+  using Conflict::Conflict;
 };
 
 // The store itself failed (LMDB error, map full, corrupt bytes). Usually transient or

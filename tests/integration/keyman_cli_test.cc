@@ -399,3 +399,92 @@ TEST_F(KeyLifecycleCli, KillingRolloverTickWhileItSignsLeavesTheZoneAsItWas) {
 }
 
 }  // namespace
+
+// --tenant is one scope per command line: given twice, or contradicted by the tenant or zone the
+// command names, the command line is wrong (exit 2) and nothing happens.
+TEST_F(KeyLifecycleCli, TenantGivenTwiceOrContradictedIsAUsageError) {
+  setup("");
+  ok({"create-tenant", "bob"});
+  ok({"create-zone", "bob", "bob.test", "ns1.bob.test."});
+  std::string before = ok({"list-zones"});
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--tenant", "acme", "--tenant", "bob", "list-zones"},
+           {"--tenant=acme", "--tenant", "acme", "list-zones"},
+           {"--tenant", "acme", "list-zones", "bob"},
+           {"--tenant", "acme", "create-zone", "bob", "new.test"},
+           {"--tenant", "acme", "add-record", "bob.test", "www", "A", "300", "192.0.2.1"},
+           {"--tenant", "acme", "move-zone", "example.com", "bob"},
+           {"--tenant", "acme", "delete-zone", "bob.test"},
+           {"--tenant", "acme", "health", "--tenant", "bob"},
+           {"--tenant", "acme", "audit-log", "--tenant", "bob"},
+           {"--tenant", "acme", "generate-master-key", "/tmp/never-written.key"},
+       }) {
+    RunResult r = cli(args);
+    std::string cmd;
+    for (const auto& a : args)
+      cmd += " " + a;
+    // health keeps the monitoring convention: 2 is "critical", a usage error is 3 (unknown).
+    int usage = args[2] == "health" ? 3 : 2;
+    EXPECT_EQ(r.status, usage) << "signetutil" << cmd << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  // In a batch too: the line is named and nothing of the batch applies.
+  RunResult r =
+      cli({"--tenant", "acme", "batch",
+           file("b.txt", "add-record example.com x A 300 192.0.2.9\ndelete-zone bob.test\n")});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("b.txt:2:"), std::string::npos) << r.err;
+  EXPECT_EQ(ok({"list-zones"}), before);
+  EXPECT_EQ(ok({"list-zone", "example.com"}).find("192.0.2.9"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists("/tmp/never-written.key"));
+}
+
+// The commands that take no zone stay inside the tenant too: refresh signs only its zones,
+// health and metrics report only its zones, and audit-log shows only its entries — by tenant id,
+// so a tenant deleted and created again under the same name does not inherit the old entries.
+TEST_F(KeyLifecycleCli, RefreshHealthMetricsAndAuditLogStayInsideTheTenant) {
+  setup("quick");
+  ok({"create-tenant", "bob"});
+  ok({"load-zone", "bob", "bob.test",
+      file("bob.zone",
+           "$ORIGIN bob.test.\n$TTL 300\n@ SOA ns1 h 1 7200 3600 1209600 300\n"
+           "@ NS ns1\nns1 A 192.0.2.1\n")});
+  ok({"secure-zone", "bob.test", "quick"});
+  auto serial = [&](const std::string& zone, long offset) {
+    std::string out = ok({"list-zones"}, offset);
+    auto p = out.find(zone + ".\t");
+    std::string line = out.substr(p, out.find('\n', p) - p);
+    return line.substr(line.rfind('\t') + 1);
+  };
+  long later = 12 * 86400;  // every signature is due for refresh
+  std::string bob_before = serial("bob.test", later);
+  std::string acme_before = serial("example.com", later);
+  std::string out = ok({"--tenant", "acme", "refresh"}, later);
+  EXPECT_NE(out.find("refresh: 1 zone(s) refreshed"), std::string::npos) << out;
+  EXPECT_NE(serial("example.com", later), acme_before);
+  EXPECT_EQ(serial("bob.test", later), bob_before) << "refresh --tenant acme touched bob's zone";
+  // refresh ZONE: that zone, and only it.
+  out = ok({"refresh", "bob.test"}, later);
+  EXPECT_NE(out.find("refresh: 1 zone(s) refreshed"), std::string::npos) << out;
+
+  std::string health = ok({"--tenant", "acme", "health", "--json"});
+  EXPECT_NE(health.find("example.com."), std::string::npos) << health;
+  EXPECT_EQ(health.find("bob.test."), std::string::npos) << health;
+  std::string metrics = ok({"--tenant", "acme", "metrics"});
+  EXPECT_NE(metrics.find("zone=\"example.com.\""), std::string::npos);
+  EXPECT_EQ(metrics.find("bob"), std::string::npos) << metrics;
+  std::string audit = ok({"--tenant", "acme", "audit-log"});
+  EXPECT_NE(audit.find("example.com."), std::string::npos);
+  EXPECT_EQ(audit.find("bob"), std::string::npos) << audit;
+
+  // carol comes and goes; a new carol sees only her own entries.
+  ok({"create-tenant", "carol"});
+  ok({"create-zone", "carol", "carol.test"});
+  ok({"delete-zone", "carol.test"});
+  ok({"delete-tenant", "carol"});
+  ok({"create-tenant", "carol"});
+  audit = ok({"audit-log", "--tenant", "carol"});
+  EXPECT_EQ(audit.find("carol.test"), std::string::npos) << audit;
+  EXPECT_NE(audit.find("tenant-created"), std::string::npos) << audit;
+  EXPECT_EQ(std::count(audit.begin(), audit.end(), '\n'), 1) << audit;
+}
