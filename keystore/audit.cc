@@ -78,13 +78,6 @@ AuditEntry decode_entry(uint64_t seq, std::span<const uint8_t> v, std::string* b
   return e;
 }
 
-uint64_t load_u64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v = (v << 8) | p[i];
-  return v;
-}
-
 }  // namespace
 
 std::string process_actor() {
@@ -156,7 +149,7 @@ void AuditLog::append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenan
   if (auto head = txn.find(store_.dbi().sys, kHead)) {
     if (head->size() != 40)
       throw CorruptionError("bad audit head");
-    seq = load_u64(head->data()) + 1;
+    seq = codec::load_u64(head->data()) + 1;
     std::copy(head->begin() + 8, head->end(), e.prev.begin());
   }
   std::string body = encode_body(e);
@@ -177,7 +170,7 @@ void AuditLog::for_each(const lmdb::Txn& txn,
                         const std::function<void(const AuditEntry&)>& fn) const {
   lmdb::Cursor c(txn, store_.dbi().audit);
   for (bool ok = c.first(); ok; ok = c.next()) {
-    fn(decode_entry(load_u64(c.key_bytes().data()), c.value(), nullptr));
+    fn(decode_entry(codec::load_u64(c.key_bytes().data()), c.value(), nullptr));
   }
 }
 
@@ -191,7 +184,7 @@ AuditVerdict AuditLog::verify(const lmdb::Txn& txn) const {
       v.problems.push_back(std::move(s));
   };
   for (bool ok = c.first(); ok; ok = c.next()) {
-    uint64_t seq = load_u64(c.key_bytes().data());
+    uint64_t seq = codec::load_u64(c.key_bytes().data());
     std::string body;
     AuditEntry e;
     try {
@@ -215,7 +208,7 @@ AuditVerdict AuditLog::verify(const lmdb::Txn& txn) const {
   }
   auto head = txn.find(store_.dbi().sys, kHead);
   if (head && head->size() == 40) {
-    uint64_t hseq = load_u64(head->data());
+    uint64_t hseq = codec::load_u64(head->data());
     if (hseq != expect - 1 || !std::equal(head->begin() + 8, head->end(), prev.begin())) {
       problem("the newest entries were removed: the head says entry " + std::to_string(hseq) +
               " ends the log");

@@ -5,6 +5,27 @@
 
 namespace signet::codec {
 
+namespace {
+// MNAME and RNAME are at least the root (one octet each).
+constexpr size_t kMinSoaRdata = 1 + 1 + 5 * 4;
+}  // namespace
+
+SoaFields soa_fields(std::span<const uint8_t> rdata) {
+  if (rdata.size() < kMinSoaRdata)
+    throw CorruptionError("short SOA record");
+  const uint8_t* p = rdata.data() + rdata.size() - 20;
+  return SoaFields{load_u32(p), load_u32(p + 4), load_u32(p + 8), load_u32(p + 12),
+                   load_u32(p + 16)};
+}
+
+std::vector<uint8_t> with_soa_serial(std::span<const uint8_t> rdata, uint32_t serial) {
+  if (rdata.size() < kMinSoaRdata)
+    throw CorruptionError("short SOA record");
+  std::vector<uint8_t> out(rdata.begin(), rdata.end());
+  bytes::store_u32(out.data() + out.size() - 20, serial);
+  return out;
+}
+
 void append_namekey(std::string& out, std::span<const uint8_t> labels) {
   // Collect label offsets left to right, then emit right to left.
   std::array<uint8_t, Name::kMaxLabels> offs;

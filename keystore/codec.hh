@@ -105,6 +105,7 @@
 #include <string_view>
 #include <vector>
 
+#include "signer/bytes.hh"
 #include "signer/error.hh"
 #include "signer/name.hh"
 
@@ -115,31 +116,18 @@ inline constexpr uint32_t kSchemaVersion = 2;
 inline constexpr size_t kMaxKey = 511;
 
 // ---------------------------------------------------------------- primitive writers / readers
-inline void put_u8(std::string& out, uint8_t v) {
-  out.push_back(static_cast<char>(v));
-}
-inline void put_u16(std::string& out, uint16_t v) {
-  out.push_back(static_cast<char>(v >> 8));
-  out.push_back(static_cast<char>(v));
-}
-inline void put_u32(std::string& out, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8)
-    out.push_back(static_cast<char>(v >> s));
-}
-inline void put_u64(std::string& out, uint64_t v) {
-  for (int s = 56; s >= 0; s -= 8)
-    out.push_back(static_cast<char>(v >> s));
-}
-inline void put_bytes(std::string& out, std::span<const uint8_t> b) {
-  out.append(reinterpret_cast<const char*>(b.data()), b.size());
-}
-
-inline uint16_t load_u16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-inline uint32_t load_u32(const uint8_t* p) {
-  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
-}
+// Big-endian integers, as everywhere in Signet (signer/bytes.hh).
+using bytes::load_u16;
+using bytes::load_u32;
+using bytes::load_u64;
+using bytes::put_bytes;
+using bytes::put_u16;
+using bytes::put_u32;
+using bytes::put_u64;
+using bytes::put_u8;
+using bytes::store_u16;
+using bytes::store_u32;
+using bytes::store_u64;
 
 // Bounds-checked sequential reader; throws CorruptionError naming `what` when bytes run out.
 class Reader {
@@ -148,13 +136,7 @@ class Reader {
   uint8_t u8() { return need(1)[0]; }
   uint16_t u16() { return load_u16(need(2)); }
   uint32_t u32() { return load_u32(need(4)); }
-  uint64_t u64() {
-    const uint8_t* p = need(8);
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i)
-      v = (v << 8) | p[i];
-    return v;
-  }
+  uint64_t u64() { return load_u64(need(8)); }
   std::span<const uint8_t> bytes(size_t n) { return {need(n), n}; }
   size_t remaining() const { return data_.size() - pos_; }
   bool at_end() const { return pos_ == data_.size(); }
@@ -175,6 +157,16 @@ class Reader {
 inline std::span<const uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
+
+// ---------------------------------------------------------------- SOA RDATA
+// The five 32-bit fields that end an SOA RDATA, after MNAME and RNAME (RFC 1035 §3.3.13).
+struct SoaFields {
+  uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+};
+// Throws CorruptionError when `rdata` is too short to be an SOA.
+SoaFields soa_fields(std::span<const uint8_t> rdata);
+// `rdata` with its serial replaced.
+std::vector<uint8_t> with_soa_serial(std::span<const uint8_t> rdata, uint32_t serial);
 
 // ---------------------------------------------------------------- name keys
 // Appends namekey(labels) for a wire-format name fragment without root octet (e.g. the output of

@@ -34,14 +34,15 @@ std::vector<uint8_t> dnskey_of(const KeyRecord& k) {
   return dnskey_rdata(k.flags, algorithm_from_number(k.algorithm), k.public_key);
 }
 
-uint32_t soa_field(Store& store, const lmdb::Txn& txn, uint32_t zone_id, size_t from_end) {
+// The zone's SOA timers (all zero when it has no SOA).
+codec::SoaFields soa_of(const Store& store, const lmdb::Txn& txn, uint32_t zone_id) {
   auto soa = store.get_rrset(txn, zone_id, {}, rrtype::SOA);
   if (!soa)
-    return 0;
+    return {};
   std::span<const uint8_t> r;
   auto it = soa->rdatas();
   it.next(r);
-  return codec::load_u32(r.data() + r.size() - from_end);
+  return codec::soa_fields(r);
 }
 
 }  // namespace
@@ -173,7 +174,7 @@ uint32_t Dnssec::refresh_window(const SigningPolicy& policy, uint32_t soa_expire
 SigningPolicy Dnssec::effective_policy(const lmdb::Txn& txn, const ZoneRecord& zone,
                                        const DnssecRecord& state) const {
   SigningPolicy p = policy_for(txn, zone, state);
-  p.refresh = refresh_window(p, soa_field(store_, txn, zone.id, 8));  // SOA EXPIRE
+  p.refresh = refresh_window(p, soa_of(store_, txn, zone.id).expire);  // SOA EXPIRE
   return p;
 }
 
@@ -189,7 +190,7 @@ void Dnssec::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord&
     int64_t until = static_cast<int32_t>(earliest - static_cast<uint32_t>(now));
     uint64_t expires = static_cast<uint64_t>(static_cast<int64_t>(now) + until);
     next = expires > policy.refresh ? expires - policy.refresh : now;
-    uint32_t soa_expire = soa_field(store_, txn, zone.id, 8);
+    uint32_t soa_expire = soa_of(store_, txn, zone.id).expire;
     if (until < static_cast<int64_t>(soa_expire) && warn_) {
       warn_("zone '" + zone.name.to_text() + "': the earliest signature expires in " +
             std::to_string(until / 3600) + " h, inside the SOA EXPIRE horizon (" +
@@ -844,7 +845,7 @@ VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const 
     std::span<const uint8_t> r;
     auto it = soa->rdatas();
     it.next(r);
-    neg = std::min(soa->ttl, codec::load_u32(r.data() + r.size() - 4));
+    neg = std::min(soa->ttl, codec::soa_fields(r).minimum);
   }
   uint16_t ctype = st->denial == codec::Denial::kNsec3 ? rrtype::NSEC3 : rrtype::NSEC;
   Nsec3Params p;
@@ -853,7 +854,7 @@ VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const 
   p.salt = st->salt;
   if (st->denial == codec::Denial::kNsec3) {
     // pdns answers NSEC3PARAM with the SOA MINIMUM as TTL and the flags field zeroed.
-    uint32_t minimum = soa_field(store_, txn, zone.id, 4);
+    uint32_t minimum = soa_of(store_, txn, zone.id).minimum;
     check_sigs({}, rrtype::NSEC3PARAM, minimum, {nsec3param_rdata(p)});
   }
   for (size_t i = 0; i < stored.size(); ++i) {

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "signer/bytes.hh"
 #include "signer/error.hh"
 #include "signer/rrtype.hh"
 
@@ -13,12 +14,8 @@ std::vector<uint8_t> make_soa_rdata(const Name& mname, const Name& rname, uint32
                                     uint32_t minimum) {
   std::vector<uint8_t> out(mname.wire().begin(), mname.wire().end());
   out.insert(out.end(), rname.wire().begin(), rname.wire().end());
-  for (uint32_t v : {serial, refresh, retry, expire, minimum}) {
-    out.push_back(static_cast<uint8_t>(v >> 24));
-    out.push_back(static_cast<uint8_t>(v >> 16));
-    out.push_back(static_cast<uint8_t>(v >> 8));
-    out.push_back(static_cast<uint8_t>(v));
-  }
+  for (uint32_t v : {serial, refresh, retry, expire, minimum})
+    bytes::put_u32(out, v);
   return out;
 }
 

@@ -41,12 +41,15 @@ uint64_t jitter_seed(uint32_t zone_id, std::span<const uint8_t> rel, uint16_t ty
     h ^= b;
     h *= 1099511628211ull;
   };
-  for (int s = 24; s >= 0; s -= 8)
-    mix(static_cast<uint8_t>(zone_id >> s));
+  uint8_t zone_octets[4], type_octets[2];
+  codec::store_u32(zone_octets, zone_id);
+  codec::store_u16(type_octets, type);
+  for (uint8_t b : zone_octets)
+    mix(b);
   for (uint8_t b : rel)
     mix(to_lower_ascii(b));
-  mix(static_cast<uint8_t>(type >> 8));
-  mix(static_cast<uint8_t>(type));
+  for (uint8_t b : type_octets)
+    mix(b);
   return h;
 }
 
@@ -63,7 +66,7 @@ SoaTimes read_soa(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone) {
   it.next(rdata);
   SoaTimes t;
   t.ttl = soa->ttl;
-  t.minimum = codec::load_u32(rdata.data() + rdata.size() - 4);
+  t.minimum = codec::soa_fields(rdata).minimum;
   return t;
 }
 

@@ -49,6 +49,12 @@ std::vector<std::vector<uint8_t>> canonical_set(uint16_t type,
   return out;
 }
 
+// The encoded SOA RRset `v` (its one record is `rdata`) with the serial set to `serial`.
+std::string soa_rrset_with_serial(const RRsetView& v, std::span<const uint8_t> rdata,
+                                  uint32_t serial) {
+  return codec::encode_rrset(v.flags, v.ttl, {codec::with_soa_serial(rdata, serial)}, v.owner_case);
+}
+
 bool has_upper(std::span<const uint8_t> labels) {
   for (uint8_t c : labels) {
     if (c >= 'A' && c <= 'Z')
@@ -435,18 +441,11 @@ void ZoneWriter::check_soa_and_serial() {
     it.next(rdata);
     if (rdata.size() < 22)
       throw CorruptionError("short SOA record in zone " + zone_.name.to_text());
-    uint32_t serial = codec::load_u32(rdata.data() + rdata.size() - 20);
+    uint32_t serial = codec::soa_fields(rdata).serial;
     if (bump_serial_ && !soa_written_ && changed_) {
       serial_bumped_ = true;
       serial += 1;  // RFC 1982 serial arithmetic: addition modulo 2^32
-      std::vector<uint8_t> updated(rdata.begin(), rdata.end());
-      size_t off = updated.size() - 20;
-      updated[off] = static_cast<uint8_t>(serial >> 24);
-      updated[off + 1] = static_cast<uint8_t>(serial >> 16);
-      updated[off + 2] = static_cast<uint8_t>(serial >> 8);
-      updated[off + 3] = static_cast<uint8_t>(serial);
-      std::vector<uint8_t> owner_case(v.owner_case.begin(), v.owner_case.end());
-      txn_.put(dbi, soa_key, codec::encode_rrset(v.flags, v.ttl, {updated}, owner_case));
+      txn_.put(dbi, soa_key, soa_rrset_with_serial(v, rdata, serial));
     }
     zone_.serial = serial;
   }
@@ -511,15 +510,8 @@ uint32_t ZoneWriter::bump_serial_now() {
   std::span<const uint8_t> rdata;
   auto it = v.rdatas();
   it.next(rdata);
-  std::vector<uint8_t> updated(rdata.begin(), rdata.end());
-  size_t off = updated.size() - 20;
-  uint32_t serial = codec::load_u32(updated.data() + off) + 1;  // RFC 1982
-  updated[off] = static_cast<uint8_t>(serial >> 24);
-  updated[off + 1] = static_cast<uint8_t>(serial >> 16);
-  updated[off + 2] = static_cast<uint8_t>(serial >> 8);
-  updated[off + 3] = static_cast<uint8_t>(serial);
-  std::vector<uint8_t> owner_case(v.owner_case.begin(), v.owner_case.end());
-  txn_.put(dbi, soa_key, codec::encode_rrset(v.flags, v.ttl, {updated}, owner_case));
+  uint32_t serial = codec::soa_fields(rdata).serial + 1;  // RFC 1982
+  txn_.put(dbi, soa_key, soa_rrset_with_serial(v, rdata, serial));
   serial_bumped_ = true;
   if (auto current = store_.zone_by_id(txn_, zone_.id)) {
     current->serial = serial;
