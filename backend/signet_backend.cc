@@ -238,18 +238,16 @@ void SignetBackend::load_row() {
     sig_pending_ = true;
     // A signature about to expire means the refresher fell behind: serve a fresh one made now
     // (so answers stay valid) and ask the refresher to store fresh ones.
-    if (sig_rdata_.size() >= 12) {
+    if (auto expiration = rrsig_expiration(sig_rdata_)) {
       uint32_t now = static_cast<uint32_t>(ctx_->clock().now());
-      if (!time_before(now + kInlineSignWindow, codec::load_u32(sig_rdata_.data() + 8)))
+      if (!time_before(now + kInlineSignWindow, *expiration))
         sign_inline(kb);
     }
-    if (owner_from_key_) {
-      std::span<const uint8_t> nk = kb.subspan(4, kb.size() - 4 - 7);
-      set_owner_from_labels(nk, {});
-    }
+    if (owner_from_key_)
+      set_owner_from_labels(codec::split_rrsig_key(kb).namekey, {});
     return;
   }
-  type_ = codec::load_u16(kb.data() + kb.size() - 2);
+  type_ = codec::rrset_key_type(kb);
   rrset_ = codec::decode_rrset(cursor_->value());
   rdata_it_ = rrset_.rdatas();
   ent_pending_ = type_ == rrtype::kEnt;
@@ -261,12 +259,11 @@ void SignetBackend::load_row() {
 
 void SignetBackend::sign_inline(std::span<const uint8_t> key) {
   try {
-    // rrsigs key: zone_id namekey 0x00 covered:u16 key_id:u32
+    auto parts = codec::split_rrsig_key(key);
     uint8_t labels[Name::kMaxWire];
-    size_t n = codec::decode_namekey(key.subspan(4, key.size() - 4 - 7), labels);
-    uint16_t covered = codec::load_u16(key.data() + key.size() - 6);
-    uint32_t key_id = codec::load_u32(key.data() + key.size() - 4);
-    auto fresh = ctx_->dnssec().sign_now(read_txn(), zone_->id, {labels, n}, covered, key_id);
+    size_t n = codec::decode_namekey(parts.namekey, labels);
+    auto fresh =
+        ctx_->dnssec().sign_now(read_txn(), zone_->id, {labels, n}, parts.covered, parts.key_id);
     if (!fresh)
       return;
     inline_sig_ = std::move(*fresh);
@@ -478,8 +475,7 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
     auto name_of = [&](const std::string& key, const codec::ChainLink& link) {
       if (!nsec3)
         return to_dnsname(Name::concat(link.owner, Name()));
-      std::string label =
-          base32hex({reinterpret_cast<const uint8_t*>(key.data()) + prefix.size(), 20});
+      std::string label = base32hex(codec::chain_key_hash(codec::as_bytes(key)));
       uint8_t wire[64];
       wire[0] = static_cast<uint8_t>(label.size());
       std::memcpy(wire + 1, label.data(), label.size());

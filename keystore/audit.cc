@@ -78,6 +78,28 @@ AuditEntry decode_entry(uint64_t seq, std::span<const uint8_t> v, std::string* b
   return e;
 }
 
+// sys "audit-head" := seq:u64 hash:32
+struct Head {
+  uint64_t seq = 0;
+  std::array<uint8_t, 32> hash{};
+};
+
+std::string encode_head(const Head& h) {
+  std::string out = codec::u64_key(h.seq);
+  out.append(reinterpret_cast<const char*>(h.hash.data()), h.hash.size());
+  return out;
+}
+
+// nullopt when the value is not a head.
+std::optional<Head> decode_head(std::span<const uint8_t> v) {
+  Head h;
+  if (v.size() != 8 + h.hash.size())
+    return std::nullopt;
+  h.seq = codec::load_u64(v.data());
+  std::copy(v.begin() + 8, v.end(), h.hash.begin());
+  return h;
+}
+
 }  // namespace
 
 std::string process_actor() {
@@ -146,31 +168,27 @@ void AuditLog::append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenan
   e.zone = std::string(zone);
   e.detail = std::move(detail);
   uint64_t seq = 1;
-  if (auto head = txn.find(store_.dbi().sys, kHead)) {
-    if (head->size() != 40)
+  if (auto stored = txn.find(store_.dbi().sys, kHead)) {
+    auto head = decode_head(*stored);
+    if (!head)
       throw CorruptionError("bad audit head");
-    seq = codec::load_u64(head->data()) + 1;
-    std::copy(head->begin() + 8, head->end(), e.prev.begin());
+    seq = head->seq + 1;
+    e.prev = head->hash;
   }
   std::string body = encode_body(e);
   e.hash = entry_hash(e.prev, seq, body);
   std::string value = body;
   value.append(reinterpret_cast<const char*>(e.prev.data()), 32);
   value.append(reinterpret_cast<const char*>(e.hash.data()), 32);
-  std::string key;
-  codec::put_u64(key, seq);
-  txn.put(store_.dbi().audit, key, value);
-  std::string head;
-  codec::put_u64(head, seq);
-  head.append(reinterpret_cast<const char*>(e.hash.data()), 32);
-  txn.put(store_.dbi().sys, kHead, head);
+  txn.put(store_.dbi().audit, codec::u64_key(seq), value);
+  txn.put(store_.dbi().sys, kHead, encode_head(Head{seq, e.hash}));
 }
 
 void AuditLog::for_each(const lmdb::Txn& txn,
                         const std::function<void(const AuditEntry&)>& fn) const {
   lmdb::Cursor c(txn, store_.dbi().audit);
   for (bool ok = c.first(); ok; ok = c.next()) {
-    fn(decode_entry(codec::load_u64(c.key_bytes().data()), c.value(), nullptr));
+    fn(decode_entry(codec::decode_u64_key(c.key_bytes()), c.value(), nullptr));
   }
 }
 
@@ -184,7 +202,7 @@ AuditVerdict AuditLog::verify(const lmdb::Txn& txn) const {
       v.problems.push_back(std::move(s));
   };
   for (bool ok = c.first(); ok; ok = c.next()) {
-    uint64_t seq = codec::load_u64(c.key_bytes().data());
+    uint64_t seq = codec::decode_u64_key(c.key_bytes());
     std::string body;
     AuditEntry e;
     try {
@@ -206,11 +224,11 @@ AuditVerdict AuditLog::verify(const lmdb::Txn& txn) const {
     expect = seq + 1;
     ++v.entries;
   }
-  auto head = txn.find(store_.dbi().sys, kHead);
-  if (head && head->size() == 40) {
-    uint64_t hseq = codec::load_u64(head->data());
-    if (hseq != expect - 1 || !std::equal(head->begin() + 8, head->end(), prev.begin())) {
-      problem("the newest entries were removed: the head says entry " + std::to_string(hseq) +
+  auto stored = txn.find(store_.dbi().sys, kHead);
+  auto head = stored ? decode_head(*stored) : std::nullopt;
+  if (head) {
+    if (head->seq != expect - 1 || head->hash != prev) {
+      problem("the newest entries were removed: the head says entry " + std::to_string(head->seq) +
               " ends the log");
     }
   } else if (v.entries > 0) {

@@ -97,6 +97,7 @@
 //   predecessor/successor in canonical order: one seek and one step.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -195,6 +196,10 @@ struct RRsetKeyParts {
   uint16_t type;
 };
 RRsetKeyParts split_rrset_key(std::span<const uint8_t> key);
+// The type of an rrset key (what split_rrset_key(key).type says, without the other parts).
+uint16_t rrset_key_type(std::span<const uint8_t> key);
+// The flags octet of an rrset value (what decode_rrset(value).flags says).
+uint8_t rrset_value_flags(std::span<const uint8_t> value);
 
 // ---------------------------------------------------------------- values
 enum RRsetFlags : uint8_t {
@@ -271,6 +276,12 @@ ZoneRecord decode_zone(uint32_t id, std::span<const uint8_t> value);
 
 std::string u32_key(uint32_t v);
 std::string u32_pair_key(uint32_t a, uint32_t b);
+// The inverses; throw CorruptionError unless `key` has exactly that layout.
+uint32_t decode_u32_key(std::span<const uint8_t> key);
+std::pair<uint32_t, uint32_t> split_u32_pair_key(std::span<const uint8_t> key);
+// seq:u64 -- the audit log's keys
+std::string u64_key(uint64_t v);
+uint64_t decode_u64_key(std::span<const uint8_t> key);
 
 // ---------------------------------------------------------------- DNSSEC values
 struct KeyRecord {
@@ -303,6 +314,11 @@ struct DnssecRecord {
   uint32_t earliest_expiry = 0;  // the earliest RRSIG expiration at the last scheduling
 };
 std::string due_key(uint64_t when, uint32_t zone_id);
+struct DueKeyParts {
+  uint64_t when;
+  uint32_t zone_id;
+};
+DueKeyParts split_due_key(std::span<const uint8_t> key);
 
 struct RolloverRecord {
   uint64_t next_wakeup = 0;
@@ -344,6 +360,13 @@ struct RrsigValue {
   std::span<const uint8_t> rdata;
 };
 RrsigValue decode_rrsig_value(std::span<const uint8_t> value);
+struct RrsigKeyParts {
+  uint32_t zone_id;
+  std::span<const uint8_t> namekey;  // without the terminating 0x00
+  uint16_t covered;
+  uint32_t key_id;
+};
+RrsigKeyParts split_rrsig_key(std::span<const uint8_t> key);
 
 struct ChainLink {
   std::vector<uint8_t> owner;  // relative wire labels
@@ -351,11 +374,22 @@ struct ChainLink {
   bool operator==(const ChainLink&) const = default;
 };
 std::string chain_prefix(uint32_t zone_id, Denial denial);
+// The order part of a chain key (what follows chain_prefix): a namekey (NSEC) or a raw owner
+// hash (NSEC3).
+std::span<const uint8_t> chain_key_order(std::span<const uint8_t> key);
+// The owner hash of an NSEC3 chain key (its order: the 20-octet SHA-1 hash, RFC 5155 §5).
+std::array<uint8_t, 20> chain_key_hash(std::span<const uint8_t> key);
 std::string encode_link(const ChainLink& l);
 ChainLink decode_link(std::span<const uint8_t> value);
 
 // meta key: zone_id | kind | 0x00 | index
 std::string meta_key(uint32_t zone_id, std::string_view kind, uint16_t index);
 std::string meta_prefix(uint32_t zone_id, std::string_view kind);
+struct MetaKeyParts {
+  uint32_t zone_id;
+  std::string_view kind;
+  uint16_t index;
+};
+MetaKeyParts split_meta_key(std::span<const uint8_t> key);
 
 }  // namespace signet::codec

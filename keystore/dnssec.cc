@@ -212,13 +212,10 @@ std::vector<uint32_t> due_index_scan(const lmdb::Txn& txn, MDB_dbi dbi, uint64_t
   std::vector<uint32_t> out;
   lmdb::Cursor c(txn, dbi);
   for (bool ok = c.first(); ok && out.size() < max; ok = c.next()) {
-    auto k = c.key_bytes();
-    uint64_t when = 0;
-    for (int i = 0; i < 8; ++i)
-      when = (when << 8) | k[i];
-    if (when > now)
+    auto due = codec::split_due_key(c.key_bytes());
+    if (due.when > now)
       break;
-    out.push_back(codec::load_u32(k.data() + 8));
+    out.push_back(due.zone_id);
   }
   return out;
 }
@@ -271,7 +268,8 @@ std::vector<KeyRecord> Dnssec::keys(const lmdb::Txn& txn, uint32_t zone_id) cons
   std::string prefix = codec::zone_prefix(zone_id);
   lmdb::Cursor c(txn, store_.dbi().keys);
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    out.push_back(codec::decode_key(zone_id, codec::load_u32(c.key_bytes().data() + 4), c.value()));
+    out.push_back(
+        codec::decode_key(zone_id, codec::split_u32_pair_key(c.key_bytes()).second, c.value()));
   }
   return out;
 }
@@ -783,7 +781,7 @@ VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const 
         last = nk;
       }
       auto value = c.value();
-      names.back().second.push_back(NameRow{parts.type, value[1]});
+      names.back().second.push_back(NameRow{parts.type, codec::rrset_value_flags(value)});
     }
   }
   for (const auto& [rel, rows] : names) {
@@ -860,14 +858,11 @@ VerifyReport Dnssec::verify(const lmdb::Txn& txn, const ZoneRecord& zone) const 
   for (size_t i = 0; i < stored.size(); ++i) {
     const auto& [key, link] = stored[i];
     const auto& [nkey, next] = stored[(i + 1) % stored.size()];
-    std::span<const uint8_t> order(reinterpret_cast<const uint8_t*>(key.data()) + cp.size(),
-                                   key.size() - cp.size());
+    std::span<const uint8_t> order = codec::chain_key_order(codec::as_bytes(key));
     std::vector<uint8_t> bitmap = type_bitmap(link.types);
     std::vector<uint8_t> rdata;
     if (st->denial == codec::Denial::kNsec3) {
-      Nsec3Hash nh;
-      std::memcpy(nh.data(), nkey.data() + cp.size(), nh.size());
-      rdata = nsec3_rdata(p, nh, bitmap);
+      rdata = nsec3_rdata(p, codec::chain_key_hash(codec::as_bytes(nkey)), bitmap);
     } else {
       rdata = nsec_rdata(Name::concat(next.owner, apex.name()), bitmap);
     }

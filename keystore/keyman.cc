@@ -353,7 +353,7 @@ size_t KeyManager::wake_policy_users(lmdb::WriteTxn& txn, const std::string& nam
   {
     lmdb::Cursor c(txn, store_.dbi().dnssec);
     for (bool ok = c.first(); ok; ok = c.next())
-      ids.push_back(codec::load_u32(c.key_bytes().data()));
+      ids.push_back(codec::decode_u32_key(c.key_bytes()));
   }
   size_t n = 0;
   for (uint32_t id : ids) {
@@ -958,11 +958,7 @@ uint64_t KeyManager::next_due() const {
   lmdb::Cursor c(txn, store_.dbi().key_due);
   if (!c.first())
     return 0;
-  auto k = c.key_bytes();
-  uint64_t when = 0;
-  for (int i = 0; i < 8; ++i)
-    when = (when << 8) | k[i];
-  return when;
+  return codec::split_due_key(c.key_bytes()).when;
 }
 
 // ------------------------------------------------------------------ status

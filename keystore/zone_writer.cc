@@ -281,7 +281,7 @@ void ZoneWriter::fix_ents(const Touch& t) {
     std::string prefix = codec::name_prefix(zone_.id, rel);
     lmdb::Cursor c(txn_, dbi);
     for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-      if (codec::load_u16(c.key_bytes().data() + c.key().size() - 2) != rrtype::kEnt) {
+      if (codec::rrset_key_type(c.key_bytes()) != rrtype::kEnt) {
         real = true;
         break;
       }
@@ -319,7 +319,7 @@ void ZoneWriter::check_cname(const Touch& t) {
   bool cname = false;
   size_t others = 0;
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    uint16_t type = codec::load_u16(c.key_bytes().data() + c.key().size() - 2);
+    uint16_t type = codec::rrset_key_type(c.key_bytes());
     if (type == rrtype::CNAME) {
       cname = true;
     } else if (type != rrtype::kEnt) {
@@ -383,7 +383,7 @@ void ZoneWriter::fix_auth_range(const std::string& prefix, bool below) {
     }
     auto kb = c.key_bytes();
     group.push_back(
-        Row{std::string(key), codec::load_u16(kb.data() + kb.size() - 2), c.value()[1]});
+        Row{std::string(key), codec::rrset_key_type(kb), codec::rrset_value_flags(c.value())});
   }
   settle();
   for (const auto& [k, v] : updates)

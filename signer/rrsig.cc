@@ -53,6 +53,13 @@ void SignedData::append_rrsig_rdata(std::string& out, std::span<const uint8_t> s
   out.append(reinterpret_cast<const char*>(signature.data()), signature.size());
 }
 
+std::optional<uint32_t> rrsig_expiration(std::span<const uint8_t> rdata) {
+  // type covered(2) algorithm(1) labels(1) original TTL(4) expiration(4): RFC 4034 §3.1
+  if (rdata.size() < 12)
+    return std::nullopt;
+  return load_u32(rdata.data() + 8);
+}
+
 std::optional<RrsigView> parse_rrsig(std::span<const uint8_t> rdata) {
   if (rdata.size() < 18 + 1)
     return std::nullopt;
