@@ -15,6 +15,7 @@
 #include "signer/ds.hh"
 #include "signer/encoding.hh"
 #include "signer/error.hh"
+#include "signer/json.hh"
 #include "signer/nsec3.hh"
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
@@ -190,15 +191,16 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   auto st = dnssec.state(txn, zone.id);
   uint64_t now = cli.ctx.clock().now();
   std::string tenant = cli.portfolio.tenant_name(txn, zone.tenant_id);
-  if (cli.json) {
-    cli.out << "{\"zone\":\"" << zone.name.to_text() << "\",\"tenant\":\"" << tenant
-            << "\",\"serial\":" << zone.serial << ",\"secured\":" << (st ? "true" : "false");
-  } else {
+  Json doc{{"zone", zone.name.to_text()},
+           {"tenant", tenant},
+           {"serial", zone.serial},
+           {"secured", st.has_value()}};
+  if (!cli.json) {
     cli.out << "zone\t" << zone.name.to_text() << "\ntenant\t" << tenant << "\nserial\t"
             << zone.serial << "\n";
   }
   if (!st) {
-    cli.out << (cli.json ? "}\n" : "dnssec\tunsigned\n");
+    cli.out << (cli.json ? json_text(doc) + "\n" : "dnssec\tunsigned\n");
     return 0;
   }
   Nsec3Params p;
@@ -213,23 +215,22 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   std::string policy_name = dnssec.policy_name(txn, zone, *st);
   CanonicalName apex(zone.name);
   if (cli.json) {
-    cli.out << ",\"policy\":\"" << policy_name << "\",\"denial\":\"" << denial
-            << "\",\"earliest_expiration\":\"" << time_text(earliest) << "\",\"keys\":[";
-    bool first = true;
+    doc["policy"] = policy_name;
+    doc["denial"] = denial;
+    doc["earliest_expiration"] = time_text(earliest);
+    Json& out_keys = doc["keys"] = Json::array();
     for (const auto& k : keys) {
-      auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
-      cli.out << (first ? "" : ",") << "{\"tag\":" << k.tag << ",\"algorithm\":\""
-              << algorithm_name(static_cast<Algorithm>(k.algorithm)) << "\",\"role\":\""
-              << key_role_name(static_cast<KeyRole>(k.role)) << "\",\"state\":\""
-              << key_state_text(k, policy, now) << "\"";
+      Json key{{"tag", k.tag},
+               {"algorithm", algorithm_name(static_cast<Algorithm>(k.algorithm))},
+               {"role", key_role_name(static_cast<KeyRole>(k.role))},
+               {"state", key_state_text(k, policy, now)}};
       if (k.flags & kDnskeySepFlag) {
-        cli.out << ",\"ds\":\""
-                << rdata_to_text(rrtype::DS, ds_rdata(apex, dnskey, DigestType::kSha256)) << "\"";
+        auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
+        key["ds"] = rdata_to_text(rrtype::DS, ds_rdata(apex, dnskey, DigestType::kSha256));
       }
-      cli.out << "}";
-      first = false;
+      out_keys.push_back(std::move(key));
     }
-    cli.out << "]}\n";
+    cli.out << json_text(doc) << "\n";
     return 0;
   }
   cli.out << "dnssec\tsigned (policy " << policy_name

@@ -627,14 +627,9 @@ bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& ki
       if (!z)
         return;
       store_.set_meta(txn, z->id, kind, meta);
-      std::string values = "[";
-      for (size_t i = 0; i < meta.size(); ++i)
-        values += (i ? "," : "") + AuditLog::json_string(meta[i]);
-      values += "]";
-      ctx_->audit().append(
-          txn, "metadata-changed", z->tenant_id, z->id, portfolio_.tenant_name(txn, z->tenant_id),
-          z->name.to_text(),
-          AuditLog::json_object({{"kind", AuditLog::json_string(kind)}, {"values", values}}));
+      ctx_->audit().append(txn, "metadata-changed", z->tenant_id, z->id,
+                           portfolio_.tenant_name(txn, z->tenant_id), z->name.to_text(),
+                           Json{{"kind", kind}, {"values", meta}});
       found = true;
     });
     return found;

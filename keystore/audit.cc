@@ -116,48 +116,9 @@ std::string process_actor() {
   return prog.empty() ? "signet" : prog;
 }
 
-std::string AuditLog::json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string AuditLog::json_object(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out = "{";
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i)
-      out += ",";
-    out += json_string(fields[i].first) + ":" + fields[i].second;
-  }
-  return out + "}";
-}
-
 void AuditLog::append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenant_id,
                       uint32_t zone_id, std::string_view tenant, std::string_view zone,
-                      std::string detail) {
+                      const Json& detail) {
   AuditEntry e;
   e.time = clock_.now();
   e.tenant_id = tenant_id;
@@ -166,7 +127,7 @@ void AuditLog::append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenan
   e.actor = actor_;
   e.tenant = std::string(tenant);
   e.zone = std::string(zone);
-  e.detail = std::move(detail);
+  e.detail = json_text(detail);
   uint64_t seq = 1;
   if (auto stored = txn.find(store_.dbi().sys, kHead)) {
     auto head = decode_head(*stored);

@@ -243,20 +243,19 @@ std::optional<std::vector<uint8_t>> Dnssec::sign_now(const lmdb::Txn& txn, uint3
 }
 
 void Dnssec::record(lmdb::WriteTxn& txn, const ZoneRecord& zone, std::string_view kind,
-                    std::string detail) {
+                    const Json& detail) {
   if (!audit_)
     return;
   auto tenant = store_.tenant_by_id(txn, zone.tenant_id);
   audit_->append(txn, kind, zone.tenant_id, zone.id, tenant ? tenant->name : "",
-                 zone.name.to_text(), std::move(detail));
+                 zone.name.to_text(), detail);
 }
 
-std::string Dnssec::key_detail(const KeyRecord& k) {
-  return AuditLog::json_object(
-      {{"tag", std::to_string(k.tag)},
-       {"algorithm", AuditLog::json_string(algorithm_name(static_cast<Algorithm>(k.algorithm)))},
-       {"role", AuditLog::json_string(key_role_name(static_cast<KeyRole>(k.role)))},
-       {"key_id", std::to_string(k.id)}});
+Json Dnssec::key_detail(const KeyRecord& k) {
+  return Json{{"tag", k.tag},
+              {"algorithm", algorithm_name(static_cast<Algorithm>(k.algorithm))},
+              {"role", key_role_name(static_cast<KeyRole>(k.role))},
+              {"key_id", k.id}};
 }
 
 bool Dnssec::manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) {
@@ -439,11 +438,9 @@ Dnssec::Secured Dnssec::secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const Sign
   st.secured_at = now;
   put_state(txn, zone.id, st);
   record(txn, zone, "zone-secured",
-         AuditLog::json_object(
-             {{"policy", AuditLog::json_string(policy.name)},
-              {"inherited", own_policy ? "false" : "true"},
-              {"denial",
-               AuditLog::json_string(st.denial == codec::Denial::kNsec ? "NSEC" : "NSEC3")}}));
+         Json{{"policy", policy.name},
+              {"inherited", !own_policy},
+              {"denial", st.denial == codec::Denial::kNsec ? "NSEC" : "NSEC3"}});
   for (const auto& k : out.keys) {
     record(txn, zone, "key-generated", key_detail(k));
     record(txn, zone, "key-published", key_detail(k));
@@ -534,12 +531,9 @@ SignStats Dnssec::set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone,
   before.iterations = st->nsec3_iterations;
   before.salt = st->salt;
   record(txn, zone, "denial-changed",
-         AuditLog::json_object(
-             {{"before", AuditLog::json_string(st->denial == codec::Denial::kNsec
-                                                   ? "NSEC"
-                                                   : "NSEC3 " + nsec3_params_text(before))},
-              {"after",
-               AuditLog::json_string(nsec3 ? "NSEC3 " + nsec3_params_text(*nsec3) : "NSEC")}}));
+         Json{{"before",
+               st->denial == codec::Denial::kNsec ? "NSEC" : "NSEC3 " + nsec3_params_text(before)},
+              {"after", nsec3 ? "NSEC3 " + nsec3_params_text(*nsec3) : "NSEC"}});
   st->denial = nsec3 ? codec::Denial::kNsec3 : codec::Denial::kNsec;
   st->nsec3_flags = nsec3 ? nsec3->flags : 0;
   st->nsec3_iterations = nsec3 ? nsec3->iterations : 0;
@@ -593,8 +587,7 @@ SignStats Dnssec::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit) {
     ZoneSigner again(store_, txn, zone, *st, policy, active_keys(txn, zone, now), now);
     s += again.update({zone.name}, {});
     record(txn, zone, "signatures-refreshed",
-           AuditLog::json_object({{"signatures", std::to_string(s.signatures)},
-                                  {"serial", std::to_string(zone.serial)}}));
+           Json{{"signatures", s.signatures}, {"serial", zone.serial}});
   }
   schedule(txn, zone, *st, policy);
   return s;

@@ -137,8 +137,8 @@ class Dnssec : public ZoneEditHook {
   AuditLog* audit() const { return audit_; }
   // Records an event about `zone` (no-op without an audit log).
   void record(lmdb::WriteTxn& txn, const ZoneRecord& zone, std::string_view kind,
-              std::string detail = "{}");
-  static std::string key_detail(const codec::KeyRecord& k);
+              const Json& detail = Json::object());
+  static Json key_detail(const codec::KeyRecord& k);
 
   // Where warnings go (the pdns log in the module, stderr in signetutil).
   void set_warning_sink(std::function<void(const std::string&)> sink) { warn_ = std::move(sink); }

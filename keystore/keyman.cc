@@ -43,10 +43,6 @@ uint64_t backoff(uint64_t base, unsigned failures) {
   return std::min(d, kMaxBackoff);
 }
 
-std::string j(std::string_view s) {
-  return AuditLog::json_string(s);
-}
-
 std::string tag_list(const std::vector<std::pair<uint16_t, uint8_t>>& ds) {
   std::string out;
   for (const auto& [tag, alg] : ds)
@@ -298,12 +294,10 @@ void KeyManager::request_rollover(lmdb::WriteTxn& txn, const ZoneRecord& zone, R
   after.request_kind = static_cast<uint8_t>(kind);
   after.next_wakeup = clock_.now();
   dnssec_.put_rollover_state(txn, zone.id, before, after);
-  std::vector<std::pair<std::string, std::string>> detail{
-      {"rollover", j(rollover_kind_name(kind))}};
+  Json detail{{"rollover", rollover_kind_name(kind)}};
   if (after.request_algorithm)
-    detail.emplace_back("algorithm",
-                        j(algorithm_name(algorithm_from_number(after.request_algorithm))));
-  dnssec_.record(txn, zone, "rollover-requested", AuditLog::json_object(detail));
+    detail["algorithm"] = algorithm_name(algorithm_from_number(after.request_algorithm));
+  dnssec_.record(txn, zone, "rollover-requested", detail);
 }
 
 void KeyManager::request_emergency(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t key_tag) {
@@ -333,9 +327,7 @@ void KeyManager::ds_seen(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t t
   k.ds_seen = now;
   txn.put(store_.dbi().keys, codec::u32_pair_key(zone.id, k.id), codec::encode_key(k));
   dnssec_.record(txn, zone, "ds-observed",
-                 AuditLog::json_object({{"tag", std::to_string(k.tag)},
-                                        {"key_id", std::to_string(k.id)},
-                                        {"by", j("operator (ds-seen)")}}));
+                 Json{{"tag", k.tag}, {"key_id", k.id}, {"by", "operator (ds-seen)"}});
   wake(txn, zone.id);
 }
 
@@ -523,9 +515,7 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
           k.ds_seen = now;
           txn.put(store_.dbi().keys, codec::u32_pair_key(zone_id, k.id), codec::encode_key(k));
           dnssec_.record(txn, zone, "ds-observed",
-                         AuditLog::json_object({{"tag", std::to_string(k.tag)},
-                                                {"key_id", std::to_string(k.id)},
-                                                {"by", j("parent check")}}));
+                         Json{{"tag", k.tag}, {"key_id", k.id}, {"by", "parent check"}});
         }
       } else {
         ++rec.parent_failures;
@@ -535,8 +525,7 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
           // Logged and audited once per streak; health shows it for as long as it lasts.
           log(true, "zone '" + zname + "': parent DS check failed: " + obs->error +
                         " (retrying with backoff)");
-          dnssec_.record(txn, zone, "parent-check-failed",
-                         AuditLog::json_object({{"error", j(obs->error)}}));
+          dnssec_.record(txn, zone, "parent-check-failed", Json{{"error", obs->error}});
         }
       }
     }
@@ -594,9 +583,8 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
         if (busy.in_progress == RolloverKind::kNone) {
           dnssec_.record(
               txn, zone, "algorithm-changed",
-              AuditLog::json_object(
-                  {{"before", j(algorithm_name(policy.algorithm))},
-                   {"after", j(algorithm_name(algorithm_from_number(rec.request_algorithm)))}}));
+              Json{{"before", algorithm_name(policy.algorithm)},
+                   {"after", algorithm_name(algorithm_from_number(rec.request_algorithm))}});
           rec.algorithm_override = rec.request_algorithm;
           policy.algorithm = algorithm_from_number(rec.request_algorithm);
         } else {
@@ -630,13 +618,11 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
         if (mode == Mode::kApprove && !approved && proposal == rec.proposal) {
           apply = plan.actions;
           approved = true;
-          dnssec_.record(txn, zone, "rollover-approved",
-                         AuditLog::json_object({{"steps", j(proposal)}}));
+          dnssec_.record(txn, zone, "rollover-approved", Json{{"steps", proposal}});
           rec.proposal.clear();
         } else {
           if (proposal != rec.proposal) {
-            dnssec_.record(txn, zone, "rollover-proposed",
-                           AuditLog::json_object({{"steps", j(proposal)}}));
+            dnssec_.record(txn, zone, "rollover-proposed", Json{{"steps", proposal}});
             log(false, "zone '" + zname + "': rollover step awaits approval: " + proposal);
             for (size_t from = 0; from <= proposal.size();) {
               size_t nl = proposal.find('\n', from);
@@ -665,13 +651,13 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
             changed.emplace(k.id, k);
             why[k.id] = a.why;
             dnssec_.record(txn, zone, "key-generated",
-                           AuditLog::json_object({{"tag", std::to_string(k.tag)},
-                                                  {"algorithm", j(algorithm_name(a.algorithm))},
-                                                  {"role", j(key_role_name(a.role))},
-                                                  {"key_id", std::to_string(k.id)},
-                                                  {"publish", std::to_string(a.publish)},
-                                                  {"activate", std::to_string(a.activate)},
-                                                  {"why", j(a.why)}}));
+                           Json{{"tag", k.tag},
+                                {"algorithm", algorithm_name(a.algorithm)},
+                                {"role", key_role_name(a.role)},
+                                {"key_id", k.id},
+                                {"publish", a.publish},
+                                {"activate", a.activate},
+                                {"why", a.why}});
             break;
           }
           case KeyAction::Kind::kSetTime: {
@@ -685,12 +671,12 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
               kind = "key-scheduled";
             if (!kind.empty()) {
               dnssec_.record(txn, zone, kind,
-                             AuditLog::json_object({{"tag", std::to_string(k.tag)},
-                                                    {"key_id", std::to_string(k.id)},
-                                                    {"field", j(field_name(a.field))},
-                                                    {"before", std::to_string(old)},
-                                                    {"after", std::to_string(a.value)},
-                                                    {"why", j(a.why)}}));
+                             Json{{"tag", k.tag},
+                                  {"key_id", k.id},
+                                  {"field", field_name(a.field)},
+                                  {"before", old},
+                                  {"after", a.value},
+                                  {"why", a.why}});
             }
             break;
           }
@@ -756,15 +742,14 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
       }
       if (before == after)
         continue;
-      std::vector<std::pair<std::string, std::string>> d{
-          {"tag", std::to_string(k.tag)},
-          {"key_id", std::to_string(k.id)},
-          {"role", j(key_role_name(static_cast<KeyRole>(k.role)))},
-          {"from", j(key_state_name(before))},
-          {"to", j(key_state_name(after))}};
+      Json d{{"tag", k.tag},
+             {"key_id", k.id},
+             {"role", key_role_name(static_cast<KeyRole>(k.role))},
+             {"from", key_state_name(before)},
+             {"to", key_state_name(after)}};
       if (why.count(k.id))
-        d.emplace_back("why", j(why[k.id]));
-      dnssec_.record(txn, zone, state_event(after), AuditLog::json_object(d));
+        d["why"] = why[k.id];
+      dnssec_.record(txn, zone, state_event(after), d);
       log(false, "zone '" + zname + "': key " + std::to_string(k.tag) + " " +
                      key_state_name(before) + " -> " + key_state_name(after));
     }
@@ -896,9 +881,8 @@ std::string KeyManager::run_submission(uint32_t zone_id, const Submission& sub) 
   std::string ds_text;
   for (const auto& l : lines)
     ds_text += (ds_text.empty() ? "" : "\n") + l;
-  dnssec_.record(
-      txn, *zone, ok ? "ds-submission" : "ds-submission-failed",
-      AuditLog::json_object({{"method", j(method)}, {"ds", j(ds_text)}, {"outcome", j(outcome)}}));
+  dnssec_.record(txn, *zone, ok ? "ds-submission" : "ds-submission-failed",
+                 Json{{"method", method}, {"ds", ds_text}, {"outcome", outcome}});
   if (ok) {
     rec.submit_key = 0;
     rec.submit_failures = 0;

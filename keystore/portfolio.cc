@@ -176,7 +176,7 @@ void Portfolio::delete_zone(lmdb::WriteTxn& txn, const Name& apex) {
   store_.delete_zone(txn, z);
   if (audit_) {
     audit_->append(txn, "zone-deleted", z.tenant_id, z.id, tenant_name(txn, z.tenant_id),
-                   z.name.to_text(), AuditLog::json_object({{"serial", std::to_string(z.serial)}}));
+                   z.name.to_text(), Json{{"serial", z.serial}});
   }
 }
 
@@ -189,8 +189,7 @@ void Portfolio::move_zone(lmdb::WriteTxn& txn, const Name& apex, std::string_vie
   store_.move_zone(txn, z, t.id);
   if (audit_ && from != t.name) {
     audit_->append(txn, "zone-moved", t.id, z.id, t.name, z.name.to_text(),
-                   AuditLog::json_object({{"before", AuditLog::json_string(from)},
-                                          {"after", AuditLog::json_string(t.name)}}));
+                   Json{{"before", from}, {"after", t.name}});
   }
 }
 

@@ -484,19 +484,17 @@ void ZoneWriter::finish() {
     hook_->after_edit(txn_, zone_, *this, edit);
   }
   if (audit_ && (changed_ || cleared_)) {
-    std::string list = "[";
-    for (size_t i = 0; i < changed_rrsets_.size() && i < 50; ++i) {
-      list += (i ? "," : "") + AuditLog::json_string(changed_rrsets_[i]);
-    }
-    list += "]";
+    Json list = Json::array();
+    for (size_t i = 0; i < changed_rrsets_.size() && i < 50; ++i)
+      list.push_back(changed_rrsets_[i]);
     auto tenant = store_.tenant_by_id(txn_, zone_.tenant_id);
     audit_->append(txn_, cleared_ ? "zone-replaced" : "zone-changed", zone_.tenant_id, zone_.id,
                    tenant ? tenant->name : "", zone_.name.to_text(),
-                   AuditLog::json_object({{"serial_before", std::to_string(serial_before_)},
-                                          {"serial_after", std::to_string(zone_.serial)},
-                                          {"rrsets", std::to_string(changed_rrsets_.size())},
-                                          {"records", std::to_string(records_added_)},
-                                          {"changes", list}}));
+                   Json{{"serial_before", serial_before_},
+                        {"serial_after", zone_.serial},
+                        {"rrsets", changed_rrsets_.size()},
+                        {"records", records_added_},
+                        {"changes", list}});
   }
 }
 
