@@ -101,7 +101,7 @@ int cmd_policy_read(Cli& cli, const Args& a) {
     if (a.size() != 2)
       throw InputError("usage: policy show NAME");
     auto txn = cli.ctx.store().begin_read();
-    auto p = cli.ctx.dnssec().named_policy(txn, a[1]);
+    auto p = cli.ctx.dnssec().policies().named(txn, a[1]);
     if (!p)
       throw NotFound("unknown policy '" + a[1] + "' (see list-policies)");
     cli.out << "policies:\n" << policy_to_yaml(*p);
@@ -150,7 +150,7 @@ int cmd_list_policies(Cli& cli, const Args&) {
     lmdb::Cursor c(txn, cli.ctx.store().dbi().policies);
     for (bool ok = c.first(); ok; ok = c.next()) {
       std::string name(c.key());
-      if (auto p = cli.ctx.dnssec().named_policy(txn, name))
+      if (auto p = cli.ctx.dnssec().policies().named(txn, name))
         all[name] = {*p, "stored"};
     }
   }
@@ -176,7 +176,7 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
     if (o.positional.size() != 1)
       throw InputError("usage: set-policy --tenant T POLICY");
     const std::string& name = o.positional[0];
-    if (name != "-" && !dnssec.named_policy(txn, name))
+    if (name != "-" && !dnssec.policies().named(txn, name))
       throw NotFound("unknown policy '" + name + "' (see list-policies)");
     TenantRecord t = cli.portfolio.tenant(txn, o.values["--tenant"]);
     std::string before = t.policy.empty() ? "default" : t.policy;
@@ -187,7 +187,7 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
         Json{{"before", before}, {"after", t.policy.empty() ? "default" : t.policy}});
     size_t woken = 0;
     store.for_each_tenant_zone(txn, t.id, [&](const ZoneRecord& z) {
-      auto st = dnssec.state(txn, z.id);
+      auto st = dnssec.state().find(txn, z.id);
       if (st && st->policy.empty()) {
         cli.ctx.keyman().wake(txn, z.id);
         ++woken;
@@ -202,38 +202,39 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   if (o.positional.size() != (inherit ? 1u : 2u))
     throw InputError("usage: set-policy ZONE POLICY | set-policy ZONE --inherit");
   ZoneRecord zone = cli.portfolio.zone(txn, Name::from_text(o.positional[0]));
-  auto st = dnssec.state(txn, zone.id);
+  auto st = dnssec.state().find(txn, zone.id);
   if (!st)
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured (secure-zone ZONE POLICY)");
-  std::string before = dnssec.policy_name(txn, zone, *st);
+  std::string before = dnssec.policies().name_for(txn, zone, *st);
   std::string name = inherit ? "" : o.positional[1];
-  if (!inherit && !dnssec.named_policy(txn, name))
+  if (!inherit && !dnssec.policies().named(txn, name))
     throw NotFound("unknown policy '" + name + "' (see list-policies)");
   st->policy = name;
-  txn.put(store.dbi().dnssec, codec::u32_key(zone.id), codec::encode_dnssec(*st));
+  dnssec.state().put(txn, zone.id, *st);
   // An earlier operator algorithm choice gives way to the policy's.
-  auto rb = dnssec.rollover_state(txn, zone.id);
+  auto rb = dnssec.state().rollover(txn, zone.id);
   auto ra = rb;
   ra.algorithm_override = 0;
-  dnssec.put_rollover_state(txn, zone.id, rb, ra);
-  std::string after = dnssec.policy_name(txn, zone, *st);
+  dnssec.state().put_rollover(txn, zone.id, rb, ra);
+  std::string after = dnssec.policies().name_for(txn, zone, *st);
   auto tenant = store.tenant_by_id(txn, zone.tenant_id);
   cli.ctx.audit().append(txn, "policy-assigned", zone.tenant_id, zone.id,
                          tenant ? tenant->name : "", zone.name.to_text(),
                          Json{{"before", before}, {"after", after}});
   // The policy's denial settings apply now (one transaction: no unsigned moment).
-  SigningPolicy policy = *dnssec.named_policy(txn, after);
-  SigningPolicy current = dnssec.policy_for(txn, zone, *st);
+  SigningPolicy policy = *dnssec.policies().named(txn, after);
+  SigningPolicy current = dnssec.policies().for_zone(txn, zone, *st);
   bool denial_differs =
       policy.denial != current.denial ||
       (policy.denial == DenialMode::kNsec3 &&
        (policy.nsec3.iterations != current.nsec3.iterations ||
         policy.nsec3.salt != current.nsec3.salt || policy.nsec3.flags != current.nsec3.flags));
   if (denial_differs) {
-    dnssec.set_denial(txn, zone,
-                      policy.denial == DenialMode::kNsec3 ? std::optional<Nsec3Params>(policy.nsec3)
-                                                          : std::nullopt,
-                      cli.ctx.config().signing_threads);
+    dnssec.signing().set_denial(txn, zone,
+                                policy.denial == DenialMode::kNsec3
+                                    ? std::optional<Nsec3Params>(policy.nsec3)
+                                    : std::nullopt,
+                                cli.ctx.config().signing_threads);
   }
   cli.ctx.keyman().wake(txn, zone.id);
   cli.out << "zone " << zone.name.to_text() << " now follows policy " << after
@@ -311,7 +312,7 @@ int cmd_approve(Cli& cli, const Args& a) {
   {
     auto txn = cli.ctx.store().begin_read();
     zone = cli.portfolio.zone(txn, Name::from_text(a[0]));
-    if (cli.ctx.dnssec().rollover_state(txn, zone.id).proposal.empty())
+    if (cli.ctx.dnssec().state().rollover(txn, zone.id).proposal.empty())
       throw Conflict("zone '" + zone.name.to_text() + "' has no rollover step awaiting approval");
   }
   auto r = cli.ctx.keyman().tick(zone.id, KeyManager::Mode::kApprove);

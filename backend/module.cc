@@ -57,7 +57,7 @@ class SignetFactory : public BackendFactory {
         throw PDNSException(std::string("signet: ") + e.what());
       }
       g_log << Logger::Info << "[signet] opened store '" << config.path << "'" << endl;
-      ctx->dnssec().set_warning_sink(
+      ctx->dnssec().events().set_warning_sink(
           [](const std::string& w) { g_log << Logger::Warning << "[signet] " << w << endl; });
       // One background refresher and key scheduler per pdns_server process (not in pdnsutil
       // and friends).

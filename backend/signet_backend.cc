@@ -36,7 +36,7 @@ constexpr uint32_t kInlineSignWindow = 86400;
 SignetBackend::SignetBackend(std::shared_ptr<Context> ctx, const std::string& suffix)
     : ctx_(std::move(ctx)), store_(ctx_->store()), portfolio_(ctx_->store(), ctx_->clock()) {
   // Writes to secured zones are re-signed in the same transaction.
-  portfolio_.set_edit_hook(&ctx_->dnssec());
+  portfolio_.set_edit_hook(&ctx_->dnssec().signing());
   portfolio_.set_audit(&ctx_->audit());
   setArgPrefix("signet" + suffix);
   // Empty non-terminal rows carry no data; pdns still wants a content object for them.
@@ -262,8 +262,8 @@ void SignetBackend::sign_inline(std::span<const uint8_t> key) {
     auto parts = codec::split_rrsig_key(key);
     uint8_t labels[Name::kMaxWire];
     size_t n = codec::decode_namekey(parts.namekey, labels);
-    auto fresh =
-        ctx_->dnssec().sign_now(read_txn(), zone_->id, {labels, n}, parts.covered, parts.key_id);
+    auto fresh = ctx_->dnssec().signing().sign_now(read_txn(), zone_->id, {labels, n},
+                                                   parts.covered, parts.key_id);
     if (!fresh)
       return;
     inline_sig_ = std::move(*fresh);
@@ -417,7 +417,7 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
     const ZoneEntry* z = zone_entry(id);
-    auto st = z ? ctx_->dnssec().state(txn, id) : std::nullopt;
+    auto st = z ? ctx_->dnssec().state().find(txn, id) : std::nullopt;
     if (!st) {
       return false;
     }
@@ -560,7 +560,7 @@ bool SignetBackend::dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, cons
   if (!is_signing_meta(kind))
     return false;
   out.clear();
-  auto st = ctx_->dnssec().state(txn, zone_id);
+  auto st = ctx_->dnssec().state().find(txn, zone_id);
   if (!st)
     return true;
   if (kind == "PRESIGNED") {
@@ -755,7 +755,7 @@ bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
     w_.chain = lmdb::Cursor(*wtxn_, store_.dbi().chain);
     wzone_ = *z;
     writer_ = std::make_unique<ZoneWriter>(store_, *wtxn_, wzone_, ctx_->clock().now());
-    writer_->set_hook(&ctx_->dnssec());
+    writer_->set_hook(&ctx_->dnssec().signing());
     writer_->set_audit(&ctx_->audit());
     // pdns' contract: with a zone id, the transaction replaces the whole zone (AXFR-in,
     // pdnsutil load-zone, API zone creation); with -1 it edits.
@@ -863,7 +863,7 @@ bool SignetBackend::replaceRRSet(uint32_t domain_id, const DNSName& qname, const
       if (!z)
         throw NotFound("zone id " + std::to_string(domain_id) + " does not exist");
       ZoneWriter w(store_, txn, *z, ctx_->clock().now());
-      w.set_hook(&ctx_->dnssec());
+      w.set_hook(&ctx_->dnssec().signing());
       w.set_audit(&ctx_->audit());
       apply(w);
       w.finish();

@@ -20,9 +20,9 @@ Context::Context(Config config, std::unique_ptr<Clock> clock)
   dnssec_ = std::make_unique<Dnssec>(*store_, *clock_,
                                      [this]() -> const MasterKey& { return master_key(); });
   audit_ = std::make_unique<AuditLog>(*store_, *clock_, process_actor());
-  dnssec_->set_audit(audit_.get());
+  dnssec_->events().set_audit(audit_.get());
   // Stored policies are kept as YAML (conf/policy.hh); the keystore asks us to read them back.
-  dnssec_->set_policy_parser([](const std::string& name, const std::string& yaml) {
+  dnssec_->policies().set_parser([](const std::string& name, const std::string& yaml) {
     auto list = parse_policies("policies:\n" + yaml, "stored policy '" + name + "'");
     if (list.size() != 1)
       throw CorruptionError("stored policy '" + name + "' does not hold one policy");

@@ -131,10 +131,6 @@ ParentView view_of(const RolloverRecord& r) {
   return v;
 }
 
-std::vector<uint8_t> dnskey_of(const KeyRecord& k) {
-  return dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
-}
-
 // Runs `argv` with `input` on its stdin; returns (exit status or -1 on timeout, output).
 std::pair<int, std::string> run_program(const std::vector<std::string>& argv,
                                         const std::vector<std::string>& env_add,
@@ -254,11 +250,11 @@ const KeyRecord* find_live_key(const std::vector<KeyRecord>& keys, uint16_t tag,
 
 void KeyManager::request_rollover(lmdb::WriteTxn& txn, const ZoneRecord& zone, RolloverKind kind,
                                   std::optional<Algorithm> algorithm) {
-  auto st = dnssec_.state(txn, zone.id);
+  auto st = dnssec_.state().find(txn, zone.id);
   if (!st)
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured (use secure-zone)");
-  SigningPolicy policy = dnssec_.policy_for(txn, zone, *st);
-  auto before = dnssec_.rollover_state(txn, zone.id);
+  SigningPolicy policy = dnssec_.policies().for_zone(txn, zone, *st);
+  auto before = dnssec_.state().rollover(txn, zone.id);
   if (before.request_kind != 0 || before.request_emergency) {
     throw Conflict("zone '" + zone.name.to_text() + "' already has a pending request (" +
                    rollover_kind_name(static_cast<RolloverKind>(before.request_kind)) +
@@ -281,7 +277,7 @@ void KeyManager::request_rollover(lmdb::WriteTxn& txn, const ZoneRecord& zone, R
   if (kind == RolloverKind::kAlgorithm) {
     Algorithm target = algorithm.value_or(policy.algorithm);
     bool all_match = true;
-    for (const auto& k : dnssec_.keys(txn, zone.id)) {
+    for (const auto& k : dnssec_.keys().list(txn, zone.id)) {
       if (!(k.remove && k.remove <= clock_.now()) && k.algorithm != algorithm_number(target))
         all_match = false;
     }
@@ -293,31 +289,31 @@ void KeyManager::request_rollover(lmdb::WriteTxn& txn, const ZoneRecord& zone, R
   }
   after.request_kind = static_cast<uint8_t>(kind);
   after.next_wakeup = clock_.now();
-  dnssec_.put_rollover_state(txn, zone.id, before, after);
+  dnssec_.state().put_rollover(txn, zone.id, before, after);
   Json detail{{"rollover", rollover_kind_name(kind)}};
   if (after.request_algorithm)
     detail["algorithm"] = algorithm_name(algorithm_from_number(after.request_algorithm));
-  dnssec_.record(txn, zone, "rollover-requested", detail);
+  dnssec_.events().record(txn, zone, "rollover-requested", detail);
 }
 
 void KeyManager::request_emergency(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t key_tag) {
-  if (!dnssec_.state(txn, zone.id))
+  if (!dnssec_.state().find(txn, zone.id))
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
-  auto keys = dnssec_.keys(txn, zone.id);
+  auto keys = dnssec_.keys().list(txn, zone.id);
   const KeyRecord* k = find_live_key(keys, key_tag, zone, clock_.now());
-  auto before = dnssec_.rollover_state(txn, zone.id);
+  auto before = dnssec_.state().rollover(txn, zone.id);
   auto after = before;
   after.request_emergency = true;
   after.compromised_key = k->id;
   after.next_wakeup = clock_.now();
-  dnssec_.put_rollover_state(txn, zone.id, before, after);
-  dnssec_.record(txn, zone, "emergency-rollover-requested", Dnssec::key_detail(*k));
+  dnssec_.state().put_rollover(txn, zone.id, before, after);
+  dnssec_.events().record(txn, zone, "emergency-rollover-requested", key_detail(*k));
 }
 
 void KeyManager::ds_seen(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t tag) {
-  if (!dnssec_.state(txn, zone.id))
+  if (!dnssec_.state().find(txn, zone.id))
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
-  auto keys = dnssec_.keys(txn, zone.id);
+  auto keys = dnssec_.keys().list(txn, zone.id);
   KeyRecord k = *find_live_key(keys, tag, zone, clock_.now());
   if (k.role == static_cast<uint8_t>(KeyRole::kZsk))
     throw InputError("key " + std::to_string(tag) + " is a ZSK: the parent has no DS for it");
@@ -325,33 +321,27 @@ void KeyManager::ds_seen(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t t
   if (!k.ds_submitted)
     k.ds_submitted = now;
   k.ds_seen = now;
-  txn.put(store_.dbi().keys, codec::u32_pair_key(zone.id, k.id), codec::encode_key(k));
-  dnssec_.record(txn, zone, "ds-observed",
-                 Json{{"tag", k.tag}, {"key_id", k.id}, {"by", "operator (ds-seen)"}});
+  dnssec_.keys().put(txn, k);
+  dnssec_.events().record(txn, zone, "ds-observed",
+                          Json{{"tag", k.tag}, {"key_id", k.id}, {"by", "operator (ds-seen)"}});
   wake(txn, zone.id);
 }
 
 void KeyManager::wake(lmdb::WriteTxn& txn, uint32_t zone_id) {
-  if (!dnssec_.state(txn, zone_id))
+  if (!dnssec_.state().find(txn, zone_id))
     return;
-  auto before = dnssec_.rollover_state(txn, zone_id);
+  auto before = dnssec_.state().rollover(txn, zone_id);
   auto after = before;
   after.next_wakeup = clock_.now();
-  dnssec_.put_rollover_state(txn, zone_id, before, after);
+  dnssec_.state().put_rollover(txn, zone_id, before, after);
 }
 
 size_t KeyManager::wake_policy_users(lmdb::WriteTxn& txn, const std::string& name) {
-  std::vector<uint32_t> ids;
-  {
-    lmdb::Cursor c(txn, store_.dbi().dnssec);
-    for (bool ok = c.first(); ok; ok = c.next())
-      ids.push_back(codec::decode_u32_key(c.key_bytes()));
-  }
   size_t n = 0;
-  for (uint32_t id : ids) {
+  for (uint32_t id : dnssec_.state().secured_zone_ids(txn)) {
     auto zone = store_.zone_by_id(txn, id);
-    auto st = dnssec_.state(txn, id);
-    if (zone && st && dnssec_.policy_name(txn, *zone, *st) == name) {
+    auto st = dnssec_.state().find(txn, id);
+    if (zone && st && dnssec_.policies().name_for(txn, *zone, *st) == name) {
       wake(txn, id);
       ++n;
     }
@@ -407,22 +397,12 @@ KeyManager::ParentObservation KeyManager::check_parent(const ZoneRecord& zone,
     for (const auto& rec : r.answer) {
       if (rec.type != rrtype::DS || !rec.owner.equals(zone.name) || rec.rdata.size() < 5)
         continue;
-      uint16_t tag = static_cast<uint16_t>((rec.rdata[0] << 8) | rec.rdata[1]);
-      uint8_t alg = rec.rdata[2];
-      bool match = false;
-      for (const auto& k : keys) {
-        if (k.tag != tag || k.algorithm != alg)
-          continue;
-        try {
-          // "The expected DS": the digest must be that of our key, not just its tag.
-          if (ds_rdata(apex, dnskey_of(k), digest_type_from_number(rec.rdata[3])) == rec.rdata)
-            match = true;
-        } catch (const InputError&) {
-          // a digest type we do not compute: it proves nothing
-        }
-      }
+      // "The expected DS": the digest must be that of our key, not just its tag.
+      bool match = std::any_of(keys.begin(), keys.end(), [&](const KeyRecord& k) {
+        return ds_matches_key(apex, k, rec.rdata);
+      });
       if (match)
-        here.insert({tag, alg});
+        here.insert({codec::load_u16(rec.rdata.data()), rec.rdata[2]});
       else
         unknown.insert(rdata_to_text(rrtype::DS, rec.rdata));
     }
@@ -452,19 +432,19 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
   {
     auto txn = store_.begin_read();
     auto zone = store_.zone_by_id(txn, zone_id);
-    auto st = zone ? dnssec_.state(txn, zone_id) : std::nullopt;
+    auto st = zone ? dnssec_.state().find(txn, zone_id) : std::nullopt;
     if (!st)
       return result;
-    auto rec = dnssec_.rollover_state(txn, zone_id);
+    auto rec = dnssec_.state().rollover(txn, zone_id);
     if (mode == Mode::kScheduled && rec.next_wakeup > now)
       return result;
-    SigningPolicy policy = dnssec_.policy_for(txn, *zone, *st);
-    auto times = dnssec_.key_times(txn, zone_id);
+    SigningPolicy policy = dnssec_.policies().for_zone(txn, *zone, *st);
+    auto times = dnssec_.keys().times(txn, zone_id);
     KeyPlan probe = plan_keys(policy, times, view_of(rec), ZoneFacts{zone_id, rec.going_insecure},
                               request_of(rec), now);
     bool want = probe.needs_parent || now >= rec.parent_checked_at + kIdleParentCheck;
     if (want && now >= rec.next_parent_check) {
-      auto keys = dnssec_.keys(txn, zone_id);
+      auto keys = dnssec_.keys().list(txn, zone_id);
       txn.reset();
       obs = check_parent(*zone, policy, keys);
       now = clock_.now();
@@ -476,18 +456,18 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
   {
     auto txn = store_.begin_write();
     auto zone_opt = store_.zone_by_id(txn, zone_id);
-    auto st = zone_opt ? dnssec_.state(txn, zone_id) : std::nullopt;
+    auto st = zone_opt ? dnssec_.state().find(txn, zone_id) : std::nullopt;
     if (!st)
       return result;
     ZoneRecord zone = *zone_opt;
-    RolloverRecord rec = dnssec_.rollover_state(txn, zone_id);
+    RolloverRecord rec = dnssec_.state().rollover(txn, zone_id);
     // Another process may have ticked the zone since we looked.
     if (mode == Mode::kScheduled && rec.next_wakeup > now && !obs)
       return result;
     result.acted = true;
     std::string zname = zone.name.to_text();
-    SigningPolicy policy = dnssec_.policy_for(txn, zone, *st);
-    std::vector<KeyRecord> keys = dnssec_.keys(txn, zone_id);
+    SigningPolicy policy = dnssec_.policies().for_zone(txn, zone, *st);
+    std::vector<KeyRecord> keys = dnssec_.keys().list(txn, zone_id);
 
     // What the parent serves.
     if (obs) {
@@ -513,9 +493,9 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
               obs->all.end())
             continue;
           k.ds_seen = now;
-          txn.put(store_.dbi().keys, codec::u32_pair_key(zone_id, k.id), codec::encode_key(k));
-          dnssec_.record(txn, zone, "ds-observed",
-                         Json{{"tag", k.tag}, {"key_id", k.id}, {"by", "parent check"}});
+          dnssec_.keys().put(txn, k);
+          dnssec_.events().record(txn, zone, "ds-observed",
+                                  Json{{"tag", k.tag}, {"key_id", k.id}, {"by", "parent check"}});
         }
       } else {
         ++rec.parent_failures;
@@ -525,7 +505,7 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
           // Logged and audited once per streak; health shows it for as long as it lasts.
           log(true, "zone '" + zname + "': parent DS check failed: " + obs->error +
                         " (retrying with backoff)");
-          dnssec_.record(txn, zone, "parent-check-failed", Json{{"error", obs->error}});
+          dnssec_.events().record(txn, zone, "parent-check-failed", Json{{"error", obs->error}});
         }
       }
     }
@@ -581,7 +561,7 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
           algorithm_number(policy.algorithm) != rec.request_algorithm) {
         KeyPlan busy = plan_keys(policy, times, view_of(rec), facts, RolloverRequest(), now);
         if (busy.in_progress == RolloverKind::kNone) {
-          dnssec_.record(
+          dnssec_.events().record(
               txn, zone, "algorithm-changed",
               Json{{"before", algorithm_name(policy.algorithm)},
                    {"after", algorithm_name(algorithm_from_number(rec.request_algorithm))}});
@@ -618,11 +598,11 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
         if (mode == Mode::kApprove && !approved && proposal == rec.proposal) {
           apply = plan.actions;
           approved = true;
-          dnssec_.record(txn, zone, "rollover-approved", Json{{"steps", proposal}});
+          dnssec_.events().record(txn, zone, "rollover-approved", Json{{"steps", proposal}});
           rec.proposal.clear();
         } else {
           if (proposal != rec.proposal) {
-            dnssec_.record(txn, zone, "rollover-proposed", Json{{"steps", proposal}});
+            dnssec_.events().record(txn, zone, "rollover-proposed", Json{{"steps", proposal}});
             log(false, "zone '" + zname + "': rollover step awaits approval: " + proposal);
             for (size_t from = 0; from <= proposal.size();) {
               size_t nl = proposal.find('\n', from);
@@ -645,19 +625,19 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
         result.steps.push_back(a.why);
         switch (a.kind) {
           case KeyAction::Kind::kGenerate: {
-            KeyRecord k = dnssec_.generate_key(txn, zone, a.role, a.algorithm, policy.rsa_bits,
-                                               a.publish, a.activate);
+            KeyRecord k = dnssec_.keys().generate(txn, zone, a.role, a.algorithm, policy.rsa_bits,
+                                                  a.publish, a.activate);
             generated.push_back(k.id);
             changed.emplace(k.id, k);
             why[k.id] = a.why;
-            dnssec_.record(txn, zone, "key-generated",
-                           Json{{"tag", k.tag},
-                                {"algorithm", algorithm_name(a.algorithm)},
-                                {"role", key_role_name(a.role)},
-                                {"key_id", k.id},
-                                {"publish", a.publish},
-                                {"activate", a.activate},
-                                {"why", a.why}});
+            dnssec_.events().record(txn, zone, "key-generated",
+                                    Json{{"tag", k.tag},
+                                         {"algorithm", algorithm_name(a.algorithm)},
+                                         {"role", key_role_name(a.role)},
+                                         {"key_id", k.id},
+                                         {"publish", a.publish},
+                                         {"activate", a.activate},
+                                         {"why", a.why}});
             break;
           }
           case KeyAction::Kind::kSetTime: {
@@ -670,13 +650,13 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
             if (a.value > now)
               kind = "key-scheduled";
             if (!kind.empty()) {
-              dnssec_.record(txn, zone, kind,
-                             Json{{"tag", k.tag},
-                                  {"key_id", k.id},
-                                  {"field", field_name(a.field)},
-                                  {"before", old},
-                                  {"after", a.value},
-                                  {"why", a.why}});
+              dnssec_.events().record(txn, zone, kind,
+                                      Json{{"tag", k.tag},
+                                           {"key_id", k.id},
+                                           {"field", field_name(a.field)},
+                                           {"before", old},
+                                           {"after", a.value},
+                                           {"why", a.why}});
             }
             break;
           }
@@ -684,10 +664,10 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
             for (const auto& k : keys) {
               if (k.id != a.key_id || purged.count(k.id))
                 continue;
-              dnssec_.delete_key(txn, k);
+              dnssec_.keys().remove(txn, k);
               changed.erase(k.id);
               purged.insert(k.id);
-              dnssec_.record(txn, zone, "key-purged", Dnssec::key_detail(k));
+              dnssec_.events().record(txn, zone, "key-purged", key_detail(k));
             }
             break;
           }
@@ -719,17 +699,17 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
     }
     if (unsigned_now) {
       log(false, "zone '" + zname + "': the parent's DS is gone; the zone is now unsigned");
-      dnssec_.unsecure(txn, zone);
+      dnssec_.signing().unsecure(txn, zone);
       txn.commit();
       result.status = "unsigned";
       return result;
     }
     for (const auto& [id, k] : changed)
-      txn.put(store_.dbi().keys, codec::u32_pair_key(zone_id, id), codec::encode_key(k));
+      dnssec_.keys().put(txn, k);
 
     // Audit every key whose state moved, whether by this plan or by time since the last tick.
     uint64_t since = rec.last_tick ? std::min(rec.last_tick, now) : now;
-    for (const auto& k : dnssec_.keys(txn, zone_id)) {
+    for (const auto& k : dnssec_.keys().list(txn, zone_id)) {
       KeyState after = key_state(key_times_of(k), policy, now);
       bool is_new = std::find(generated.begin(), generated.end(), k.id) != generated.end();
       KeyState before = KeyState::kGenerated;
@@ -749,26 +729,26 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
              {"to", key_state_name(after)}};
       if (why.count(k.id))
         d["why"] = why[k.id];
-      dnssec_.record(txn, zone, state_event(after), d);
+      dnssec_.events().record(txn, zone, state_event(after), d);
       log(false, "zone '" + zname + "': key " + std::to_string(k.tag) + " " +
                      key_state_name(before) + " -> " + key_state_name(after));
     }
 
     // The zone's keys as served, and its signatures (publish_keys reads the stored state: CDS
     // delete records follow going_insecure).
-    dnssec_.put_rollover_state(txn, zone_id, dnssec_.rollover_state(txn, zone_id), rec);
-    bool republished = dnssec_.publish_keys(txn, zone, policy, now);
-    std::vector<uint32_t> signers = dnssec_.signer_ids(txn, zone_id, now);
+    dnssec_.state().put_rollover(txn, zone_id, dnssec_.state().rollover(txn, zone_id), rec);
+    bool republished = dnssec_.signing().publish_keys(txn, zone, policy, now);
+    std::vector<uint32_t> signers = dnssec_.keys().signer_ids(txn, zone_id, now);
     std::vector<uint32_t> last = rec.signers;
     std::sort(signers.begin(), signers.end());
     std::sort(last.begin(), last.end());
     if (signers != last) {
       // Who signs changed: everything is signed again by the keys active now (and only by them).
-      dnssec_.sign(txn, zone, threads_);
+      dnssec_.signing().sign(txn, zone, threads_);
       rec.signers = signers;
       log(false, "zone '" + zname + "': signed again with the keys active now");
     } else if (republished) {
-      dnssec_.resign_apex(txn, zone, policy);
+      dnssec_.signing().resign_apex(txn, zone, policy);
     }
 
     // When to look again.
@@ -805,7 +785,7 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
         if (auto t = store_.tenant_by_id(txn, zone.tenant_id))
           s.tenant = t->name;
         if (!rec.going_insecure)
-          s.ds = dnssec_.ds_rdatas(txn, zone, policy.cds_digest);
+          s.ds = dnssec_.ds().wanted(txn, zone, policy.cds_digest);
         submission = std::move(s);
         rec.next_submit = now + kSubmitLease;
         consider(rec.next_submit);
@@ -813,8 +793,8 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
       }
     }
     // Store `rec` over what is stored now (signing above may have rewritten it).
-    RolloverRecord stored = dnssec_.rollover_state(txn, zone_id);
-    dnssec_.put_rollover_state(txn, zone_id, stored, rec);
+    RolloverRecord stored = dnssec_.state().rollover(txn, zone_id);
+    dnssec_.state().put_rollover(txn, zone_id, stored, rec);
     txn.commit();
   }
 
@@ -873,16 +853,16 @@ std::string KeyManager::run_submission(uint32_t zone_id, const Submission& sub) 
   // Record the outcome.
   auto txn = store_.begin_write();
   auto zone = store_.zone_by_id(txn, zone_id);
-  if (!zone || !dnssec_.state(txn, zone_id))
+  if (!zone || !dnssec_.state().find(txn, zone_id))
     return outcome;
   uint64_t now = clock_.now();
-  RolloverRecord before = dnssec_.rollover_state(txn, zone_id);
+  RolloverRecord before = dnssec_.state().rollover(txn, zone_id);
   RolloverRecord rec = before;
   std::string ds_text;
   for (const auto& l : lines)
     ds_text += (ds_text.empty() ? "" : "\n") + l;
-  dnssec_.record(txn, *zone, ok ? "ds-submission" : "ds-submission-failed",
-                 Json{{"method", method}, {"ds", ds_text}, {"outcome", outcome}});
+  dnssec_.events().record(txn, *zone, ok ? "ds-submission" : "ds-submission-failed",
+                          Json{{"method", method}, {"ds", ds_text}, {"outcome", outcome}});
   if (ok) {
     rec.submit_key = 0;
     rec.submit_failures = 0;
@@ -898,7 +878,7 @@ std::string KeyManager::run_submission(uint32_t zone_id, const Submission& sub) 
     log(true,
         "zone '" + zname + "': " + rec.last_error + "; retrying at " + time_text(rec.next_submit));
   }
-  dnssec_.put_rollover_state(txn, zone_id, before, rec);
+  dnssec_.state().put_rollover(txn, zone_id, before, rec);
   txn.commit();
   return (ok ? "submitted: " : "failed: ") + outcome;
 }
@@ -907,7 +887,7 @@ size_t KeyManager::run_due(size_t max) {
   std::vector<uint32_t> due;
   {
     auto txn = store_.begin_read();
-    due = due_index_scan(txn, store_.dbi().key_due, clock_.now(), max);
+    due = dnssec_.state().due_wakeups(txn, clock_.now(), max);
   }
   size_t acted = 0;
   for (uint32_t id : due) {
@@ -919,14 +899,14 @@ size_t KeyManager::run_due(size_t max) {
       // Do not spin on a zone that fails: look again in a minute.
       try {
         auto txn = store_.begin_write();
-        auto before = dnssec_.rollover_state(txn, id);
+        auto before = dnssec_.state().rollover(txn, id);
         auto after = before;
         after.next_wakeup = clock_.now() + 60;
         after.last_error = e.what();
-        if (dnssec_.state(txn, id)) {
-          dnssec_.put_rollover_state(txn, id, before, after);
+        if (dnssec_.state().find(txn, id)) {
+          dnssec_.state().put_rollover(txn, id, before, after);
         } else if (before.next_wakeup) {
-          txn.del(store_.dbi().key_due, codec::due_key(before.next_wakeup, id));
+          dnssec_.state().drop_wakeup(txn, id, before.next_wakeup);
         }
         txn.commit();
       } catch (const std::exception&) {
@@ -939,10 +919,7 @@ size_t KeyManager::run_due(size_t max) {
 
 uint64_t KeyManager::next_due() const {
   auto txn = store_.begin_read();
-  lmdb::Cursor c(txn, store_.dbi().key_due);
-  if (!c.first())
-    return 0;
-  return codec::split_due_key(c.key_bytes()).when;
+  return dnssec_.state().next_wakeup(txn);
 }
 
 // ------------------------------------------------------------------ status
@@ -950,15 +927,15 @@ uint64_t KeyManager::next_due() const {
 ZoneKeyStatus KeyManager::status(const lmdb::Txn& txn, const ZoneRecord& zone) const {
   ZoneKeyStatus s;
   s.zone = zone;
-  auto st = dnssec_.state(txn, zone.id);
+  auto st = dnssec_.state().find(txn, zone.id);
   if (!st)
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
   s.dnssec = *st;
-  s.rollover = dnssec_.rollover_state(txn, zone.id);
-  s.policy_name = dnssec_.policy_name(txn, zone, *st);
-  s.policy = dnssec_.policy_for(txn, zone, *st);
+  s.rollover = dnssec_.state().rollover(txn, zone.id);
+  s.policy_name = dnssec_.policies().name_for(txn, zone, *st);
+  s.policy = dnssec_.policies().for_zone(txn, zone, *st);
   uint64_t now = clock_.now();
-  auto times = dnssec_.key_times(txn, zone.id);
+  auto times = dnssec_.keys().times(txn, zone.id);
   s.plan = plan_keys(s.policy, times, view_of(s.rollover),
                      ZoneFacts{zone.id, s.rollover.going_insecure}, request_of(s.rollover), now);
   ParentView parent = view_of(s.rollover);
