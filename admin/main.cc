@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    signet::Context ctx(signet::load_config(config_dir, config_name));
+    signet::CompositionRoot ctx(signet::load_config(config_dir, config_name));
     Cli cli{ctx, signet::Portfolio(ctx.store(), ctx.clock()), json, std::cout, std::cerr};
     cli.portfolio.set_scope(tenant);
     // Edits of secured zones are re-signed in the same transaction.

@@ -33,7 +33,7 @@ constexpr uint32_t kInlineSignWindow = 86400;
 
 }  // namespace
 
-SignetBackend::SignetBackend(std::shared_ptr<Context> ctx, const std::string& suffix)
+SignetBackend::SignetBackend(std::shared_ptr<CompositionRoot> ctx, const std::string& suffix)
     : ctx_(std::move(ctx)), store_(ctx_->store()), portfolio_(ctx_->store(), ctx_->clock()) {
   // Writes to secured zones are re-signed in the same transaction.
   portfolio_.set_edit_hook(&ctx_->dnssec().signing());

@@ -17,7 +17,7 @@
 //                               (keystore/zone_events.hh)
 //
 // The key manager (keystore/keyman.hh) and the refresher (keystore/refresher.hh) work through
-// these units; the composition root (conf/context.hh) owns one Dnssec per store.
+// these units; the composition root (conf/composition_root.hh) owns one Dnssec per store.
 #pragma once
 
 #include <functional>
