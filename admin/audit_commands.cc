@@ -8,6 +8,7 @@
 #include "keystore/audit.hh"
 #include "signer/encoding.hh"
 #include "signer/error.hh"
+#include "signer/json.hh"
 
 namespace signet::admin {
 
@@ -20,6 +21,12 @@ std::string iso(uint64_t t) {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+// A stored detail as JSON: it is a JSON object as written; anything else is shown as a string.
+Json detail_json(const std::string& detail) {
+  Json d = Json::parse(detail, nullptr, /*allow_exceptions=*/false);
+  return d.is_discarded() ? Json(detail) : d;
 }
 
 // audit-log [--tenant T] [--json] [ZONE]; the global --tenant scope applies too.
@@ -44,6 +51,7 @@ int cmd_audit_log(Cli& cli, const Args& a) {
   std::optional<uint32_t> tenant_id;
   if (tenant)
     tenant_id = cli.portfolio.tenant(txn, *tenant).id;  // must exist (and be visible)
+  // The log can be long: the array is written entry by entry, never whole in memory.
   bool first = true;
   if (json)
     cli.out << "[";
@@ -53,17 +61,20 @@ int cmd_audit_log(Cli& cli, const Args& a) {
     if (zone && (e.zone.empty() || !Name::from_text(e.zone).equals(*zone)))
       return;
     if (json) {
-      cli.out << (first ? "" : ",") << "{\"seq\":" << e.seq << ",\"time\":\"" << iso(e.time)
-              << "\",\"actor\":" << AuditLog::json_string(e.actor)
-              << ",\"kind\":" << AuditLog::json_string(e.kind)
-              << ",\"tenant\":" << AuditLog::json_string(e.tenant)
-              << ",\"zone\":" << AuditLog::json_string(e.zone) << ",\"detail\":" << e.detail << "}";
+      cli.out << (first ? "" : ",")
+              << json_text(Json{{"seq", e.seq},
+                                {"time", iso(e.time)},
+                                {"actor", e.actor},
+                                {"kind", e.kind},
+                                {"tenant", e.tenant},
+                                {"zone", e.zone},
+                                {"detail", detail_json(e.detail)}});
+      first = false;
     } else {
       cli.out << e.seq << "\t" << iso(e.time) << "\t" << e.actor << "\t" << e.kind << "\t"
               << (e.tenant.empty() ? "-" : e.tenant) << "\t" << (e.zone.empty() ? "-" : e.zone)
               << "\t" << e.detail << "\n";
     }
-    first = false;
   });
   if (json)
     cli.out << "]\n";

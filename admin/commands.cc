@@ -9,6 +9,7 @@
 
 #include "conf/zonefile.hh"
 #include "signer/error.hh"
+#include "signer/json.hh"
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
 
@@ -47,32 +48,6 @@ std::vector<uint8_t> parse_content(uint16_t type, const std::string& text) {
   return rdata_from_text(type, text, kRoot);
 }
 
-std::string json_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
-
 void print_warnings(Cli& cli, const std::vector<std::string>& warnings) {
   for (const auto& w : warnings)
     cli.err << "signetutil: warning: " << w << "\n";
@@ -104,22 +79,17 @@ void cmd_delete_tenant(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
 int cmd_list_tenants(Cli& cli, const Args&) {
   auto txn = cli.ctx.store().begin_read();
   auto tenants = cli.portfolio.tenants(txn);
-  if (cli.json)
-    cli.out << "[";
-  bool first = true;
+  Json list = Json::array();
   for (const auto& t : tenants) {
     size_t zones = 0;
     cli.ctx.store().for_each_tenant_zone(txn, t.id, [&](const ZoneRecord&) { ++zones; });
-    if (cli.json) {
-      cli.out << (first ? "" : ",") << "{\"tenant\":\"" << json_escape(t.name)
-              << "\",\"zones\":" << zones << ",\"created\":" << t.created << "}";
-    } else {
+    if (cli.json)
+      list.push_back(Json{{"tenant", t.name}, {"zones", zones}, {"created", t.created}});
+    else
       cli.out << t.name << "\t" << zones << "\n";
-    }
-    first = false;
   }
   if (cli.json)
-    cli.out << "]\n";
+    cli.out << json_text(list) << "\n";
   return 0;
 }
 
@@ -162,22 +132,20 @@ int cmd_list_zones(Cli& cli, const Args& a) {
       it = names.emplace(id, cli.portfolio.tenant_name(txn, id)).first;
     return it->second;
   };
-  if (cli.json)
-    cli.out << "[";
-  bool first = true;
+  Json list = Json::array();
   for (const auto& z : zones) {
     if (cli.json) {
-      cli.out << (first ? "" : ",") << "{\"zone\":\"" << json_escape(z.name.to_text())
-              << "\",\"tenant\":\"" << json_escape(tenant_of(z.tenant_id))
-              << "\",\"serial\":" << z.serial << ",\"kind\":\"" << kind_text(z.kind)
-              << "\",\"id\":" << z.id << "}";
+      list.push_back(Json{{"zone", z.name.to_text()},
+                          {"tenant", tenant_of(z.tenant_id)},
+                          {"serial", z.serial},
+                          {"kind", kind_text(z.kind)},
+                          {"id", z.id}});
     } else {
       cli.out << z.name.to_text() << "\t" << tenant_of(z.tenant_id) << "\t" << z.serial << "\n";
     }
-    first = false;
   }
   if (cli.json)
-    cli.out << "]\n";
+    cli.out << json_text(list) << "\n";
   return 0;
 }
 

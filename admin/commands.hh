@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
-#include "conf/context.hh"
+#include "conf/composition_root.hh"
 #include "keystore/portfolio.hh"
 
 namespace signet::admin {
 
 struct Cli {
-  Context& ctx;
+  CompositionRoot& ctx;
   Portfolio portfolio;
   bool json = false;
   std::ostream& out;

@@ -16,6 +16,7 @@
 #include "signer/ds.hh"
 #include "signer/encoding.hh"
 #include "signer/error.hh"
+#include "signer/json.hh"
 #include "signer/nsec3.hh"
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
@@ -70,8 +71,8 @@ void cmd_secure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   auto& dnssec = cli.ctx.dnssec();
   // Without a policy the zone follows its tenant's default policy (set-policy --tenant).
   std::string policy_name =
-      a.size() > 1 ? a[1] : dnssec.policy_name(txn, zone, codec::DnssecRecord());
-  auto policy = dnssec.named_policy(txn, policy_name);
+      a.size() > 1 ? a[1] : dnssec.policies().name_for(txn, zone, codec::DnssecRecord());
+  auto policy = dnssec.policies().named(txn, policy_name);
   if (!policy) {
     std::string names;
     for (const auto& n : builtin_policy_names())
@@ -79,7 +80,7 @@ void cmd_secure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
     throw NotFound("unknown policy '" + policy_name + "' (built-in: " + names +
                    "; see list-policies)");
   }
-  auto secured = dnssec.secure(txn, zone, *policy, threads(cli), a.size() > 1);
+  auto secured = dnssec.signing().secure(txn, zone, *policy, threads(cli), a.size() > 1);
   cli.out << "secured zone " << apex.to_text() << " with policy " << policy->name << "\n";
   for (const auto& k : secured.keys) {
     cli.out << "  key " << k.tag << " " << algorithm_name(static_cast<Algorithm>(k.algorithm))
@@ -87,14 +88,14 @@ void cmd_secure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   }
   print_stats(cli, secured.stats);
   cli.out << "DS records to publish at the parent:\n";
-  for (const auto& ds : cli.ctx.dnssec().ds_rdatas(txn, zone, DigestType::kSha256)) {
+  for (const auto& ds : cli.ctx.dnssec().ds().wanted(txn, zone, DigestType::kSha256)) {
     cli.out << ds_line(zone.name, ds) << "\n";
   }
 }
 
 void cmd_unsecure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
-  cli.ctx.dnssec().unsecure(txn, zone);
+  cli.ctx.dnssec().signing().unsecure(txn, zone);
   cli.out
       << "zone " << zone.name.to_text()
       << " is now served unsigned; remove its DS at the parent first or validators will fail it\n";
@@ -103,7 +104,7 @@ void cmd_unsecure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
 void cmd_sign_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
   auto t0 = std::chrono::steady_clock::now();
-  SignStats s = cli.ctx.dnssec().sign(txn, zone, threads(cli));
+  SignStats s = cli.ctx.dnssec().signing().sign(txn, zone, threads(cli));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   print_stats(cli, s);
   char rate[64];
@@ -115,14 +116,14 @@ void cmd_sign_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
 void cmd_set_nsec3(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
   Nsec3Params p = nsec3_params_from_text(a.size() > 1 ? a[1] : "1 0 0 -");
-  SignStats s = cli.ctx.dnssec().set_denial(txn, zone, p, threads(cli));
+  SignStats s = cli.ctx.dnssec().signing().set_denial(txn, zone, p, threads(cli));
   cli.out << "zone " << zone.name.to_text() << " now uses NSEC3 " << nsec3_params_text(p) << "\n";
   print_stats(cli, s);
 }
 
 void cmd_unset_nsec3(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
-  SignStats s = cli.ctx.dnssec().set_denial(txn, zone, std::nullopt, threads(cli));
+  SignStats s = cli.ctx.dnssec().signing().set_denial(txn, zone, std::nullopt, threads(cli));
   cli.out << "zone " << zone.name.to_text() << " now uses NSEC\n";
   print_stats(cli, s);
 }
@@ -139,7 +140,7 @@ void cmd_import_key(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
     throw InputError(
         a[1] + ": no .key file next to it tells the key's flags; give the role (ksk, zsk or csk)");
   }
-  auto rec = cli.ctx.dnssec().import_key(txn, zone, bk.key, role);
+  auto rec = cli.ctx.dnssec().signing().import_key(txn, zone, bk.key, role);
   cli.out << "imported key " << rec.tag << " ("
           << algorithm_name(static_cast<Algorithm>(rec.algorithm)) << ", " << key_role_name(role)
           << ") into zone " << zone.name.to_text() << "\n";
@@ -148,7 +149,7 @@ void cmd_import_key(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
 int cmd_export_ds(Cli& cli, const Args& a) {
   auto txn = cli.ctx.store().begin_read();
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
-  if (!cli.ctx.dnssec().state(txn, zone.id))
+  if (!cli.ctx.dnssec().state().find(txn, zone.id))
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
   std::vector<DigestType> types = {DigestType::kSha256};
   if (a.size() > 1) {
@@ -157,7 +158,7 @@ int cmd_export_ds(Cli& cli, const Args& a) {
       types.push_back(digest_arg(a[i]));
   }
   for (DigestType t : types) {
-    for (const auto& ds : cli.ctx.dnssec().ds_rdatas(txn, zone, t))
+    for (const auto& ds : cli.ctx.dnssec().ds().wanted(txn, zone, t))
       cli.out << ds_line(zone.name, ds) << "\n";
   }
   return 0;
@@ -167,11 +168,11 @@ int cmd_export_ds(Cli& cli, const Args& a) {
 int cmd_export_key(Cli& cli, const Args& a) {
   auto txn = cli.ctx.store().begin_read();
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
-  if (!cli.ctx.dnssec().state(txn, zone.id)) {
+  if (!cli.ctx.dnssec().state().find(txn, zone.id)) {
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
   }
   bool found = false;
-  for (const auto& k : cli.ctx.dnssec().keys(txn, zone.id)) {
+  for (const auto& k : cli.ctx.dnssec().keys().list(txn, zone.id)) {
     if (a.size() > 1 && std::to_string(k.tag) != a[1]) {
       continue;
     }
@@ -190,18 +191,19 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   auto txn = cli.ctx.store().begin_read();
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
   auto& dnssec = cli.ctx.dnssec();
-  auto st = dnssec.state(txn, zone.id);
+  auto st = dnssec.state().find(txn, zone.id);
   uint64_t now = cli.ctx.clock().now();
   std::string tenant = cli.portfolio.tenant_name(txn, zone.tenant_id);
-  if (cli.json) {
-    cli.out << "{\"zone\":\"" << zone.name.to_text() << "\",\"tenant\":\"" << tenant
-            << "\",\"serial\":" << zone.serial << ",\"secured\":" << (st ? "true" : "false");
-  } else {
+  Json doc{{"zone", zone.name.to_text()},
+           {"tenant", tenant},
+           {"serial", zone.serial},
+           {"secured", st.has_value()}};
+  if (!cli.json) {
     cli.out << "zone\t" << zone.name.to_text() << "\ntenant\t" << tenant << "\nserial\t"
             << zone.serial << "\n";
   }
   if (!st) {
-    cli.out << (cli.json ? "}\n" : "dnssec\tunsigned\n");
+    cli.out << (cli.json ? json_text(doc) + "\n" : "dnssec\tunsigned\n");
     return 0;
   }
   Nsec3Params p;
@@ -210,29 +212,28 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   p.salt = st->salt;
   std::string denial =
       st->denial == codec::Denial::kNsec ? "NSEC" : "NSEC3 " + nsec3_params_text(p);
-  uint32_t earliest = dnssec.earliest_expiration(txn, zone.id);
-  auto keys = dnssec.keys(txn, zone.id);
-  SigningPolicy policy = dnssec.policy_for(txn, zone, *st);
-  std::string policy_name = dnssec.policy_name(txn, zone, *st);
+  uint32_t earliest = dnssec.signing().earliest_expiration(txn, zone.id);
+  auto keys = dnssec.keys().list(txn, zone.id);
+  SigningPolicy policy = dnssec.policies().for_zone(txn, zone, *st);
+  std::string policy_name = dnssec.policies().name_for(txn, zone, *st);
   CanonicalName apex(zone.name);
   if (cli.json) {
-    cli.out << ",\"policy\":\"" << policy_name << "\",\"denial\":\"" << denial
-            << "\",\"earliest_expiration\":\"" << time_text(earliest) << "\",\"keys\":[";
-    bool first = true;
+    doc["policy"] = policy_name;
+    doc["denial"] = denial;
+    doc["earliest_expiration"] = time_text(earliest);
+    Json& out_keys = doc["keys"] = Json::array();
     for (const auto& k : keys) {
-      auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
-      cli.out << (first ? "" : ",") << "{\"tag\":" << k.tag << ",\"algorithm\":\""
-              << algorithm_name(static_cast<Algorithm>(k.algorithm)) << "\",\"role\":\""
-              << key_role_name(static_cast<KeyRole>(k.role)) << "\",\"state\":\""
-              << key_state_text(k, policy, now) << "\"";
+      Json key{{"tag", k.tag},
+               {"algorithm", algorithm_name(static_cast<Algorithm>(k.algorithm))},
+               {"role", key_role_name(static_cast<KeyRole>(k.role))},
+               {"state", key_state_text(k, policy, now)}};
       if (k.flags & kDnskeySepFlag) {
-        cli.out << ",\"ds\":\""
-                << rdata_to_text(rrtype::DS, ds_rdata(apex, dnskey, DigestType::kSha256)) << "\"";
+        auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
+        key["ds"] = rdata_to_text(rrtype::DS, ds_rdata(apex, dnskey, DigestType::kSha256));
       }
-      cli.out << "}";
-      first = false;
+      out_keys.push_back(std::move(key));
     }
-    cli.out << "]}\n";
+    cli.out << json_text(doc) << "\n";
     return 0;
   }
   cli.out << "dnssec\tsigned (policy " << policy_name
@@ -280,7 +281,7 @@ int cmd_refresh(Cli& cli, const Args& a) {
 int cmd_verify_zone(Cli& cli, const Args& a) {
   auto txn = cli.ctx.store().begin_read();
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
-  VerifyReport r = cli.ctx.dnssec().verify(txn, zone);
+  VerifyReport r = cli.ctx.dnssec().verifier().verify(txn, zone);
   for (const auto& p : r.problems)
     cli.out << "problem: " << p << "\n";
   cli.out << "zone " << zone.name.to_text() << ": " << r.rrsets << " RRsets, " << r.links

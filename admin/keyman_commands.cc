@@ -14,16 +14,13 @@
 #include "keystore/health.hh"
 #include "signer/clock.hh"
 #include "signer/error.hh"
+#include "signer/json.hh"
 #include "signer/key.hh"
 #include "signer/rrtype.hh"
 
 namespace signet::admin {
 
 namespace {
-
-std::string js(std::string_view s) {
-  return AuditLog::json_string(s);
-}
 
 uint16_t parse_tag(const std::string& s) {
   if (s.empty() || s.size() > 5 || !std::all_of(s.begin(), s.end(), ::isdigit) ||
@@ -104,7 +101,7 @@ int cmd_policy_read(Cli& cli, const Args& a) {
     if (a.size() != 2)
       throw InputError("usage: policy show NAME");
     auto txn = cli.ctx.store().begin_read();
-    auto p = cli.ctx.dnssec().named_policy(txn, a[1]);
+    auto p = cli.ctx.dnssec().policies().named(txn, a[1]);
     if (!p)
       throw NotFound("unknown policy '" + a[1] + "' (see list-policies)");
     cli.out << "policies:\n" << policy_to_yaml(*p);
@@ -129,10 +126,8 @@ int cmd_policy_read(Cli& cli, const Args& a) {
         }
         txn.put(cli.ctx.store().dbi().policies, p.name, yaml);
         size_t woken = cli.ctx.keyman().wake_policy_users(txn, p.name);
-        cli.ctx.audit().append(
-            txn, old ? "policy-changed" : "policy-created", 0, 0, "", "",
-            AuditLog::json_object(
-                {{"policy", js(p.name)}, {"before", js(before)}, {"after", js(yaml)}}));
+        cli.ctx.audit().append(txn, old ? "policy-changed" : "policy-created", 0, 0, "", "",
+                               Json{{"policy", p.name}, {"before", before}, {"after", yaml}});
         lines.push_back("policy " + p.name + ": " + (old ? "updated" : "created") +
                         (woken ? " (" + std::to_string(woken) + " zone(s) follow it)" : ""));
       }
@@ -155,19 +150,16 @@ int cmd_list_policies(Cli& cli, const Args&) {
     lmdb::Cursor c(txn, cli.ctx.store().dbi().policies);
     for (bool ok = c.first(); ok; ok = c.next()) {
       std::string name(c.key());
-      if (auto p = cli.ctx.dnssec().named_policy(txn, name))
+      if (auto p = cli.ctx.dnssec().policies().named(txn, name))
         all[name] = {*p, "stored"};
     }
   }
   if (cli.json) {
-    cli.out << "[";
-    bool first = true;
-    for (const auto& [name, v] : all) {
-      cli.out << (first ? "" : ",") << "{\"name\":" << js(name) << ",\"source\":" << js(v.second)
-              << ",\"summary\":" << js(policy_summary(v.first)) << "}";
-      first = false;
-    }
-    cli.out << "]\n";
+    Json list = Json::array();
+    for (const auto& [name, v] : all)
+      list.push_back(
+          Json{{"name", name}, {"source", v.second}, {"summary", policy_summary(v.first)}});
+    cli.out << json_text(list) << "\n";
     return 0;
   }
   for (const auto& [name, v] : all)
@@ -184,7 +176,7 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
     if (o.positional.size() != 1)
       throw InputError("usage: set-policy --tenant T POLICY");
     const std::string& name = o.positional[0];
-    if (name != "-" && !dnssec.named_policy(txn, name))
+    if (name != "-" && !dnssec.policies().named(txn, name))
       throw NotFound("unknown policy '" + name + "' (see list-policies)");
     TenantRecord t = cli.portfolio.tenant(txn, o.values["--tenant"]);
     std::string before = t.policy.empty() ? "default" : t.policy;
@@ -192,11 +184,10 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
     store.put_tenant(txn, t);
     cli.ctx.audit().append(
         txn, "policy-assigned", t.id, 0, t.name, "",
-        AuditLog::json_object(
-            {{"before", js(before)}, {"after", js(t.policy.empty() ? "default" : t.policy)}}));
+        Json{{"before", before}, {"after", t.policy.empty() ? "default" : t.policy}});
     size_t woken = 0;
     store.for_each_tenant_zone(txn, t.id, [&](const ZoneRecord& z) {
-      auto st = dnssec.state(txn, z.id);
+      auto st = dnssec.state().find(txn, z.id);
       if (st && st->policy.empty()) {
         cli.ctx.keyman().wake(txn, z.id);
         ++woken;
@@ -211,38 +202,39 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   if (o.positional.size() != (inherit ? 1u : 2u))
     throw InputError("usage: set-policy ZONE POLICY | set-policy ZONE --inherit");
   ZoneRecord zone = cli.portfolio.zone(txn, Name::from_text(o.positional[0]));
-  auto st = dnssec.state(txn, zone.id);
+  auto st = dnssec.state().find(txn, zone.id);
   if (!st)
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured (secure-zone ZONE POLICY)");
-  std::string before = dnssec.policy_name(txn, zone, *st);
+  std::string before = dnssec.policies().name_for(txn, zone, *st);
   std::string name = inherit ? "" : o.positional[1];
-  if (!inherit && !dnssec.named_policy(txn, name))
+  if (!inherit && !dnssec.policies().named(txn, name))
     throw NotFound("unknown policy '" + name + "' (see list-policies)");
   st->policy = name;
-  txn.put(store.dbi().dnssec, codec::u32_key(zone.id), codec::encode_dnssec(*st));
+  dnssec.state().put(txn, zone.id, *st);
   // An earlier operator algorithm choice gives way to the policy's.
-  auto rb = dnssec.rollover_state(txn, zone.id);
+  auto rb = dnssec.state().rollover(txn, zone.id);
   auto ra = rb;
   ra.algorithm_override = 0;
-  dnssec.put_rollover_state(txn, zone.id, rb, ra);
-  std::string after = dnssec.policy_name(txn, zone, *st);
+  dnssec.state().put_rollover(txn, zone.id, rb, ra);
+  std::string after = dnssec.policies().name_for(txn, zone, *st);
   auto tenant = store.tenant_by_id(txn, zone.tenant_id);
   cli.ctx.audit().append(txn, "policy-assigned", zone.tenant_id, zone.id,
                          tenant ? tenant->name : "", zone.name.to_text(),
-                         AuditLog::json_object({{"before", js(before)}, {"after", js(after)}}));
+                         Json{{"before", before}, {"after", after}});
   // The policy's denial settings apply now (one transaction: no unsigned moment).
-  SigningPolicy policy = *dnssec.named_policy(txn, after);
-  SigningPolicy current = dnssec.policy_for(txn, zone, *st);
+  SigningPolicy policy = *dnssec.policies().named(txn, after);
+  SigningPolicy current = dnssec.policies().for_zone(txn, zone, *st);
   bool denial_differs =
       policy.denial != current.denial ||
       (policy.denial == DenialMode::kNsec3 &&
        (policy.nsec3.iterations != current.nsec3.iterations ||
         policy.nsec3.salt != current.nsec3.salt || policy.nsec3.flags != current.nsec3.flags));
   if (denial_differs) {
-    dnssec.set_denial(txn, zone,
-                      policy.denial == DenialMode::kNsec3 ? std::optional<Nsec3Params>(policy.nsec3)
-                                                          : std::nullopt,
-                      cli.ctx.config().signing_threads);
+    dnssec.signing().set_denial(txn, zone,
+                                policy.denial == DenialMode::kNsec3
+                                    ? std::optional<Nsec3Params>(policy.nsec3)
+                                    : std::nullopt,
+                                cli.ctx.config().signing_threads);
   }
   cli.ctx.keyman().wake(txn, zone.id);
   cli.out << "zone " << zone.name.to_text() << " now follows policy " << after
@@ -256,12 +248,13 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
 void print_tick(Cli& cli, const ZoneRecord& zone, const KeyManager::TickResult& r) {
   std::string z = zone.name.to_text();
   if (cli.json) {
-    cli.out << "{\"zone\":" << js(z) << ",\"acted\":" << (r.acted ? "true" : "false")
-            << ",\"awaiting_approval\":" << (r.awaiting_approval ? "true" : "false")
-            << ",\"steps\":[";
-    for (size_t i = 0; i < r.steps.size(); ++i)
-      cli.out << (i ? "," : "") << js(r.steps[i]);
-    cli.out << "],\"submission\":" << js(r.submission) << ",\"status\":" << js(r.status) << "}\n";
+    cli.out << json_text(Json{{"zone", z},
+                              {"acted", r.acted},
+                              {"awaiting_approval", r.awaiting_approval},
+                              {"steps", r.steps},
+                              {"submission", r.submission},
+                              {"status", r.status}})
+            << "\n";
     return;
   }
   for (const auto& s : r.steps)
@@ -319,7 +312,7 @@ int cmd_approve(Cli& cli, const Args& a) {
   {
     auto txn = cli.ctx.store().begin_read();
     zone = cli.portfolio.zone(txn, Name::from_text(a[0]));
-    if (cli.ctx.dnssec().rollover_state(txn, zone.id).proposal.empty())
+    if (cli.ctx.dnssec().state().rollover(txn, zone.id).proposal.empty())
       throw Conflict("zone '" + zone.name.to_text() + "' has no rollover step awaiting approval");
   }
   auto r = cli.ctx.keyman().tick(zone.id, KeyManager::Mode::kApprove);
@@ -392,29 +385,32 @@ std::string key_line(const KeyStatus& k) {
   return s;
 }
 
-std::string key_json(const KeyStatus& k) {
+Json key_json(const KeyStatus& k) {
   const KeyTimes& t = k.times;
-  std::string s = "{\"tag\":" + std::to_string(t.tag) + ",\"role\":" + js(key_role_name(t.role)) +
-                  ",\"algorithm\":" + js(algorithm_name(t.algorithm)) +
-                  ",\"state\":" + js(key_state_name(k.state)) +
-                  ",\"published\":" + (k.published ? "true" : "false") +
-                  ",\"signing\":" + (k.signing ? "true" : "false");
-  auto t_ = [&](const char* n, uint64_t v) {
-    s += std::string(",\"") + n + "\":" + js(time_text(v));
-  };
-  t_("created", t.created);
-  t_("publish", t.publish);
-  t_("activate", t.activate);
-  t_("inactive", t.inactive);
-  t_("remove", t.remove);
-  t_("ds_submitted", t.ds_submitted);
-  t_("ds_seen", t.ds_seen);
-  t_("ds_retired", t.ds_retired);
-  t_("ds_gone", t.ds_gone);
-  s += ",\"next_event\":" +
-       js(k.next_event ? k.next_event_what + " at " + time_text(k.next_event) : "");
-  s += "}";
-  return s;
+  return Json{
+      {"tag", t.tag},
+      {"role", key_role_name(t.role)},
+      {"algorithm", algorithm_name(t.algorithm)},
+      {"state", key_state_name(k.state)},
+      {"published", k.published},
+      {"signing", k.signing},
+      {"created", time_text(t.created)},
+      {"publish", time_text(t.publish)},
+      {"activate", time_text(t.activate)},
+      {"inactive", time_text(t.inactive)},
+      {"remove", time_text(t.remove)},
+      {"ds_submitted", time_text(t.ds_submitted)},
+      {"ds_seen", time_text(t.ds_seen)},
+      {"ds_retired", time_text(t.ds_retired)},
+      {"ds_gone", time_text(t.ds_gone)},
+      {"next_event", k.next_event ? k.next_event_what + " at " + time_text(k.next_event) : ""}};
+}
+
+Json keys_json(const std::vector<KeyStatus>& keys) {
+  Json out = Json::array();
+  for (const auto& k : keys)
+    out.push_back(key_json(k));
+  return out;
 }
 
 std::string ds_list(const std::vector<std::pair<uint16_t, uint8_t>>& ds) {
@@ -433,28 +429,33 @@ int cmd_rollover_status(Cli& cli, const Args& a) {
                                    : (r.request_emergency ? "emergency" : "");
   std::string status = r.status.empty() ? s.plan.status : r.status;
   if (cli.json) {
-    cli.out << "{\"zone\":" << js(zone.name.to_text()) << ",\"policy\":" << js(s.policy_name)
-            << ",\"algorithm\":" << js(algorithm_name(s.policy.algorithm))
-            << ",\"rollover\":" << js(rollover_kind_name(s.plan.in_progress))
-            << ",\"status\":" << js(status) << ",\"request\":" << js(req)
-            << ",\"awaiting_approval\":" << js(r.proposal)
-            << ",\"going_insecure\":" << (r.going_insecure ? "true" : "false") << ",\"cds\":"
-            << js(s.cds_delete      ? "delete"
-                  : s.cds_published ? "published"
-                                    : "none")
-            << ",\"parent\":{\"checked\":" << js(time_text(r.parent_checked_at))
-            << ",\"ds\":" << js(ds_list(r.parent_ds))
-            << ",\"ds_any\":" << js(ds_list(r.parent_ds_any))
-            << ",\"unknown_ds\":" << int(r.parent_unknown) << ",\"failures\":" << r.parent_failures
-            << ",\"error\":" << js(r.last_check_error)
-            << ",\"next_check\":" << js(time_text(r.next_parent_check))
-            << "},\"submission\":{\"pending\":" << (r.submit_key ? "true" : "false")
-            << ",\"failures\":" << r.submit_failures << ",\"error\":" << js(r.last_error)
-            << ",\"next\":" << js(time_text(r.next_submit))
-            << "},\"next_wakeup\":" << js(time_text(r.next_wakeup)) << ",\"keys\":[";
-    for (size_t i = 0; i < s.keys.size(); ++i)
-      cli.out << (i ? "," : "") << key_json(s.keys[i]);
-    cli.out << "]}\n";
+    Json parent{{"checked", time_text(r.parent_checked_at)},
+                {"ds", ds_list(r.parent_ds)},
+                {"ds_any", ds_list(r.parent_ds_any)},
+                {"unknown_ds", r.parent_unknown},
+                {"failures", r.parent_failures},
+                {"error", r.last_check_error},
+                {"next_check", time_text(r.next_parent_check)}};
+    Json submission{{"pending", r.submit_key != 0},
+                    {"failures", r.submit_failures},
+                    {"error", r.last_error},
+                    {"next", time_text(r.next_submit)}};
+    cli.out << json_text(Json{{"zone", zone.name.to_text()},
+                              {"policy", s.policy_name},
+                              {"algorithm", algorithm_name(s.policy.algorithm)},
+                              {"rollover", rollover_kind_name(s.plan.in_progress)},
+                              {"status", status},
+                              {"request", req},
+                              {"awaiting_approval", r.proposal},
+                              {"going_insecure", r.going_insecure},
+                              {"cds", s.cds_delete      ? "delete"
+                                      : s.cds_published ? "published"
+                                                        : "none"},
+                              {"parent", parent},
+                              {"submission", submission},
+                              {"next_wakeup", time_text(r.next_wakeup)},
+                              {"keys", keys_json(s.keys)}})
+            << "\n";
     return 0;
   }
   cli.out << "zone\t" << zone.name.to_text() << "\npolicy\t" << s.policy_name << " ("
@@ -578,39 +579,35 @@ int cmd_health(Cli& cli, const Args& a) {
     return out;
   };
   if (json) {
-    cli.out << "{\"status\":" << js(health_status_name(s.worst)) << ",\"ok\":" << s.count[0]
-            << ",\"warning\":" << s.count[1] << ",\"critical\":" << s.count[2] << ",\"zones\":[";
-    bool first = true;
+    Json zones = Json::array();
     for (const auto& h : s.zones) {
-      cli.out << (first ? "" : ",") << "{\"zone\":" << js(h.zone) << ",\"tenant\":" << js(h.tenant)
-              << ",\"status\":" << js(health_status_name(h.status)) << ",\"reasons\":[";
-      for (size_t i = 0; i < h.reasons.size(); ++i)
-        cli.out << (i ? "," : "") << js(h.reasons[i]);
-      cli.out << "],\"signed\":" << (h.secured ? "true" : "false");
+      Json z{{"zone", h.zone},
+             {"tenant", h.tenant},
+             {"status", health_status_name(h.status)},
+             {"reasons", h.reasons},
+             {"signed", h.secured}};
       if (h.secured) {
-        cli.out << ",\"policy\":" << js(h.policy) << ",\"denial\":" << js(h.denial)
-                << ",\"earliest_rrsig_expiry\":" << js(time_text(h.earliest_expiry))
-                << ",\"next_refresh\":" << js(time_text(h.next_refresh))
-                << ",\"rollover\":" << js(rollover_kind_name(h.rollover))
-                << ",\"rollover_status\":" << js(h.rollover_status) << ",\"cds\":"
-                << js(h.cds_delete      ? "delete"
-                      : h.cds_published ? "published"
-                                        : "none")
-                << ",\"parent_ds\":" << js(parent_ds_state_name(h.parent_ds))
-                << ",\"parent_checked\":" << js(time_text(h.parent_checked_at))
-                << ",\"next_key_event\":"
-                << js(h.next_key_event
-                          ? h.next_key_event_what + " at " + time_text(h.next_key_event)
-                          : "")
-                << ",\"keys\":[";
-        for (size_t i = 0; i < h.keys.size(); ++i)
-          cli.out << (i ? "," : "") << key_json(h.keys[i]);
-        cli.out << "]";
+        z["policy"] = h.policy;
+        z["denial"] = h.denial;
+        z["earliest_rrsig_expiry"] = time_text(h.earliest_expiry);
+        z["next_refresh"] = time_text(h.next_refresh);
+        z["rollover"] = rollover_kind_name(h.rollover);
+        z["rollover_status"] = h.rollover_status;
+        z["cds"] = h.cds_delete ? "delete" : h.cds_published ? "published" : "none";
+        z["parent_ds"] = parent_ds_state_name(h.parent_ds);
+        z["parent_checked"] = time_text(h.parent_checked_at);
+        z["next_key_event"] =
+            h.next_key_event ? h.next_key_event_what + " at " + time_text(h.next_key_event) : "";
+        z["keys"] = keys_json(h.keys);
       }
-      cli.out << "}";
-      first = false;
+      zones.push_back(std::move(z));
     }
-    cli.out << "]}\n";
+    cli.out << json_text(Json{{"status", health_status_name(s.worst)},
+                              {"ok", s.count[0]},
+                              {"warning", s.count[1]},
+                              {"critical", s.count[2]},
+                              {"zones", zones}})
+            << "\n";
   } else {
     cli.out << "# status\tzone\ttenant\tsigning\tearliest-rrsig-expiry\tkeys\tcds\tparent-ds\t"
                "reason\n";

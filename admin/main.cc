@@ -160,13 +160,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    signet::Context ctx(signet::load_config(config_dir, config_name));
+    signet::CompositionRoot ctx(signet::load_config(config_dir, config_name));
     Cli cli{ctx, signet::Portfolio(ctx.store(), ctx.clock()), json, std::cout, std::cerr};
     cli.portfolio.set_scope(tenant);
     // Edits of secured zones are re-signed in the same transaction.
-    cli.portfolio.set_edit_hook(&ctx.dnssec());
+    cli.portfolio.set_edit_hook(&ctx.dnssec().signing());
     cli.portfolio.set_audit(&ctx.audit());
-    ctx.dnssec().set_warning_sink(
+    ctx.dnssec().events().set_warning_sink(
         [](const std::string& w) { std::cerr << "signetutil: warning: " << w << "\n"; });
     if (!cmd)
       return run_batch(cli, args);

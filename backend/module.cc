@@ -2,8 +2,8 @@
 //
 // The pdns module: a BackendFactory named "signet", registered when pdns_server or pdnsutil loads
 // libsignetbackend.so (launch=signet). The factory declares Signet's settings (so pdns --help and
-// pdnsutil know them) and owns one Context per store path, shared by every backend instance of the
-// process: LMDB forbids opening one environment twice in a process.
+// pdnsutil know them) and owns one CompositionRoot per store path, shared by every backend instance
+// of the process: LMDB forbids opening one environment twice in a process.
 #include <fstream>
 #include <map>
 #include <memory>
@@ -11,8 +11,8 @@
 
 #include "backend/pdns_adapter.hh"
 #include "backend/signet_backend.hh"
+#include "conf/composition_root.hh"
 #include "conf/config.hh"
-#include "conf/context.hh"
 #include "signer/error.hh"
 
 namespace signet {
@@ -39,7 +39,7 @@ class SignetFactory : public BackendFactory {
   }
 
  private:
-  std::shared_ptr<Context> context_for(const string& suffix) {
+  std::shared_ptr<CompositionRoot> context_for(const string& suffix) {
     Config config;
     try {
       config = config_from([&](std::string_view name) -> std::optional<std::string> {
@@ -52,12 +52,12 @@ class SignetFactory : public BackendFactory {
     auto& ctx = contexts_[config.path];
     if (!ctx) {
       try {
-        ctx = std::make_shared<Context>(config);
+        ctx = std::make_shared<CompositionRoot>(config);
       } catch (const Error& e) {
         throw PDNSException(std::string("signet: ") + e.what());
       }
       g_log << Logger::Info << "[signet] opened store '" << config.path << "'" << endl;
-      ctx->dnssec().set_warning_sink(
+      ctx->dnssec().events().set_warning_sink(
           [](const std::string& w) { g_log << Logger::Warning << "[signet] " << w << endl; });
       // One background refresher and key scheduler per pdns_server process (not in pdnsutil
       // and friends).
@@ -73,7 +73,7 @@ class SignetFactory : public BackendFactory {
   }
 
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<Context>> contexts_;
+  std::map<std::string, std::shared_ptr<CompositionRoot>> contexts_;
 };
 
 class SignetLoader {

@@ -33,10 +33,10 @@ constexpr uint32_t kInlineSignWindow = 86400;
 
 }  // namespace
 
-SignetBackend::SignetBackend(std::shared_ptr<Context> ctx, const std::string& suffix)
+SignetBackend::SignetBackend(std::shared_ptr<CompositionRoot> ctx, const std::string& suffix)
     : ctx_(std::move(ctx)), store_(ctx_->store()), portfolio_(ctx_->store(), ctx_->clock()) {
   // Writes to secured zones are re-signed in the same transaction.
-  portfolio_.set_edit_hook(&ctx_->dnssec());
+  portfolio_.set_edit_hook(&ctx_->dnssec().signing());
   portfolio_.set_audit(&ctx_->audit());
   setArgPrefix("signet" + suffix);
   // Empty non-terminal rows carry no data; pdns still wants a content object for them.
@@ -238,18 +238,16 @@ void SignetBackend::load_row() {
     sig_pending_ = true;
     // A signature about to expire means the refresher fell behind: serve a fresh one made now
     // (so answers stay valid) and ask the refresher to store fresh ones.
-    if (sig_rdata_.size() >= 12) {
+    if (auto expiration = rrsig_expiration(sig_rdata_)) {
       uint32_t now = static_cast<uint32_t>(ctx_->clock().now());
-      if (!time_before(now + kInlineSignWindow, codec::load_u32(sig_rdata_.data() + 8)))
+      if (!time_before(now + kInlineSignWindow, *expiration))
         sign_inline(kb);
     }
-    if (owner_from_key_) {
-      std::span<const uint8_t> nk = kb.subspan(4, kb.size() - 4 - 7);
-      set_owner_from_labels(nk, {});
-    }
+    if (owner_from_key_)
+      set_owner_from_labels(codec::split_rrsig_key(kb).namekey, {});
     return;
   }
-  type_ = codec::load_u16(kb.data() + kb.size() - 2);
+  type_ = codec::rrset_key_type(kb);
   rrset_ = codec::decode_rrset(cursor_->value());
   rdata_it_ = rrset_.rdatas();
   ent_pending_ = type_ == rrtype::kEnt;
@@ -261,12 +259,11 @@ void SignetBackend::load_row() {
 
 void SignetBackend::sign_inline(std::span<const uint8_t> key) {
   try {
-    // rrsigs key: zone_id namekey 0x00 covered:u16 key_id:u32
+    auto parts = codec::split_rrsig_key(key);
     uint8_t labels[Name::kMaxWire];
-    size_t n = codec::decode_namekey(key.subspan(4, key.size() - 4 - 7), labels);
-    uint16_t covered = codec::load_u16(key.data() + key.size() - 6);
-    uint32_t key_id = codec::load_u32(key.data() + key.size() - 4);
-    auto fresh = ctx_->dnssec().sign_now(read_txn(), zone_->id, {labels, n}, covered, key_id);
+    size_t n = codec::decode_namekey(parts.namekey, labels);
+    auto fresh = ctx_->dnssec().signing().sign_now(read_txn(), zone_->id, {labels, n},
+                                                   parts.covered, parts.key_id);
     if (!fresh)
       return;
     inline_sig_ = std::move(*fresh);
@@ -420,7 +417,7 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
     const ZoneEntry* z = zone_entry(id);
-    auto st = z ? ctx_->dnssec().state(txn, id) : std::nullopt;
+    auto st = z ? ctx_->dnssec().state().find(txn, id) : std::nullopt;
     if (!st) {
       return false;
     }
@@ -478,8 +475,7 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
     auto name_of = [&](const std::string& key, const codec::ChainLink& link) {
       if (!nsec3)
         return to_dnsname(Name::concat(link.owner, Name()));
-      std::string label =
-          base32hex({reinterpret_cast<const uint8_t*>(key.data()) + prefix.size(), 20});
+      std::string label = base32hex(codec::chain_key_hash(codec::as_bytes(key)));
       uint8_t wire[64];
       wire[0] = static_cast<uint8_t>(label.size());
       std::memcpy(wire + 1, label.data(), label.size());
@@ -564,7 +560,7 @@ bool SignetBackend::dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, cons
   if (!is_signing_meta(kind))
     return false;
   out.clear();
-  auto st = ctx_->dnssec().state(txn, zone_id);
+  auto st = ctx_->dnssec().state().find(txn, zone_id);
   if (!st)
     return true;
   if (kind == "PRESIGNED") {
@@ -631,14 +627,9 @@ bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& ki
       if (!z)
         return;
       store_.set_meta(txn, z->id, kind, meta);
-      std::string values = "[";
-      for (size_t i = 0; i < meta.size(); ++i)
-        values += (i ? "," : "") + AuditLog::json_string(meta[i]);
-      values += "]";
-      ctx_->audit().append(
-          txn, "metadata-changed", z->tenant_id, z->id, portfolio_.tenant_name(txn, z->tenant_id),
-          z->name.to_text(),
-          AuditLog::json_object({{"kind", AuditLog::json_string(kind)}, {"values", values}}));
+      ctx_->audit().append(txn, "metadata-changed", z->tenant_id, z->id,
+                           portfolio_.tenant_name(txn, z->tenant_id), z->name.to_text(),
+                           Json{{"kind", kind}, {"values", meta}});
       found = true;
     });
     return found;
@@ -769,7 +760,7 @@ bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
     w_.chain = lmdb::Cursor(*wtxn_, store_.dbi().chain);
     wzone_ = *z;
     writer_ = std::make_unique<ZoneWriter>(store_, *wtxn_, wzone_, ctx_->clock().now());
-    writer_->set_hook(&ctx_->dnssec());
+    writer_->set_hook(&ctx_->dnssec().signing());
     writer_->set_audit(&ctx_->audit());
     // pdns' contract: with a zone id, the transaction replaces the whole zone (AXFR-in,
     // pdnsutil load-zone, API zone creation); with -1 it edits.
@@ -877,7 +868,7 @@ bool SignetBackend::replaceRRSet(uint32_t domain_id, const DNSName& qname, const
       if (!z)
         throw NotFound("zone id " + std::to_string(domain_id) + " does not exist");
       ZoneWriter w(store_, txn, *z, ctx_->clock().now());
-      w.set_hook(&ctx_->dnssec());
+      w.set_hook(&ctx_->dnssec().signing());
       w.set_audit(&ctx_->audit());
       apply(w);
       w.finish();

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 //
 // SignetBackend: the DNSBackend pdns talks to. One instance per pdns thread (pdns' rule); all of
-// them share one Context (store, config, clock). The read side answers from LMDB snapshots with
-// wire-format data and a reused read transaction and cursor; the write side maps pdns'
+// them share one CompositionRoot (store, config, clock). The read side answers from LMDB snapshots
+// with wire-format data and a reused read transaction and cursor; the write side maps pdns'
 // transaction calls onto one LMDB write transaction and a ZoneWriter.
 #pragma once
 
@@ -13,7 +13,7 @@
 #include <unordered_map>
 
 #include "backend/pdns_adapter.hh"
-#include "conf/context.hh"
+#include "conf/composition_root.hh"
 #include "keystore/portfolio.hh"
 #include "keystore/zone_writer.hh"
 
@@ -21,7 +21,7 @@ namespace signet {
 
 class SignetBackend final : public DNSBackend {
  public:
-  SignetBackend(std::shared_ptr<Context> ctx, const std::string& suffix);
+  SignetBackend(std::shared_ptr<CompositionRoot> ctx, const std::string& suffix);
   ~SignetBackend() override;
 
   // ------------------------------------------------------------ query side
@@ -128,7 +128,7 @@ class SignetBackend final : public DNSBackend {
                        std::vector<std::string>& out);
   void reset_transaction();
 
-  std::shared_ptr<Context> ctx_;
+  std::shared_ptr<CompositionRoot> ctx_;
   Store& store_;
   Portfolio portfolio_;
 

@@ -137,10 +137,7 @@ void write_zone_file(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
   for_each_denial_record(store, txn, zone, state, line);
   lmdb::Cursor s(txn, store.dbi().rrsigs);
   for (bool ok = s.seek_prefix(prefix); ok; ok = s.next() && s.key_has_prefix(prefix)) {
-    auto key = s.key_bytes();
-    // zone_id namekey 0x00 covered:u16 key_id:u32
-    std::span<const uint8_t> nk = key.subspan(4, key.size() - 4 - 7);
-    size_t n = codec::decode_namekey(nk, labels);
+    size_t n = codec::decode_namekey(codec::split_rrsig_key(s.key_bytes()).namekey, labels);
     auto v = codec::decode_rrsig_value(s.value());
     line(Name::concat({labels, n}, zone.name.lowered()), rrtype::RRSIG, v.ttl, v.rdata);
   }

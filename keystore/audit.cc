@@ -78,11 +78,26 @@ AuditEntry decode_entry(uint64_t seq, std::span<const uint8_t> v, std::string* b
   return e;
 }
 
-uint64_t load_u64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v = (v << 8) | p[i];
-  return v;
+// sys "audit-head" := seq:u64 hash:32
+struct Head {
+  uint64_t seq = 0;
+  std::array<uint8_t, 32> hash{};
+};
+
+std::string encode_head(const Head& h) {
+  std::string out = codec::u64_key(h.seq);
+  out.append(reinterpret_cast<const char*>(h.hash.data()), h.hash.size());
+  return out;
+}
+
+// nullopt when the value is not a head.
+std::optional<Head> decode_head(std::span<const uint8_t> v) {
+  Head h;
+  if (v.size() != 8 + h.hash.size())
+    return std::nullopt;
+  h.seq = codec::load_u64(v.data());
+  std::copy(v.begin() + 8, v.end(), h.hash.begin());
+  return h;
 }
 
 }  // namespace
@@ -101,48 +116,9 @@ std::string process_actor() {
   return prog.empty() ? "signet" : prog;
 }
 
-std::string AuditLog::json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-std::string AuditLog::json_object(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out = "{";
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (i)
-      out += ",";
-    out += json_string(fields[i].first) + ":" + fields[i].second;
-  }
-  return out + "}";
-}
-
 void AuditLog::append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenant_id,
                       uint32_t zone_id, std::string_view tenant, std::string_view zone,
-                      std::string detail) {
+                      const Json& detail) {
   AuditEntry e;
   e.time = clock_.now();
   e.tenant_id = tenant_id;
@@ -151,33 +127,29 @@ void AuditLog::append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenan
   e.actor = actor_;
   e.tenant = std::string(tenant);
   e.zone = std::string(zone);
-  e.detail = std::move(detail);
+  e.detail = json_text(detail);
   uint64_t seq = 1;
-  if (auto head = txn.find(store_.dbi().sys, kHead)) {
-    if (head->size() != 40)
+  if (auto stored = txn.find(store_.dbi().sys, kHead)) {
+    auto head = decode_head(*stored);
+    if (!head)
       throw CorruptionError("bad audit head");
-    seq = load_u64(head->data()) + 1;
-    std::copy(head->begin() + 8, head->end(), e.prev.begin());
+    seq = head->seq + 1;
+    e.prev = head->hash;
   }
   std::string body = encode_body(e);
   e.hash = entry_hash(e.prev, seq, body);
   std::string value = body;
   value.append(reinterpret_cast<const char*>(e.prev.data()), 32);
   value.append(reinterpret_cast<const char*>(e.hash.data()), 32);
-  std::string key;
-  codec::put_u64(key, seq);
-  txn.put(store_.dbi().audit, key, value);
-  std::string head;
-  codec::put_u64(head, seq);
-  head.append(reinterpret_cast<const char*>(e.hash.data()), 32);
-  txn.put(store_.dbi().sys, kHead, head);
+  txn.put(store_.dbi().audit, codec::u64_key(seq), value);
+  txn.put(store_.dbi().sys, kHead, encode_head(Head{seq, e.hash}));
 }
 
 void AuditLog::for_each(const lmdb::Txn& txn,
                         const std::function<void(const AuditEntry&)>& fn) const {
   lmdb::Cursor c(txn, store_.dbi().audit);
   for (bool ok = c.first(); ok; ok = c.next()) {
-    fn(decode_entry(load_u64(c.key_bytes().data()), c.value(), nullptr));
+    fn(decode_entry(codec::decode_u64_key(c.key_bytes()), c.value(), nullptr));
   }
 }
 
@@ -191,7 +163,7 @@ AuditVerdict AuditLog::verify(const lmdb::Txn& txn) const {
       v.problems.push_back(std::move(s));
   };
   for (bool ok = c.first(); ok; ok = c.next()) {
-    uint64_t seq = load_u64(c.key_bytes().data());
+    uint64_t seq = codec::decode_u64_key(c.key_bytes());
     std::string body;
     AuditEntry e;
     try {
@@ -213,11 +185,11 @@ AuditVerdict AuditLog::verify(const lmdb::Txn& txn) const {
     expect = seq + 1;
     ++v.entries;
   }
-  auto head = txn.find(store_.dbi().sys, kHead);
-  if (head && head->size() == 40) {
-    uint64_t hseq = load_u64(head->data());
-    if (hseq != expect - 1 || !std::equal(head->begin() + 8, head->end(), prev.begin())) {
-      problem("the newest entries were removed: the head says entry " + std::to_string(hseq) +
+  auto stored = txn.find(store_.dbi().sys, kHead);
+  auto head = stored ? decode_head(*stored) : std::nullopt;
+  if (head) {
+    if (head->seq != expect - 1 || head->hash != prev) {
+      problem("the newest entries were removed: the head says entry " + std::to_string(head->seq) +
               " ends the log");
     }
   } else if (v.entries > 0) {

@@ -25,6 +25,7 @@
 
 #include "keystore/store.hh"
 #include "signer/clock.hh"
+#include "signer/json.hh"
 
 namespace signet {
 
@@ -37,7 +38,7 @@ struct AuditEntry {
   std::string actor;   // who: "signetutil:alice", "pdns_server", "api"
   std::string tenant;  // names at the time of the event (ids outlive renames and deletions)
   std::string zone;
-  std::string detail;  // JSON object: what changed, before/after
+  std::string detail;  // JSON object (as stored: the hash chain covers these octets)
   std::array<uint8_t, 32> prev{};
   std::array<uint8_t, 32> hash{};
 };
@@ -54,9 +55,9 @@ class AuditLog {
   AuditLog(Store& store, const Clock& clock, std::string actor)
       : store_(store), clock_(clock), actor_(std::move(actor)) {}
 
-  // Appends in the caller's transaction. `detail` must be a JSON object.
+  // Appends in the caller's transaction. `detail` is a JSON object: what changed, before/after.
   void append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenant_id, uint32_t zone_id,
-              std::string_view tenant, std::string_view zone, std::string detail = "{}");
+              std::string_view tenant, std::string_view zone, const Json& detail = Json::object());
 
   // Entries in order, optionally only those of one tenant and/or zone (by name, as recorded).
   void for_each(const lmdb::Txn& txn, const std::function<void(const AuditEntry&)>& fn) const;
@@ -64,10 +65,6 @@ class AuditLog {
 
   const std::string& actor() const { return actor_; }
   void set_actor(std::string actor) { actor_ = std::move(actor); }
-
-  // Helpers for details: a JSON string literal, and {"k": v, ...} from already-encoded values.
-  static std::string json_string(std::string_view s);
-  static std::string json_object(const std::vector<std::pair<std::string, std::string>>& fields);
 
  private:
   Store& store_;

@@ -5,6 +5,27 @@
 
 namespace signet::codec {
 
+namespace {
+// MNAME and RNAME are at least the root (one octet each).
+constexpr size_t kMinSoaRdata = 1 + 1 + 5 * 4;
+}  // namespace
+
+SoaFields soa_fields(std::span<const uint8_t> rdata) {
+  if (rdata.size() < kMinSoaRdata)
+    throw CorruptionError("short SOA record");
+  const uint8_t* p = rdata.data() + rdata.size() - 20;
+  return SoaFields{load_u32(p), load_u32(p + 4), load_u32(p + 8), load_u32(p + 12),
+                   load_u32(p + 16)};
+}
+
+std::vector<uint8_t> with_soa_serial(std::span<const uint8_t> rdata, uint32_t serial) {
+  if (rdata.size() < kMinSoaRdata)
+    throw CorruptionError("short SOA record");
+  std::vector<uint8_t> out(rdata.begin(), rdata.end());
+  bytes::store_u32(out.data() + out.size() - 20, serial);
+  return out;
+}
+
 void append_namekey(std::string& out, std::span<const uint8_t> labels) {
   // Collect label offsets left to right, then emit right to left.
   std::array<uint8_t, Name::kMaxLabels> offs;
@@ -111,6 +132,18 @@ RRsetKeyParts split_rrset_key(std::span<const uint8_t> key) {
     throw CorruptionError("rrset key without name terminator");
   p.namekey = key.subspan(4, key.size() - 4 - 3);
   return p;
+}
+
+uint16_t rrset_key_type(std::span<const uint8_t> key) {
+  if (key.size() < 4 + 1 + 2)
+    throw CorruptionError("short rrset key");
+  return load_u16(key.data() + key.size() - 2);
+}
+
+uint8_t rrset_value_flags(std::span<const uint8_t> value) {
+  if (value.size() < 2)
+    throw CorruptionError("short rrset value");
+  return value[1];
 }
 
 RRsetView decode_rrset(std::span<const uint8_t> value) {
@@ -341,12 +374,32 @@ std::string due_key(uint64_t when, uint32_t zone_id) {
   return k;
 }
 
+DueKeyParts split_due_key(std::span<const uint8_t> key) {
+  if (key.size() != 8 + 4)
+    throw CorruptionError("bad due index key");
+  return DueKeyParts{load_u64(key.data()), load_u32(key.data() + 8)};
+}
+
 std::string rrsig_key(uint32_t zone_id, std::span<const uint8_t> rel_labels, uint16_t covered,
                       uint32_t key_id) {
   std::string k = name_prefix(zone_id, rel_labels);
   put_u16(k, covered);
   put_u32(k, key_id);
   return k;
+}
+
+RrsigKeyParts split_rrsig_key(std::span<const uint8_t> key) {
+  // zone_id(4) namekey 0x00 covered(2) key_id(4)
+  if (key.size() < 4 + 1 + 2 + 4)
+    throw CorruptionError("short rrsig key");
+  if (key[key.size() - 7] != 0)
+    throw CorruptionError("rrsig key without name terminator");
+  RrsigKeyParts p;
+  p.zone_id = load_u32(key.data());
+  p.namekey = key.subspan(4, key.size() - 4 - 7);
+  p.covered = load_u16(key.data() + key.size() - 6);
+  p.key_id = load_u32(key.data() + key.size() - 4);
+  return p;
 }
 
 void encode_rrsig_into(std::string& out, uint32_t ttl, std::span<const uint8_t> rdata) {
@@ -374,6 +427,21 @@ std::string chain_prefix(uint32_t zone_id, Denial denial) {
   put_u32(k, zone_id);
   put_u8(k, static_cast<uint8_t>(denial));
   return k;
+}
+
+std::span<const uint8_t> chain_key_order(std::span<const uint8_t> key) {
+  if (key.size() < 4 + 1)
+    throw CorruptionError("short chain key");
+  return key.subspan(4 + 1);
+}
+
+std::array<uint8_t, 20> chain_key_hash(std::span<const uint8_t> key) {
+  auto order = chain_key_order(key);
+  std::array<uint8_t, 20> h;
+  if (order.size() != h.size())
+    throw CorruptionError("NSEC3 chain key without a 20-octet hash");
+  std::memcpy(h.data(), order.data(), h.size());
+  return h;
 }
 
 std::string encode_link(const ChainLink& l) {
@@ -503,6 +571,30 @@ std::string u32_pair_key(uint32_t a, uint32_t b) {
   return k;
 }
 
+uint32_t decode_u32_key(std::span<const uint8_t> key) {
+  if (key.size() != 4)
+    throw CorruptionError("bad u32 key");
+  return load_u32(key.data());
+}
+
+std::pair<uint32_t, uint32_t> split_u32_pair_key(std::span<const uint8_t> key) {
+  if (key.size() != 8)
+    throw CorruptionError("bad u32 pair key");
+  return {load_u32(key.data()), load_u32(key.data() + 4)};
+}
+
+std::string u64_key(uint64_t v) {
+  std::string k;
+  put_u64(k, v);
+  return k;
+}
+
+uint64_t decode_u64_key(std::span<const uint8_t> key) {
+  if (key.size() != 8)
+    throw CorruptionError("bad u64 key");
+  return load_u64(key.data());
+}
+
 std::string meta_prefix(uint32_t zone_id, std::string_view kind) {
   std::string k;
   put_u32(k, zone_id);
@@ -515,6 +607,18 @@ std::string meta_key(uint32_t zone_id, std::string_view kind, uint16_t index) {
   std::string k = meta_prefix(zone_id, kind);
   put_u16(k, index);
   return k;
+}
+
+MetaKeyParts split_meta_key(std::span<const uint8_t> key) {
+  // zone_id(4) kind 0x00 index(2); kind contains no 0x00.
+  if (key.size() < 4 + 1 + 2)
+    throw CorruptionError("short metadata key");
+  std::string_view kind(reinterpret_cast<const char*>(key.data()) + 4, key.size() - 4 - 2);
+  size_t nul = kind.find('\0');
+  if (nul == std::string_view::npos || nul + 1 != kind.size())
+    throw CorruptionError("metadata key without terminator");
+  return MetaKeyParts{load_u32(key.data()), kind.substr(0, nul),
+                      load_u16(key.data() + key.size() - 2)};
 }
 
 }  // namespace signet::codec

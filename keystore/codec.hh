@@ -97,6 +97,7 @@
 //   predecessor/successor in canonical order: one seek and one step.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -105,6 +106,7 @@
 #include <string_view>
 #include <vector>
 
+#include "signer/bytes.hh"
 #include "signer/error.hh"
 #include "signer/name.hh"
 
@@ -115,31 +117,18 @@ inline constexpr uint32_t kSchemaVersion = 2;
 inline constexpr size_t kMaxKey = 511;
 
 // ---------------------------------------------------------------- primitive writers / readers
-inline void put_u8(std::string& out, uint8_t v) {
-  out.push_back(static_cast<char>(v));
-}
-inline void put_u16(std::string& out, uint16_t v) {
-  out.push_back(static_cast<char>(v >> 8));
-  out.push_back(static_cast<char>(v));
-}
-inline void put_u32(std::string& out, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8)
-    out.push_back(static_cast<char>(v >> s));
-}
-inline void put_u64(std::string& out, uint64_t v) {
-  for (int s = 56; s >= 0; s -= 8)
-    out.push_back(static_cast<char>(v >> s));
-}
-inline void put_bytes(std::string& out, std::span<const uint8_t> b) {
-  out.append(reinterpret_cast<const char*>(b.data()), b.size());
-}
-
-inline uint16_t load_u16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-inline uint32_t load_u32(const uint8_t* p) {
-  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
-}
+// Big-endian integers, as everywhere in Signet (signer/bytes.hh).
+using bytes::load_u16;
+using bytes::load_u32;
+using bytes::load_u64;
+using bytes::put_bytes;
+using bytes::put_u16;
+using bytes::put_u32;
+using bytes::put_u64;
+using bytes::put_u8;
+using bytes::store_u16;
+using bytes::store_u32;
+using bytes::store_u64;
 
 // Bounds-checked sequential reader; throws CorruptionError naming `what` when bytes run out.
 class Reader {
@@ -148,13 +137,7 @@ class Reader {
   uint8_t u8() { return need(1)[0]; }
   uint16_t u16() { return load_u16(need(2)); }
   uint32_t u32() { return load_u32(need(4)); }
-  uint64_t u64() {
-    const uint8_t* p = need(8);
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i)
-      v = (v << 8) | p[i];
-    return v;
-  }
+  uint64_t u64() { return load_u64(need(8)); }
   std::span<const uint8_t> bytes(size_t n) { return {need(n), n}; }
   size_t remaining() const { return data_.size() - pos_; }
   bool at_end() const { return pos_ == data_.size(); }
@@ -175,6 +158,16 @@ class Reader {
 inline std::span<const uint8_t> as_bytes(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
 }
+
+// ---------------------------------------------------------------- SOA RDATA
+// The five 32-bit fields that end an SOA RDATA, after MNAME and RNAME (RFC 1035 §3.3.13).
+struct SoaFields {
+  uint32_t serial = 0, refresh = 0, retry = 0, expire = 0, minimum = 0;
+};
+// Throws CorruptionError when `rdata` is too short to be an SOA.
+SoaFields soa_fields(std::span<const uint8_t> rdata);
+// `rdata` with its serial replaced.
+std::vector<uint8_t> with_soa_serial(std::span<const uint8_t> rdata, uint32_t serial);
 
 // ---------------------------------------------------------------- name keys
 // Appends namekey(labels) for a wire-format name fragment without root octet (e.g. the output of
@@ -203,6 +196,10 @@ struct RRsetKeyParts {
   uint16_t type;
 };
 RRsetKeyParts split_rrset_key(std::span<const uint8_t> key);
+// The type of an rrset key (what split_rrset_key(key).type says, without the other parts).
+uint16_t rrset_key_type(std::span<const uint8_t> key);
+// The flags octet of an rrset value (what decode_rrset(value).flags says).
+uint8_t rrset_value_flags(std::span<const uint8_t> value);
 
 // ---------------------------------------------------------------- values
 enum RRsetFlags : uint8_t {
@@ -279,6 +276,12 @@ ZoneRecord decode_zone(uint32_t id, std::span<const uint8_t> value);
 
 std::string u32_key(uint32_t v);
 std::string u32_pair_key(uint32_t a, uint32_t b);
+// The inverses; throw CorruptionError unless `key` has exactly that layout.
+uint32_t decode_u32_key(std::span<const uint8_t> key);
+std::pair<uint32_t, uint32_t> split_u32_pair_key(std::span<const uint8_t> key);
+// seq:u64 -- the audit log's keys
+std::string u64_key(uint64_t v);
+uint64_t decode_u64_key(std::span<const uint8_t> key);
 
 // ---------------------------------------------------------------- DNSSEC values
 struct KeyRecord {
@@ -311,6 +314,11 @@ struct DnssecRecord {
   uint32_t earliest_expiry = 0;  // the earliest RRSIG expiration at the last scheduling
 };
 std::string due_key(uint64_t when, uint32_t zone_id);
+struct DueKeyParts {
+  uint64_t when;
+  uint32_t zone_id;
+};
+DueKeyParts split_due_key(std::span<const uint8_t> key);
 
 struct RolloverRecord {
   uint64_t next_wakeup = 0;
@@ -352,6 +360,13 @@ struct RrsigValue {
   std::span<const uint8_t> rdata;
 };
 RrsigValue decode_rrsig_value(std::span<const uint8_t> value);
+struct RrsigKeyParts {
+  uint32_t zone_id;
+  std::span<const uint8_t> namekey;  // without the terminating 0x00
+  uint16_t covered;
+  uint32_t key_id;
+};
+RrsigKeyParts split_rrsig_key(std::span<const uint8_t> key);
 
 struct ChainLink {
   std::vector<uint8_t> owner;  // relative wire labels
@@ -359,11 +374,22 @@ struct ChainLink {
   bool operator==(const ChainLink&) const = default;
 };
 std::string chain_prefix(uint32_t zone_id, Denial denial);
+// The order part of a chain key (what follows chain_prefix): a namekey (NSEC) or a raw owner
+// hash (NSEC3).
+std::span<const uint8_t> chain_key_order(std::span<const uint8_t> key);
+// The owner hash of an NSEC3 chain key (its order: the 20-octet SHA-1 hash, RFC 5155 §5).
+std::array<uint8_t, 20> chain_key_hash(std::span<const uint8_t> key);
 std::string encode_link(const ChainLink& l);
 ChainLink decode_link(std::span<const uint8_t> value);
 
 // meta key: zone_id | kind | 0x00 | index
 std::string meta_key(uint32_t zone_id, std::string_view kind, uint16_t index);
 std::string meta_prefix(uint32_t zone_id, std::string_view kind);
+struct MetaKeyParts {
+  uint32_t zone_id;
+  std::string_view kind;
+  uint16_t index;
+};
+MetaKeyParts split_meta_key(std::span<const uint8_t> key);
 
 }  // namespace signet::codec

@@ -59,7 +59,7 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
   std::vector<std::pair<HealthStatus, std::string>> found;
   auto flag = [&](HealthStatus s, std::string why) { found.emplace_back(s, std::move(why)); };
 
-  auto st = dnssec.state(txn, zone.id);
+  auto st = dnssec.state().find(txn, zone.id);
   if (!st) {
     h.secured = false;
     h.reasons.push_back("unsigned");
@@ -89,8 +89,8 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
   }
 
   // ---- signatures
-  h.earliest_expiry =
-      st->earliest_expiry ? st->earliest_expiry : dnssec.earliest_expiration(txn, zone.id);
+  h.earliest_expiry = st->earliest_expiry ? st->earliest_expiry
+                                          : dnssec.signing().earliest_expiration(txn, zone.id);
   if (!h.earliest_expiry) {
     flag(HealthStatus::kCritical, "the zone has no signatures");
   } else {

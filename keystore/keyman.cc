@@ -43,17 +43,6 @@ uint64_t backoff(uint64_t base, unsigned failures) {
   return std::min(d, kMaxBackoff);
 }
 
-std::string j(std::string_view s) {
-  return AuditLog::json_string(s);
-}
-
-std::string tag_list(const std::vector<std::pair<uint16_t, uint8_t>>& ds) {
-  std::string out;
-  for (const auto& [tag, alg] : ds)
-    out += (out.empty() ? "" : " ") + std::to_string(tag) + "/" + std::to_string(alg);
-  return out.empty() ? "none" : out;
-}
-
 bool is_observation(const KeyAction& a) {
   return a.kind == KeyAction::Kind::kPurge ||
          (a.kind == KeyAction::Kind::kSetTime &&
@@ -133,10 +122,6 @@ ParentView view_of(const RolloverRecord& r) {
   v.ds = r.parent_ds;
   v.ds_any = r.parent_ds_any;
   return v;
-}
-
-std::vector<uint8_t> dnskey_of(const KeyRecord& k) {
-  return dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
 }
 
 // Runs `argv` with `input` on its stdin; returns (exit status or -1 on timeout, output).
@@ -258,11 +243,11 @@ const KeyRecord* find_live_key(const std::vector<KeyRecord>& keys, uint16_t tag,
 
 void KeyManager::request_rollover(lmdb::WriteTxn& txn, const ZoneRecord& zone, RolloverKind kind,
                                   std::optional<Algorithm> algorithm) {
-  auto st = dnssec_.state(txn, zone.id);
+  auto st = dnssec_.state().find(txn, zone.id);
   if (!st)
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured (use secure-zone)");
-  SigningPolicy policy = dnssec_.policy_for(txn, zone, *st);
-  auto before = dnssec_.rollover_state(txn, zone.id);
+  SigningPolicy policy = dnssec_.policies().for_zone(txn, zone, *st);
+  auto before = dnssec_.state().rollover(txn, zone.id);
   if (before.request_kind != 0 || before.request_emergency) {
     throw Conflict("zone '" + zone.name.to_text() + "' already has a pending request (" +
                    rollover_kind_name(static_cast<RolloverKind>(before.request_kind)) +
@@ -285,7 +270,7 @@ void KeyManager::request_rollover(lmdb::WriteTxn& txn, const ZoneRecord& zone, R
   if (kind == RolloverKind::kAlgorithm) {
     Algorithm target = algorithm.value_or(policy.algorithm);
     bool all_match = true;
-    for (const auto& k : dnssec_.keys(txn, zone.id)) {
+    for (const auto& k : dnssec_.keys().list(txn, zone.id)) {
       if (!(k.remove && k.remove <= clock_.now()) && k.algorithm != algorithm_number(target))
         all_match = false;
     }
@@ -297,33 +282,31 @@ void KeyManager::request_rollover(lmdb::WriteTxn& txn, const ZoneRecord& zone, R
   }
   after.request_kind = static_cast<uint8_t>(kind);
   after.next_wakeup = clock_.now();
-  dnssec_.put_rollover_state(txn, zone.id, before, after);
-  std::vector<std::pair<std::string, std::string>> detail{
-      {"rollover", j(rollover_kind_name(kind))}};
+  dnssec_.state().put_rollover(txn, zone.id, before, after);
+  Json detail{{"rollover", rollover_kind_name(kind)}};
   if (after.request_algorithm)
-    detail.emplace_back("algorithm",
-                        j(algorithm_name(algorithm_from_number(after.request_algorithm))));
-  dnssec_.record(txn, zone, "rollover-requested", AuditLog::json_object(detail));
+    detail["algorithm"] = algorithm_name(algorithm_from_number(after.request_algorithm));
+  dnssec_.events().record(txn, zone, "rollover-requested", detail);
 }
 
 void KeyManager::request_emergency(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t key_tag) {
-  if (!dnssec_.state(txn, zone.id))
+  if (!dnssec_.state().find(txn, zone.id))
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
-  auto keys = dnssec_.keys(txn, zone.id);
+  auto keys = dnssec_.keys().list(txn, zone.id);
   const KeyRecord* k = find_live_key(keys, key_tag, zone, clock_.now());
-  auto before = dnssec_.rollover_state(txn, zone.id);
+  auto before = dnssec_.state().rollover(txn, zone.id);
   auto after = before;
   after.request_emergency = true;
   after.compromised_key = k->id;
   after.next_wakeup = clock_.now();
-  dnssec_.put_rollover_state(txn, zone.id, before, after);
-  dnssec_.record(txn, zone, "emergency-rollover-requested", Dnssec::key_detail(*k));
+  dnssec_.state().put_rollover(txn, zone.id, before, after);
+  dnssec_.events().record(txn, zone, "emergency-rollover-requested", key_detail(*k));
 }
 
 void KeyManager::ds_seen(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t tag) {
-  if (!dnssec_.state(txn, zone.id))
+  if (!dnssec_.state().find(txn, zone.id))
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
-  auto keys = dnssec_.keys(txn, zone.id);
+  auto keys = dnssec_.keys().list(txn, zone.id);
   KeyRecord k = *find_live_key(keys, tag, zone, clock_.now());
   if (k.role == static_cast<uint8_t>(KeyRole::kZsk))
     throw InputError("key " + std::to_string(tag) + " is a ZSK: the parent has no DS for it");
@@ -331,35 +314,27 @@ void KeyManager::ds_seen(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t t
   if (!k.ds_submitted)
     k.ds_submitted = now;
   k.ds_seen = now;
-  txn.put(store_.dbi().keys, codec::u32_pair_key(zone.id, k.id), codec::encode_key(k));
-  dnssec_.record(txn, zone, "ds-observed",
-                 AuditLog::json_object({{"tag", std::to_string(k.tag)},
-                                        {"key_id", std::to_string(k.id)},
-                                        {"by", j("operator (ds-seen)")}}));
+  dnssec_.keys().put(txn, k);
+  dnssec_.events().record(txn, zone, "ds-observed",
+                          Json{{"tag", k.tag}, {"key_id", k.id}, {"by", "operator (ds-seen)"}});
   wake(txn, zone.id);
 }
 
 void KeyManager::wake(lmdb::WriteTxn& txn, uint32_t zone_id) {
-  if (!dnssec_.state(txn, zone_id))
+  if (!dnssec_.state().find(txn, zone_id))
     return;
-  auto before = dnssec_.rollover_state(txn, zone_id);
+  auto before = dnssec_.state().rollover(txn, zone_id);
   auto after = before;
   after.next_wakeup = clock_.now();
-  dnssec_.put_rollover_state(txn, zone_id, before, after);
+  dnssec_.state().put_rollover(txn, zone_id, before, after);
 }
 
 size_t KeyManager::wake_policy_users(lmdb::WriteTxn& txn, const std::string& name) {
-  std::vector<uint32_t> ids;
-  {
-    lmdb::Cursor c(txn, store_.dbi().dnssec);
-    for (bool ok = c.first(); ok; ok = c.next())
-      ids.push_back(codec::load_u32(c.key_bytes().data()));
-  }
   size_t n = 0;
-  for (uint32_t id : ids) {
+  for (uint32_t id : dnssec_.state().secured_zone_ids(txn)) {
     auto zone = store_.zone_by_id(txn, id);
-    auto st = dnssec_.state(txn, id);
-    if (zone && st && dnssec_.policy_name(txn, *zone, *st) == name) {
+    auto st = dnssec_.state().find(txn, id);
+    if (zone && st && dnssec_.policies().name_for(txn, *zone, *st) == name) {
       wake(txn, id);
       ++n;
     }
@@ -369,18 +344,60 @@ size_t KeyManager::wake_policy_users(lmdb::WriteTxn& txn, const std::string& nam
 
 // ------------------------------------------------------------------ the parent
 
+namespace {
+// The parent's servers: the policy's, or those the parent zone's NS RRset names. Throws.
+std::vector<DnsServer> parent_servers(const ZoneRecord& zone, const SigningPolicy& policy) {
+  std::vector<DnsServer> servers;
+  if (!policy.parent_nameservers.empty()) {
+    for (const auto& s : policy.parent_nameservers)
+      servers.push_back(parse_dns_server(s));
+  } else {
+    servers = discover_parent_servers(zone.name);
+  }
+  return servers;
+}
+}  // namespace
+
+std::optional<std::string> KeyManager::ds_at_server(const DnsServer& server, const ZoneRecord& zone,
+                                                    const std::vector<KeyRecord>& keys, DsSet& ours,
+                                                    std::set<std::string>& unknown) {
+  DnsResponse r;
+  try {
+    r = query_(server, zone.name, rrtype::DS);
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+  if (r.rcode != 0 && r.rcode != 3) {
+    return "parent server " + server.text() + " answered the DS query with RCODE " +
+           std::to_string(r.rcode);
+  }
+  if (!r.aa) {
+    return "parent server " + server.text() + " is not authoritative for the DS of " +
+           zone.name.to_text();
+  }
+  CanonicalName apex(zone.name);
+  for (const auto& rec : r.answer) {
+    if (rec.type != rrtype::DS || !rec.owner.equals(zone.name) || rec.rdata.size() < 5)
+      continue;
+    // "The expected DS": the digest must be that of our key, not just its tag.
+    bool match = std::any_of(keys.begin(), keys.end(), [&](const KeyRecord& k) {
+      return ds_matches_key(apex, k, rec.rdata);
+    });
+    if (match)
+      ours.insert({codec::load_u16(rec.rdata.data()), rec.rdata[2]});
+    else
+      unknown.insert(rdata_to_text(rrtype::DS, rec.rdata));
+  }
+  return std::nullopt;
+}
+
 KeyManager::ParentObservation KeyManager::check_parent(const ZoneRecord& zone,
                                                        const SigningPolicy& policy,
                                                        const std::vector<KeyRecord>& keys) {
   ParentObservation obs;
   std::vector<DnsServer> servers;
   try {
-    if (!policy.parent_nameservers.empty()) {
-      for (const auto& s : policy.parent_nameservers)
-        servers.push_back(parse_dns_server(s));
-    } else {
-      servers = discover_parent_servers(zone.name);
-    }
+    servers = parent_servers(zone, policy);
   } catch (const std::exception& e) {
     obs.error = e.what();
     return obs;
@@ -390,49 +407,13 @@ KeyManager::ParentObservation KeyManager::check_parent(const ZoneRecord& zone,
                 " (set parent-nameservers in the policy)";
     return obs;
   }
-  CanonicalName apex(zone.name);
   std::map<std::pair<uint16_t, uint8_t>, size_t> served;  // how many servers serve each
   std::set<std::string> unknown;
   for (const auto& server : servers) {
-    DnsResponse r;
-    try {
-      r = query_(server, zone.name, rrtype::DS);
-    } catch (const std::exception& e) {
-      obs.error = e.what();
+    DsSet here;
+    if (auto error = ds_at_server(server, zone, keys, here, unknown)) {
+      obs.error = *error;
       return obs;
-    }
-    if (r.rcode != 0 && r.rcode != 3) {
-      obs.error = "parent server " + server.text() + " answered the DS query with RCODE " +
-                  std::to_string(r.rcode);
-      return obs;
-    }
-    if (!r.aa) {
-      obs.error = "parent server " + server.text() + " is not authoritative for the DS of " +
-                  zone.name.to_text();
-      return obs;
-    }
-    std::set<std::pair<uint16_t, uint8_t>> here;
-    for (const auto& rec : r.answer) {
-      if (rec.type != rrtype::DS || !rec.owner.equals(zone.name) || rec.rdata.size() < 5)
-        continue;
-      uint16_t tag = static_cast<uint16_t>((rec.rdata[0] << 8) | rec.rdata[1]);
-      uint8_t alg = rec.rdata[2];
-      bool match = false;
-      for (const auto& k : keys) {
-        if (k.tag != tag || k.algorithm != alg)
-          continue;
-        try {
-          // "The expected DS": the digest must be that of our key, not just its tag.
-          if (ds_rdata(apex, dnskey_of(k), digest_type_from_number(rec.rdata[3])) == rec.rdata)
-            match = true;
-        } catch (const InputError&) {
-          // a digest type we do not compute: it proves nothing
-        }
-      }
-      if (match)
-        here.insert({tag, alg});
-      else
-        unknown.insert(rdata_to_text(rrtype::DS, rec.rdata));
     }
     for (const auto& d : here)
       ++served[d];
@@ -453,452 +434,642 @@ KeyManager::ParentObservation KeyManager::check_parent(const ZoneRecord& zone,
 
 KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
   TickResult result;
-  uint64_t now = clock_.now();
-
-  // 1. Does the parent need asking? (read only; the network is outside every transaction)
-  std::optional<ParentObservation> obs;
-  {
-    auto txn = store_.begin_read();
-    auto zone = store_.zone_by_id(txn, zone_id);
-    auto st = zone ? dnssec_.state(txn, zone_id) : std::nullopt;
-    if (!st)
-      return result;
-    auto rec = dnssec_.rollover_state(txn, zone_id);
-    if (mode == Mode::kScheduled && rec.next_wakeup > now)
-      return result;
-    SigningPolicy policy = dnssec_.policy_for(txn, *zone, *st);
-    auto times = dnssec_.key_times(txn, zone_id);
-    KeyPlan probe = plan_keys(policy, times, view_of(rec), ZoneFacts{zone_id, rec.going_insecure},
-                              request_of(rec), now);
-    bool want = probe.needs_parent || now >= rec.parent_checked_at + kIdleParentCheck;
-    if (want && now >= rec.next_parent_check) {
-      auto keys = dnssec_.keys(txn, zone_id);
-      txn.reset();
-      obs = check_parent(*zone, policy, keys);
-      now = clock_.now();
-    }
-  }
-
-  // 2. Plan and apply, in one transaction.
-  std::optional<Submission> submission;
-  {
-    auto txn = store_.begin_write();
-    auto zone_opt = store_.zone_by_id(txn, zone_id);
-    auto st = zone_opt ? dnssec_.state(txn, zone_id) : std::nullopt;
-    if (!st)
-      return result;
-    ZoneRecord zone = *zone_opt;
-    RolloverRecord rec = dnssec_.rollover_state(txn, zone_id);
-    // Another process may have ticked the zone since we looked.
-    if (mode == Mode::kScheduled && rec.next_wakeup > now && !obs)
-      return result;
-    result.acted = true;
-    std::string zname = zone.name.to_text();
-    SigningPolicy policy = dnssec_.policy_for(txn, zone, *st);
-    std::vector<KeyRecord> keys = dnssec_.keys(txn, zone_id);
-
-    // What the parent serves.
-    if (obs) {
-      result.parent_checked = true;
-      if (obs->ok) {
-        rec.parent_checked_at = now;
-        rec.parent_ds = obs->all;
-        rec.parent_ds_any = obs->any;
-        rec.parent_unknown = obs->unknown;
-        rec.parent_failures = 0;
-        rec.last_check_error.clear();
-        rec.next_parent_check = now + policy.parent_check_interval;
-        for (const auto& note : obs->notes)
-          log(true, "zone '" + zname +
-                        "': the parent serves a DS that matches none of its keys: " + note);
-        // Keys the parent turned out to have a DS for without our asking (the first DS, entered
-        // by hand at a registrar): the planner only observes DS it asked for.
-        for (auto& k : keys) {
-          bool sep = is_sep_role(static_cast<KeyRole>(k.role));
-          if (!sep || k.ds_submitted || k.ds_seen)
-            continue;
-          if (std::find(obs->all.begin(), obs->all.end(), std::make_pair(k.tag, k.algorithm)) ==
-              obs->all.end())
-            continue;
-          k.ds_seen = now;
-          txn.put(store_.dbi().keys, codec::u32_pair_key(zone_id, k.id), codec::encode_key(k));
-          dnssec_.record(txn, zone, "ds-observed",
-                         AuditLog::json_object({{"tag", std::to_string(k.tag)},
-                                                {"key_id", std::to_string(k.id)},
-                                                {"by", j("parent check")}}));
-        }
-      } else {
-        ++rec.parent_failures;
-        rec.last_check_error = obs->error;
-        rec.next_parent_check = now + backoff(policy.parent_check_interval, rec.parent_failures);
-        if (rec.parent_failures == 1) {
-          // Logged and audited once per streak; health shows it for as long as it lasts.
-          log(true, "zone '" + zname + "': parent DS check failed: " + obs->error +
-                        " (retrying with backoff)");
-          dnssec_.record(txn, zone, "parent-check-failed",
-                         AuditLog::json_object({{"error", j(obs->error)}}));
-        }
-      }
-    }
-
-    // Plan and apply until the plan is empty: applying a step (an observation, a key generated)
-    // can make the next one due at once, and the tick should leave the zone settled.
-    ZoneFacts facts{zone_id, rec.going_insecure};
-    std::string waiting_note;
-    std::map<uint32_t, KeyRecord> changed;  // key id -> its new record
-    std::map<uint32_t, std::string> why;    // key id -> why it changed
-    std::set<uint32_t> purged;
-    std::vector<uint32_t> generated;
-    bool unsigned_now = false, approved = false;
-    KeyPlan plan;
-    auto current_times = [&] {
-      std::vector<KeyTimes> out;
-      for (const auto& k : keys) {
-        if (purged.count(k.id))
-          continue;
-        auto it = changed.find(k.id);
-        out.push_back(key_times_of(it == changed.end() ? k : it->second));
-      }
-      for (uint32_t id : generated) {
-        if (!purged.count(id))
-          out.push_back(key_times_of(changed.at(id)));
-      }
-      return out;
-    };
-    auto key_ref = [&](uint32_t id) -> KeyRecord& {
-      if (id == 0) {
-        if (generated.empty())
-          throw Error("zone '" + zname + "': rollover plan refers to a key it did not generate");
-        id = generated.back();
-      }
-      auto it = changed.find(id);
-      if (it != changed.end())
-        return it->second;
-      for (const auto& k : keys) {
-        if (k.id == id)
-          return changed.emplace(id, k).first->second;
-      }
-      throw Error("zone '" + zname + "': rollover plan refers to unknown key id " +
-                  std::to_string(id));
-    };
-    for (int round = 0; round < 6; ++round) {
-      std::vector<KeyTimes> times = current_times();
-      facts.going_insecure = rec.going_insecure;
-      RolloverRequest request = request_of(rec);
-      waiting_note.clear();
-      // An operator's algorithm rollover takes effect only once no other rollover is under way:
-      // never two rollovers of one zone at once.
-      if (request.kind == RolloverKind::kAlgorithm && rec.request_algorithm &&
-          algorithm_number(policy.algorithm) != rec.request_algorithm) {
-        KeyPlan busy = plan_keys(policy, times, view_of(rec), facts, RolloverRequest(), now);
-        if (busy.in_progress == RolloverKind::kNone) {
-          dnssec_.record(
-              txn, zone, "algorithm-changed",
-              AuditLog::json_object(
-                  {{"before", j(algorithm_name(policy.algorithm))},
-                   {"after", j(algorithm_name(algorithm_from_number(rec.request_algorithm)))}}));
-          rec.algorithm_override = rec.request_algorithm;
-          policy.algorithm = algorithm_from_number(rec.request_algorithm);
-        } else {
-          request = RolloverRequest();
-          waiting_note = " (algorithm rollover requested: waits for the " +
-                         rollover_kind_name(busy.in_progress) + " rollover in progress)";
-        }
-      }
-      plan = plan_keys(policy, times, view_of(rec), facts, request, now);
-      if (rec.request_kind && waiting_note.empty() && plan.in_progress != RolloverKind::kNone &&
-          static_cast<RolloverKind>(rec.request_kind) != plan.in_progress &&
-          std::none_of(plan.actions.begin(), plan.actions.end(), [](const KeyAction& a) {
-            return a.kind == KeyAction::Kind::kRequestDone;
-          })) {
-        waiting_note = " (" + rollover_kind_name(static_cast<RolloverKind>(rec.request_kind)) +
-                       " rollover requested: waits for the " +
-                       rollover_kind_name(plan.in_progress) + " rollover in progress)";
-      }
-
-      // Manual approval: observations apply, steps wait for `signetutil approve`.
-      std::vector<KeyAction> apply;
-      std::string proposal;
-      for (const auto& a : plan.actions) {
-        if (!policy.manual_approval || is_observation(a))
-          apply.push_back(a);
-        else
-          proposal += (proposal.empty() ? "" : "\n") + a.why;
-      }
-      result.awaiting_approval = false;
-      if (!proposal.empty()) {
-        if (mode == Mode::kApprove && !approved && proposal == rec.proposal) {
-          apply = plan.actions;
-          approved = true;
-          dnssec_.record(txn, zone, "rollover-approved",
-                         AuditLog::json_object({{"steps", j(proposal)}}));
-          rec.proposal.clear();
-        } else {
-          if (proposal != rec.proposal) {
-            dnssec_.record(txn, zone, "rollover-proposed",
-                           AuditLog::json_object({{"steps", j(proposal)}}));
-            log(false, "zone '" + zname + "': rollover step awaits approval: " + proposal);
-            for (size_t from = 0; from <= proposal.size();) {
-              size_t nl = proposal.find('\n', from);
-              result.steps.push_back("proposed: " + proposal.substr(from, nl - from));
-              if (nl == std::string::npos)
-                break;
-              from = nl + 1;
-            }
-          }
-          rec.proposal = proposal;
-          result.awaiting_approval = true;
-        }
-      } else {
-        rec.proposal.clear();
-      }
-      if (apply.empty())
-        break;
-
-      for (const auto& a : apply) {
-        result.steps.push_back(a.why);
-        switch (a.kind) {
-          case KeyAction::Kind::kGenerate: {
-            KeyRecord k = dnssec_.generate_key(txn, zone, a.role, a.algorithm, policy.rsa_bits,
-                                               a.publish, a.activate);
-            generated.push_back(k.id);
-            changed.emplace(k.id, k);
-            why[k.id] = a.why;
-            dnssec_.record(txn, zone, "key-generated",
-                           AuditLog::json_object({{"tag", std::to_string(k.tag)},
-                                                  {"algorithm", j(algorithm_name(a.algorithm))},
-                                                  {"role", j(key_role_name(a.role))},
-                                                  {"key_id", std::to_string(k.id)},
-                                                  {"publish", std::to_string(a.publish)},
-                                                  {"activate", std::to_string(a.activate)},
-                                                  {"why", j(a.why)}}));
-            break;
-          }
-          case KeyAction::Kind::kSetTime: {
-            KeyRecord& k = key_ref(a.key_id);
-            uint64_t& f = field_of(k, a.field);
-            uint64_t old = f;
-            f = a.value;
-            why[k.id] = a.why;
-            std::string kind = ds_event(a.field);
-            if (a.value > now)
-              kind = "key-scheduled";
-            if (!kind.empty()) {
-              dnssec_.record(txn, zone, kind,
-                             AuditLog::json_object({{"tag", std::to_string(k.tag)},
-                                                    {"key_id", std::to_string(k.id)},
-                                                    {"field", j(field_name(a.field))},
-                                                    {"before", std::to_string(old)},
-                                                    {"after", std::to_string(a.value)},
-                                                    {"why", j(a.why)}}));
-            }
-            break;
-          }
-          case KeyAction::Kind::kPurge: {
-            for (const auto& k : keys) {
-              if (k.id != a.key_id || purged.count(k.id))
-                continue;
-              dnssec_.delete_key(txn, k);
-              changed.erase(k.id);
-              purged.insert(k.id);
-              dnssec_.record(txn, zone, "key-purged", Dnssec::key_detail(k));
-            }
-            break;
-          }
-          case KeyAction::Kind::kSubmitDs:
-            rec.submit_key = a.key_id ? a.key_id : (generated.empty() ? 0 : generated.back());
-            rec.next_submit = now;
-            rec.submit_failures = 0;
-            break;
-          case KeyAction::Kind::kGoUnsigned:
-            unsigned_now = true;
-            break;
-          case KeyAction::Kind::kRequestDone:
-            if (static_cast<RolloverKind>(rec.request_kind) == RolloverKind::kInsecure) {
-              rec.going_insecure = true;
-              // The parent must drop the DS: through the submission channel too.
-              rec.submit_key = 0xffffffffu;
-              rec.next_submit = now;
-              rec.submit_failures = 0;
-            }
-            rec.request_kind = 0;
-            rec.request_emergency = false;
-            rec.compromised_key = 0;
-            rec.request_algorithm = 0;
-            break;
-        }
-      }
-      if (unsigned_now || result.awaiting_approval)
-        break;
-    }
-    if (unsigned_now) {
-      log(false, "zone '" + zname + "': the parent's DS is gone; the zone is now unsigned");
-      dnssec_.unsecure(txn, zone);
-      txn.commit();
-      result.status = "unsigned";
-      return result;
-    }
-    for (const auto& [id, k] : changed)
-      txn.put(store_.dbi().keys, codec::u32_pair_key(zone_id, id), codec::encode_key(k));
-
-    // Audit every key whose state moved, whether by this plan or by time since the last tick.
-    uint64_t since = rec.last_tick ? std::min(rec.last_tick, now) : now;
-    for (const auto& k : dnssec_.keys(txn, zone_id)) {
-      KeyState after = key_state(key_times_of(k), policy, now);
-      bool is_new = std::find(generated.begin(), generated.end(), k.id) != generated.end();
-      KeyState before = KeyState::kGenerated;
-      if (!is_new) {
-        auto old = std::find_if(keys.begin(), keys.end(),
-                                [&](const KeyRecord& o) { return o.id == k.id; });
-        if (old == keys.end())
-          continue;
-        before = key_state(key_times_of(*old), policy, since);
-      }
-      if (before == after)
-        continue;
-      std::vector<std::pair<std::string, std::string>> d{
-          {"tag", std::to_string(k.tag)},
-          {"key_id", std::to_string(k.id)},
-          {"role", j(key_role_name(static_cast<KeyRole>(k.role)))},
-          {"from", j(key_state_name(before))},
-          {"to", j(key_state_name(after))}};
-      if (why.count(k.id))
-        d.emplace_back("why", j(why[k.id]));
-      dnssec_.record(txn, zone, state_event(after), AuditLog::json_object(d));
-      log(false, "zone '" + zname + "': key " + std::to_string(k.tag) + " " +
-                     key_state_name(before) + " -> " + key_state_name(after));
-    }
-
-    // The zone's keys as served, and its signatures (publish_keys reads the stored state: CDS
-    // delete records follow going_insecure).
-    dnssec_.put_rollover_state(txn, zone_id, dnssec_.rollover_state(txn, zone_id), rec);
-    bool republished = dnssec_.publish_keys(txn, zone, policy, now);
-    std::vector<uint32_t> signers = dnssec_.signer_ids(txn, zone_id, now);
-    std::vector<uint32_t> last = rec.signers;
-    std::sort(signers.begin(), signers.end());
-    std::sort(last.begin(), last.end());
-    if (signers != last) {
-      // Who signs changed: everything is signed again by the keys active now (and only by them).
-      dnssec_.sign(txn, zone, threads_);
-      rec.signers = signers;
-      log(false, "zone '" + zname + "': signed again with the keys active now");
-    } else if (republished) {
-      dnssec_.resign_apex(txn, zone, policy);
-    }
-
-    // When to look again.
-    uint64_t next = plan.next_wakeup;
-    auto consider = [&](uint64_t t) {
-      if (t && (!next || t < next))
-        next = t;
-    };
-    if (plan.needs_parent)
-      consider(std::max(rec.next_parent_check, now + 1));
-    consider(std::max(rec.parent_checked_at + kIdleParentCheck, rec.next_parent_check));
-    if (rec.submit_key)
-      consider(std::max(rec.next_submit, now));
-    if (!next)
-      next = now + kIdleParentCheck;
-    rec.next_wakeup = std::max(next, now + 1);
-    rec.last_tick = now;
-    rec.status =
-        (result.awaiting_approval
-             ? "awaiting approval: " + rec.proposal.substr(0, rec.proposal.find('\n')) + " — "
-             : std::string()) +
-        plan.status + waiting_note;
-    result.status = rec.status;
-
-    // The DS submission: claimed here (leased), run after the commit.
-    if (rec.submit_key && now >= rec.next_submit) {
-      if (policy.ds_submission == SigningPolicy::DsSubmission::kNone) {
-        rec.submit_key = 0;  // CDS/CDNSKEY only: the parent (or the operator) polls them
-      } else {
-        Submission s;
-        s.method = policy.ds_submission;
-        s.policy = policy;
-        s.zone = zone;
-        if (auto t = store_.tenant_by_id(txn, zone.tenant_id))
-          s.tenant = t->name;
-        if (!rec.going_insecure)
-          s.ds = dnssec_.ds_rdatas(txn, zone, policy.cds_digest);
-        submission = std::move(s);
-        rec.next_submit = now + kSubmitLease;
-        consider(rec.next_submit);
-        rec.next_wakeup = std::min(rec.next_wakeup, rec.next_submit);
-      }
-    }
-    // Store `rec` over what is stored now (signing above may have rewritten it).
-    RolloverRecord stored = dnssec_.rollover_state(txn, zone_id);
-    dnssec_.put_rollover_state(txn, zone_id, stored, rec);
-    txn.commit();
-  }
-
-  // 3. The DS submission, outside the transaction.
+  Observed seen = observe(zone_id, mode);
+  if (!seen.due)
+    return result;
+  std::optional<Submission> submission = settle(zone_id, mode, seen, result);
   if (submission)
     result.submission = run_submission(zone_id, *submission);
   return result;
 }
 
-std::string KeyManager::run_submission(uint32_t zone_id, const Submission& sub) {
-  std::string zname = sub.zone.name.to_text();
-  std::vector<std::string> lines;
-  for (const auto& ds : sub.ds) {
-    lines.push_back(zname + " " + std::to_string(sub.policy.ds_ttl) + " IN DS " +
-                    rdata_to_text(rrtype::DS, ds));
-  }
-  bool ok = false;
-  std::string outcome, method;
-  try {
-    if (sub.method == SigningPolicy::DsSubmission::kHook) {
-      method = "hook";
-      // The hook gets the zone and the DS records it should have at the parent (none: remove the
-      // DS, the zone goes insecure) as arguments, on stdin and in the environment.
-      std::vector<std::string> argv{sub.policy.ds_hook, zname};
-      std::string input, joined;
-      for (const auto& l : lines) {
-        argv.push_back(l);
-        input += l + "\n";
-        joined += (joined.empty() ? "" : "\n") + l;
-      }
-      auto [code, output] = run_program(
-          argv, {"SIGNET_ZONE=" + zname, "SIGNET_TENANT=" + sub.tenant, "SIGNET_DS=" + joined},
-          input);
-      ok = code == 0;
-      outcome = code < 0 ? "timed out after " + std::to_string(kHookTimeoutSeconds) + " s"
-                         : "exit " + std::to_string(code);
-      if (!output.empty())
-        outcome += ": " + output;
-    } else {
-      method = "push";
-      DnsServer server = parse_dns_server(sub.policy.ds_push.server);
-      std::optional<TsigKeySpec> tsig;
-      if (!sub.policy.ds_push.tsig_name.empty()) {
-        tsig = TsigKeySpec{sub.policy.ds_push.tsig_name, sub.policy.ds_push.tsig_algorithm,
-                           sub.policy.ds_push.tsig_secret};
-      }
-      dns_push_ds(server, sub.zone.name.parent(), sub.zone.name, sub.policy.ds_ttl, sub.ds, tsig);
-      ok = true;
-      outcome = "RFC 2136 update accepted by " + server.text();
-    }
-  } catch (const std::exception& e) {
-    ok = false;
-    outcome = e.what();
+namespace {
+// Whether the parent needs asking now: the planner waits on it, or the daily check is due, and
+// no backoff holds it off.
+bool parent_check_due(const SigningPolicy& policy, const std::vector<KeyTimes>& times,
+                      const RolloverRecord& rec, uint32_t zone_id, uint64_t now) {
+  KeyPlan probe = plan_keys(policy, times, view_of(rec), ZoneFacts{zone_id, rec.going_insecure},
+                            request_of(rec), now);
+  bool want = probe.needs_parent || now >= rec.parent_checked_at + kIdleParentCheck;
+  return want && now >= rec.next_parent_check;
+}
+}  // namespace
+
+KeyManager::Observed KeyManager::observe(uint32_t zone_id, Mode mode) {
+  Observed seen;
+  seen.now = clock_.now();
+  auto txn = store_.begin_read();
+  auto zone = store_.zone_by_id(txn, zone_id);
+  auto st = zone ? dnssec_.state().find(txn, zone_id) : std::nullopt;
+  if (!st)
+    return seen;
+  auto rec = dnssec_.state().rollover(txn, zone_id);
+  if (mode == Mode::kScheduled && rec.next_wakeup > seen.now)
+    return seen;
+  seen.due = true;
+  SigningPolicy policy = dnssec_.policies().for_zone(txn, *zone, *st);
+  if (!parent_check_due(policy, dnssec_.keys().times(txn, zone_id), rec, zone_id, seen.now))
+    return seen;
+  auto keys = dnssec_.keys().list(txn, zone_id);
+  txn.reset();  // the network is outside every transaction
+  seen.parent = check_parent(*zone, policy, keys);
+  seen.now = clock_.now();
+  return seen;
+}
+
+// One zone's tick inside its write transaction: the state its steps share. Each step is one
+// member function; settle() runs them in order.
+class KeyManager::ZoneTick {
+ public:
+  ZoneTick(KeyManager& km, lmdb::WriteTxn& txn, const ZoneRecord& zone,
+           const codec::DnssecRecord& state, Mode mode, uint64_t now, TickResult& result)
+      : km_(km),
+        dnssec_(km.dnssec_),
+        txn_(txn),
+        zone_(zone),
+        zname_(zone.name.to_text()),
+        mode_(mode),
+        now_(now),
+        result_(result),
+        policy_(dnssec_.policies().for_zone(txn, zone, state)),
+        rec_(dnssec_.state().rollover(txn, zone.id)),
+        keys_(dnssec_.keys().list(txn, zone.id)) {}
+
+  void record_observation(const ParentObservation& obs);
+  void plan_and_apply();
+  bool goes_unsigned() const { return unsigned_now_; }
+  void go_unsigned();
+  void store_keys();
+  void audit_key_states();
+  void republish_and_resign();
+  void schedule_next_wakeup();
+  std::optional<Submission> claim_submission();
+  void store_rollover();
+
+ private:
+  // observing the parent
+  void record_parent_view(const ParentObservation& obs);
+  void record_parent_failure(const ParentObservation& obs);
+  void note_unasked_ds(const ParentObservation& obs);
+  // planning
+  KeyPlan plan_now();
+  void switch_algorithm();
+  std::vector<KeyAction> steps_to_apply();
+  void propose(const std::string& proposal);
+  // applying, one function per action kind
+  void apply(const KeyAction& a);
+  void generate(const KeyAction& a);
+  void set_time(const KeyAction& a);
+  void purge(const KeyAction& a);
+  void submit_ds(const KeyAction& a);
+  void request_done();
+  // the keys as this tick has left them so far
+  std::vector<KeyTimes> current_times() const;
+  KeyRecord& key_ref(uint32_t id);
+  std::string status_text() const;
+  void log(bool warning, const std::string& s) const {
+    km_.log(warning, "zone '" + zname_ + "': " + s);
   }
 
-  // Record the outcome.
+  KeyManager& km_;
+  Dnssec& dnssec_;
+  lmdb::WriteTxn& txn_;
+  ZoneRecord zone_;
+  std::string zname_;
+  Mode mode_;
+  uint64_t now_;
+  TickResult& result_;
+  SigningPolicy policy_;
+  RolloverRecord rec_;
+  std::vector<KeyRecord> keys_;            // as stored when the tick began
+  std::map<uint32_t, KeyRecord> changed_;  // key id -> its new record
+  std::map<uint32_t, std::string> why_;    // key id -> why it changed
+  std::set<uint32_t> purged_;
+  std::vector<uint32_t> generated_;
+  bool unsigned_now_ = false, approved_ = false;
+  KeyPlan plan_;
+  std::string waiting_note_;
+};
+
+std::optional<KeyManager::Submission> KeyManager::settle(uint32_t zone_id, Mode mode,
+                                                         const Observed& seen, TickResult& result) {
   auto txn = store_.begin_write();
   auto zone = store_.zone_by_id(txn, zone_id);
-  if (!zone || !dnssec_.state(txn, zone_id))
-    return outcome;
-  uint64_t now = clock_.now();
-  RolloverRecord before = dnssec_.rollover_state(txn, zone_id);
-  RolloverRecord rec = before;
-  std::string ds_text;
+  auto st = zone ? dnssec_.state().find(txn, zone_id) : std::nullopt;
+  if (!st)
+    return std::nullopt;
+  // Another process may have ticked the zone since we looked.
+  if (mode == Mode::kScheduled && dnssec_.state().rollover(txn, zone_id).next_wakeup > seen.now &&
+      !seen.parent)
+    return std::nullopt;
+  result.acted = true;
+  ZoneTick tick(*this, txn, *zone, *st, mode, seen.now, result);
+  if (seen.parent) {
+    result.parent_checked = true;
+    tick.record_observation(*seen.parent);
+  }
+  tick.plan_and_apply();
+  if (tick.goes_unsigned()) {
+    tick.go_unsigned();
+    txn.commit();
+    result.status = "unsigned";
+    return std::nullopt;
+  }
+  tick.store_keys();
+  tick.audit_key_states();
+  tick.republish_and_resign();
+  tick.schedule_next_wakeup();
+  std::optional<Submission> submission = tick.claim_submission();
+  tick.store_rollover();
+  txn.commit();
+  return submission;
+}
+
+// ---- observing the parent
+
+void KeyManager::ZoneTick::record_observation(const ParentObservation& obs) {
+  if (obs.ok)
+    record_parent_view(obs);
+  else
+    record_parent_failure(obs);
+}
+
+void KeyManager::ZoneTick::record_parent_view(const ParentObservation& obs) {
+  rec_.parent_checked_at = now_;
+  rec_.parent_ds = obs.all;
+  rec_.parent_ds_any = obs.any;
+  rec_.parent_unknown = obs.unknown;
+  rec_.parent_failures = 0;
+  rec_.last_check_error.clear();
+  rec_.next_parent_check = now_ + policy_.parent_check_interval;
+  for (const auto& note : obs.notes)
+    log(true, "the parent serves a DS that matches none of its keys: " + note);
+  note_unasked_ds(obs);
+}
+
+// Keys the parent turned out to have a DS for without our asking (the first DS, entered by hand
+// at a registrar): the planner only observes DS it asked for.
+void KeyManager::ZoneTick::note_unasked_ds(const ParentObservation& obs) {
+  for (auto& k : keys_) {
+    bool sep = is_sep_role(static_cast<KeyRole>(k.role));
+    if (!sep || k.ds_submitted || k.ds_seen)
+      continue;
+    if (std::find(obs.all.begin(), obs.all.end(), std::make_pair(k.tag, k.algorithm)) ==
+        obs.all.end())
+      continue;
+    k.ds_seen = now_;
+    dnssec_.keys().put(txn_, k);
+    dnssec_.events().record(txn_, zone_, "ds-observed",
+                            Json{{"tag", k.tag}, {"key_id", k.id}, {"by", "parent check"}});
+  }
+}
+
+void KeyManager::ZoneTick::record_parent_failure(const ParentObservation& obs) {
+  ++rec_.parent_failures;
+  rec_.last_check_error = obs.error;
+  rec_.next_parent_check = now_ + backoff(policy_.parent_check_interval, rec_.parent_failures);
+  if (rec_.parent_failures == 1) {
+    // Logged and audited once per streak; health shows it for as long as it lasts.
+    log(true, "parent DS check failed: " + obs.error + " (retrying with backoff)");
+    dnssec_.events().record(txn_, zone_, "parent-check-failed", Json{{"error", obs.error}});
+  }
+}
+
+// ---- planning
+
+// Plan and apply until the plan is empty: applying a step (an observation, a key generated) can
+// make the next one due at once, and the tick should leave the zone settled.
+void KeyManager::ZoneTick::plan_and_apply() {
+  for (int round = 0; round < 6; ++round) {
+    plan_ = plan_now();
+    std::vector<KeyAction> steps = steps_to_apply();
+    if (steps.empty())
+      break;
+    for (const auto& a : steps)
+      apply(a);
+    if (unsigned_now_ || result_.awaiting_approval)
+      break;
+  }
+}
+
+KeyPlan KeyManager::ZoneTick::plan_now() {
+  std::vector<KeyTimes> times = current_times();
+  ZoneFacts facts{zone_.id, rec_.going_insecure};
+  RolloverRequest request = request_of(rec_);
+  waiting_note_.clear();
+  // An operator's algorithm rollover takes effect only once no other rollover is under way:
+  // never two rollovers of one zone at once.
+  if (request.kind == RolloverKind::kAlgorithm && rec_.request_algorithm &&
+      algorithm_number(policy_.algorithm) != rec_.request_algorithm) {
+    KeyPlan busy = plan_keys(policy_, times, view_of(rec_), facts, RolloverRequest(), now_);
+    if (busy.in_progress == RolloverKind::kNone) {
+      switch_algorithm();
+    } else {
+      request = RolloverRequest();
+      waiting_note_ = " (algorithm rollover requested: waits for the " +
+                      rollover_kind_name(busy.in_progress) + " rollover in progress)";
+    }
+  }
+  KeyPlan plan = plan_keys(policy_, times, view_of(rec_), facts, request, now_);
+  bool request_waits =
+      rec_.request_kind && waiting_note_.empty() && plan.in_progress != RolloverKind::kNone &&
+      static_cast<RolloverKind>(rec_.request_kind) != plan.in_progress &&
+      std::none_of(plan.actions.begin(), plan.actions.end(),
+                   [](const KeyAction& a) { return a.kind == KeyAction::Kind::kRequestDone; });
+  if (request_waits) {
+    waiting_note_ = " (" + rollover_kind_name(static_cast<RolloverKind>(rec_.request_kind)) +
+                    " rollover requested: waits for the " + rollover_kind_name(plan.in_progress) +
+                    " rollover in progress)";
+  }
+  return plan;
+}
+
+// The requested algorithm becomes the zone's: the planner rolls to it from here on.
+void KeyManager::ZoneTick::switch_algorithm() {
+  Algorithm target = algorithm_from_number(rec_.request_algorithm);
+  dnssec_.events().record(
+      txn_, zone_, "algorithm-changed",
+      Json{{"before", algorithm_name(policy_.algorithm)}, {"after", algorithm_name(target)}});
+  rec_.algorithm_override = rec_.request_algorithm;
+  policy_.algorithm = target;
+}
+
+// The plan's steps this tick applies. With manual approval, observations apply and the other
+// steps wait for `signetutil approve` as a proposal (applied when the approval is of exactly
+// the steps proposed).
+std::vector<KeyAction> KeyManager::ZoneTick::steps_to_apply() {
+  std::vector<KeyAction> apply;
+  std::string proposal;
+  for (const auto& a : plan_.actions) {
+    if (!policy_.manual_approval || is_observation(a))
+      apply.push_back(a);
+    else
+      proposal += (proposal.empty() ? "" : "\n") + a.why;
+  }
+  result_.awaiting_approval = false;
+  if (proposal.empty()) {
+    rec_.proposal.clear();
+    return apply;
+  }
+  if (mode_ == Mode::kApprove && !approved_ && proposal == rec_.proposal) {
+    approved_ = true;
+    dnssec_.events().record(txn_, zone_, "rollover-approved", Json{{"steps", proposal}});
+    rec_.proposal.clear();
+    return plan_.actions;
+  }
+  propose(proposal);
+  return apply;
+}
+
+void KeyManager::ZoneTick::propose(const std::string& proposal) {
+  if (proposal != rec_.proposal) {
+    dnssec_.events().record(txn_, zone_, "rollover-proposed", Json{{"steps", proposal}});
+    log(false, "rollover step awaits approval: " + proposal);
+    for (size_t from = 0; from <= proposal.size();) {
+      size_t nl = proposal.find('\n', from);
+      result_.steps.push_back("proposed: " + proposal.substr(from, nl - from));
+      if (nl == std::string::npos)
+        break;
+      from = nl + 1;
+    }
+  }
+  rec_.proposal = proposal;
+  result_.awaiting_approval = true;
+}
+
+// ---- applying
+
+void KeyManager::ZoneTick::apply(const KeyAction& a) {
+  result_.steps.push_back(a.why);
+  switch (a.kind) {
+    case KeyAction::Kind::kGenerate:
+      generate(a);
+      break;
+    case KeyAction::Kind::kSetTime:
+      set_time(a);
+      break;
+    case KeyAction::Kind::kPurge:
+      purge(a);
+      break;
+    case KeyAction::Kind::kSubmitDs:
+      submit_ds(a);
+      break;
+    case KeyAction::Kind::kGoUnsigned:
+      unsigned_now_ = true;
+      break;
+    case KeyAction::Kind::kRequestDone:
+      request_done();
+      break;
+  }
+}
+
+void KeyManager::ZoneTick::generate(const KeyAction& a) {
+  KeyRecord k = dnssec_.keys().generate(txn_, zone_, a.role, a.algorithm, policy_.rsa_bits,
+                                        a.publish, a.activate);
+  generated_.push_back(k.id);
+  changed_.emplace(k.id, k);
+  why_[k.id] = a.why;
+  dnssec_.events().record(txn_, zone_, "key-generated",
+                          Json{{"tag", k.tag},
+                               {"algorithm", algorithm_name(a.algorithm)},
+                               {"role", key_role_name(a.role)},
+                               {"key_id", k.id},
+                               {"publish", a.publish},
+                               {"activate", a.activate},
+                               {"why", a.why}});
+}
+
+void KeyManager::ZoneTick::set_time(const KeyAction& a) {
+  KeyRecord& k = key_ref(a.key_id);
+  uint64_t& f = field_of(k, a.field);
+  uint64_t old = f;
+  f = a.value;
+  why_[k.id] = a.why;
+  std::string kind = a.value > now_ ? "key-scheduled" : ds_event(a.field);
+  if (kind.empty())
+    return;  // a key state change: audited with the others after the plan
+  dnssec_.events().record(txn_, zone_, kind,
+                          Json{{"tag", k.tag},
+                               {"key_id", k.id},
+                               {"field", field_name(a.field)},
+                               {"before", old},
+                               {"after", a.value},
+                               {"why", a.why}});
+}
+
+void KeyManager::ZoneTick::purge(const KeyAction& a) {
+  for (const auto& k : keys_) {
+    if (k.id != a.key_id || purged_.count(k.id))
+      continue;
+    dnssec_.keys().remove(txn_, k);
+    changed_.erase(k.id);
+    purged_.insert(k.id);
+    dnssec_.events().record(txn_, zone_, "key-purged", key_detail(k));
+  }
+}
+
+void KeyManager::ZoneTick::submit_ds(const KeyAction& a) {
+  rec_.submit_key = a.key_id ? a.key_id : (generated_.empty() ? 0 : generated_.back());
+  rec_.next_submit = now_;
+  rec_.submit_failures = 0;
+}
+
+void KeyManager::ZoneTick::request_done() {
+  if (static_cast<RolloverKind>(rec_.request_kind) == RolloverKind::kInsecure) {
+    rec_.going_insecure = true;
+    // The parent must drop the DS: through the submission channel too.
+    rec_.submit_key = 0xffffffffu;
+    rec_.next_submit = now_;
+    rec_.submit_failures = 0;
+  }
+  rec_.request_kind = 0;
+  rec_.request_emergency = false;
+  rec_.compromised_key = 0;
+  rec_.request_algorithm = 0;
+}
+
+std::vector<KeyTimes> KeyManager::ZoneTick::current_times() const {
+  std::vector<KeyTimes> out;
+  for (const auto& k : keys_) {
+    if (purged_.count(k.id))
+      continue;
+    auto it = changed_.find(k.id);
+    out.push_back(key_times_of(it == changed_.end() ? k : it->second));
+  }
+  for (uint32_t id : generated_) {
+    if (!purged_.count(id))
+      out.push_back(key_times_of(changed_.at(id)));
+  }
+  return out;
+}
+
+// The record of key `id` as this tick changes it (0: the key it generated last).
+KeyRecord& KeyManager::ZoneTick::key_ref(uint32_t id) {
+  if (id == 0) {
+    if (generated_.empty())
+      throw Error("zone '" + zname_ + "': rollover plan refers to a key it did not generate");
+    id = generated_.back();
+  }
+  auto it = changed_.find(id);
+  if (it != changed_.end())
+    return it->second;
+  for (const auto& k : keys_) {
+    if (k.id == id)
+      return changed_.emplace(id, k).first->second;
+  }
+  throw Error("zone '" + zname_ + "': rollover plan refers to unknown key id " +
+              std::to_string(id));
+}
+
+// ---- after the plan
+
+void KeyManager::ZoneTick::go_unsigned() {
+  log(false, "the parent's DS is gone; the zone is now unsigned");
+  dnssec_.signing().unsecure(txn_, zone_);
+}
+
+void KeyManager::ZoneTick::store_keys() {
+  for (const auto& [id, k] : changed_)
+    dnssec_.keys().put(txn_, k);
+}
+
+// Audits every key whose state moved, whether by this plan or by time since the last tick.
+void KeyManager::ZoneTick::audit_key_states() {
+  uint64_t since = rec_.last_tick ? std::min(rec_.last_tick, now_) : now_;
+  for (const auto& k : dnssec_.keys().list(txn_, zone_.id)) {
+    KeyState after = key_state(key_times_of(k), policy_, now_);
+    bool is_new = std::find(generated_.begin(), generated_.end(), k.id) != generated_.end();
+    KeyState before = KeyState::kGenerated;
+    if (!is_new) {
+      auto old = std::find_if(keys_.begin(), keys_.end(),
+                              [&](const KeyRecord& o) { return o.id == k.id; });
+      if (old == keys_.end())
+        continue;
+      before = key_state(key_times_of(*old), policy_, since);
+    }
+    if (before == after)
+      continue;
+    Json d{{"tag", k.tag},
+           {"key_id", k.id},
+           {"role", key_role_name(static_cast<KeyRole>(k.role))},
+           {"from", key_state_name(before)},
+           {"to", key_state_name(after)}};
+    if (why_.count(k.id))
+      d["why"] = why_[k.id];
+    dnssec_.events().record(txn_, zone_, state_event(after), d);
+    log(false, "key " + std::to_string(k.tag) + " " + key_state_name(before) + " -> " +
+                   key_state_name(after));
+  }
+}
+
+// The zone's keys as served, and its signatures: everything signed again when the keys that sign
+// changed (and only by the keys active now), else the apex when only the key RRsets did.
+void KeyManager::ZoneTick::republish_and_resign() {
+  // publish_keys reads the stored state: CDS delete records follow going_insecure.
+  dnssec_.state().put_rollover(txn_, zone_.id, dnssec_.state().rollover(txn_, zone_.id), rec_);
+  bool republished = dnssec_.signing().publish_keys(txn_, zone_, policy_, now_);
+  std::vector<uint32_t> signers = dnssec_.keys().signer_ids(txn_, zone_.id, now_);
+  std::vector<uint32_t> last = rec_.signers;
+  std::sort(signers.begin(), signers.end());
+  std::sort(last.begin(), last.end());
+  if (signers != last) {
+    dnssec_.signing().sign(txn_, zone_, km_.threads_);
+    rec_.signers = signers;
+    log(false, "signed again with the keys active now");
+  } else if (republished) {
+    dnssec_.signing().resign_apex(txn_, zone_, policy_);
+  }
+}
+
+// When to look again: the plan's next event, the parent check (waited on, or the daily one) and
+// a pending DS submission, whichever comes first.
+void KeyManager::ZoneTick::schedule_next_wakeup() {
+  uint64_t next = plan_.next_wakeup;
+  auto consider = [&](uint64_t t) {
+    if (t && (!next || t < next))
+      next = t;
+  };
+  if (plan_.needs_parent)
+    consider(std::max(rec_.next_parent_check, now_ + 1));
+  consider(std::max(rec_.parent_checked_at + kIdleParentCheck, rec_.next_parent_check));
+  if (rec_.submit_key)
+    consider(std::max(rec_.next_submit, now_));
+  if (!next)
+    next = now_ + kIdleParentCheck;
+  rec_.next_wakeup = std::max(next, now_ + 1);
+  rec_.last_tick = now_;
+  rec_.status = status_text();
+  result_.status = rec_.status;
+}
+
+std::string KeyManager::ZoneTick::status_text() const {
+  std::string awaiting =
+      result_.awaiting_approval
+          ? "awaiting approval: " + rec_.proposal.substr(0, rec_.proposal.find('\n')) + " — "
+          : std::string();
+  return awaiting + plan_.status + waiting_note_;
+}
+
+// The DS submission: claimed here (leased), run after the commit.
+std::optional<KeyManager::Submission> KeyManager::ZoneTick::claim_submission() {
+  if (!rec_.submit_key || now_ < rec_.next_submit)
+    return std::nullopt;
+  if (policy_.ds_submission == SigningPolicy::DsSubmission::kNone) {
+    rec_.submit_key = 0;  // CDS/CDNSKEY only: the parent (or the operator) polls them
+    return std::nullopt;
+  }
+  Submission s;
+  s.method = policy_.ds_submission;
+  s.policy = policy_;
+  s.zone = zone_;
+  if (auto t = km_.store_.tenant_by_id(txn_, zone_.tenant_id))
+    s.tenant = t->name;
+  if (!rec_.going_insecure)
+    s.ds = dnssec_.ds().wanted(txn_, zone_, policy_.cds_digest);
+  rec_.next_submit = now_ + kSubmitLease;
+  rec_.next_wakeup = std::min(rec_.next_wakeup, rec_.next_submit);
+  return s;
+}
+
+// Stores the record over what is stored now (signing above may have rewritten it).
+void KeyManager::ZoneTick::store_rollover() {
+  RolloverRecord stored = dnssec_.state().rollover(txn_, zone_.id);
+  dnssec_.state().put_rollover(txn_, zone_.id, stored, rec_);
+}
+
+// ------------------------------------------------------------------ the DS submission
+
+namespace {
+
+// The DS records a submission asks the parent to have, as zone file lines.
+std::vector<std::string> ds_lines(const ZoneRecord& zone, uint32_t ttl,
+                                  const std::vector<std::vector<uint8_t>>& ds) {
+  std::vector<std::string> lines;
+  for (const auto& d : ds) {
+    lines.push_back(zone.name.to_text() + " " + std::to_string(ttl) + " IN DS " +
+                    rdata_to_text(rrtype::DS, d));
+  }
+  return lines;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
   for (const auto& l : lines)
-    ds_text += (ds_text.empty() ? "" : "\n") + l;
-  dnssec_.record(
-      txn, *zone, ok ? "ds-submission" : "ds-submission-failed",
-      AuditLog::json_object({{"method", j(method)}, {"ds", j(ds_text)}, {"outcome", j(outcome)}}));
+    out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+struct SubmissionOutcome {
+  bool ok = false;
+  std::string method, outcome;
+};
+
+// The hook gets the zone and the DS records it should have at the parent (none: remove the DS,
+// the zone goes insecure) as arguments, on stdin and in the environment.
+SubmissionOutcome submit_by_hook(const std::string& hook, const std::string& zname,
+                                 const std::string& tenant, const std::vector<std::string>& lines) {
+  SubmissionOutcome out{false, "hook", ""};
+  std::vector<std::string> argv{hook, zname};
+  std::string input;
+  for (const auto& l : lines) {
+    argv.push_back(l);
+    input += l + "\n";
+  }
+  auto [code, output] = run_program(
+      argv, {"SIGNET_ZONE=" + zname, "SIGNET_TENANT=" + tenant, "SIGNET_DS=" + joined(lines)},
+      input);
+  out.ok = code == 0;
+  out.outcome = code < 0 ? "timed out after " + std::to_string(kHookTimeoutSeconds) + " s"
+                         : "exit " + std::to_string(code);
+  if (!output.empty())
+    out.outcome += ": " + output;
+  return out;
+}
+
+// RFC 2136 UPDATE of the DS RRset at the parent's primary, TSIG-signed when configured.
+SubmissionOutcome submit_by_push(const SigningPolicy& policy, const ZoneRecord& zone,
+                                 const std::vector<std::vector<uint8_t>>& ds) {
+  DnsServer server = parse_dns_server(policy.ds_push.server);
+  std::optional<TsigKeySpec> tsig;
+  if (!policy.ds_push.tsig_name.empty()) {
+    tsig = TsigKeySpec{policy.ds_push.tsig_name, policy.ds_push.tsig_algorithm,
+                       policy.ds_push.tsig_secret};
+  }
+  dns_push_ds(server, zone.name.parent(), zone.name, policy.ds_ttl, ds, tsig);
+  return SubmissionOutcome{true, "push", "RFC 2136 update accepted by " + server.text()};
+}
+
+}  // namespace
+
+std::string KeyManager::run_submission(uint32_t zone_id, const Submission& sub) {
+  std::vector<std::string> lines = ds_lines(sub.zone, sub.policy.ds_ttl, sub.ds);
+  SubmissionOutcome out;
+  out.method = sub.method == SigningPolicy::DsSubmission::kHook ? "hook" : "push";
+  try {
+    out = sub.method == SigningPolicy::DsSubmission::kHook
+              ? submit_by_hook(sub.policy.ds_hook, sub.zone.name.to_text(), sub.tenant, lines)
+              : submit_by_push(sub.policy, sub.zone, sub.ds);
+  } catch (const std::exception& e) {
+    out.ok = false;
+    out.outcome = e.what();
+  }
+  return record_submission(zone_id, sub, joined(lines), out.ok, out.method, out.outcome);
+}
+
+// Records the outcome: audited; a failure is retried with backoff, never dropped.
+std::string KeyManager::record_submission(uint32_t zone_id, const Submission& sub,
+                                          const std::string& ds_text, bool ok,
+                                          const std::string& method, const std::string& outcome) {
+  auto txn = store_.begin_write();
+  auto zone = store_.zone_by_id(txn, zone_id);
+  if (!zone || !dnssec_.state().find(txn, zone_id))
+    return outcome;
+  std::string zname = sub.zone.name.to_text();
+  uint64_t now = clock_.now();
+  RolloverRecord before = dnssec_.state().rollover(txn, zone_id);
+  RolloverRecord rec = before;
+  dnssec_.events().record(txn, *zone, ok ? "ds-submission" : "ds-submission-failed",
+                          Json{{"method", method}, {"ds", ds_text}, {"outcome", outcome}});
   if (ok) {
     rec.submit_key = 0;
     rec.submit_failures = 0;
@@ -914,7 +1085,7 @@ std::string KeyManager::run_submission(uint32_t zone_id, const Submission& sub) 
     log(true,
         "zone '" + zname + "': " + rec.last_error + "; retrying at " + time_text(rec.next_submit));
   }
-  dnssec_.put_rollover_state(txn, zone_id, before, rec);
+  dnssec_.state().put_rollover(txn, zone_id, before, rec);
   txn.commit();
   return (ok ? "submitted: " : "failed: ") + outcome;
 }
@@ -923,7 +1094,7 @@ size_t KeyManager::run_due(size_t max) {
   std::vector<uint32_t> due;
   {
     auto txn = store_.begin_read();
-    due = due_index_scan(txn, store_.dbi().key_due, clock_.now(), max);
+    due = dnssec_.state().due_wakeups(txn, clock_.now(), max);
   }
   size_t acted = 0;
   for (uint32_t id : due) {
@@ -935,14 +1106,14 @@ size_t KeyManager::run_due(size_t max) {
       // Do not spin on a zone that fails: look again in a minute.
       try {
         auto txn = store_.begin_write();
-        auto before = dnssec_.rollover_state(txn, id);
+        auto before = dnssec_.state().rollover(txn, id);
         auto after = before;
         after.next_wakeup = clock_.now() + 60;
         after.last_error = e.what();
-        if (dnssec_.state(txn, id)) {
-          dnssec_.put_rollover_state(txn, id, before, after);
+        if (dnssec_.state().find(txn, id)) {
+          dnssec_.state().put_rollover(txn, id, before, after);
         } else if (before.next_wakeup) {
-          txn.del(store_.dbi().key_due, codec::due_key(before.next_wakeup, id));
+          dnssec_.state().drop_wakeup(txn, id, before.next_wakeup);
         }
         txn.commit();
       } catch (const std::exception&) {
@@ -955,14 +1126,7 @@ size_t KeyManager::run_due(size_t max) {
 
 uint64_t KeyManager::next_due() const {
   auto txn = store_.begin_read();
-  lmdb::Cursor c(txn, store_.dbi().key_due);
-  if (!c.first())
-    return 0;
-  auto k = c.key_bytes();
-  uint64_t when = 0;
-  for (int i = 0; i < 8; ++i)
-    when = (when << 8) | k[i];
-  return when;
+  return dnssec_.state().next_wakeup(txn);
 }
 
 // ------------------------------------------------------------------ status
@@ -970,15 +1134,15 @@ uint64_t KeyManager::next_due() const {
 ZoneKeyStatus KeyManager::status(const lmdb::Txn& txn, const ZoneRecord& zone) const {
   ZoneKeyStatus s;
   s.zone = zone;
-  auto st = dnssec_.state(txn, zone.id);
+  auto st = dnssec_.state().find(txn, zone.id);
   if (!st)
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured");
   s.dnssec = *st;
-  s.rollover = dnssec_.rollover_state(txn, zone.id);
-  s.policy_name = dnssec_.policy_name(txn, zone, *st);
-  s.policy = dnssec_.policy_for(txn, zone, *st);
+  s.rollover = dnssec_.state().rollover(txn, zone.id);
+  s.policy_name = dnssec_.policies().name_for(txn, zone, *st);
+  s.policy = dnssec_.policies().for_zone(txn, zone, *st);
   uint64_t now = clock_.now();
-  auto times = dnssec_.key_times(txn, zone.id);
+  auto times = dnssec_.keys().times(txn, zone.id);
   s.plan = plan_keys(s.policy, times, view_of(s.rollover),
                      ZoneFacts{zone.id, s.rollover.going_insecure}, request_of(s.rollover), now);
   ParentView parent = view_of(s.rollover);

@@ -2,16 +2,18 @@
 //
 // The key manager: the executor of the rollover planner (signer/rollover.hh). One tick of a zone:
 //
-//   1. if the planner waits on the parent, or the daily check is due, ask every parent server for
-//      the zone's DS RRset (network, outside any transaction) — failures back off;
-//   2. in ONE write transaction: plan from the stored key timings, parent view and operator
+//   1. observe: if the planner waits on the parent, or the daily check is due, ask every parent
+//      server for the zone's DS RRset (network, outside any transaction) — failures back off;
+//   2. settle, in ONE write transaction (keyman.cc, class ZoneTick: one function per step):
+//      record the parent's answer; plan from the stored key timings, parent view and operator
 //      request; with `approval: manual` apply only observations, store the remaining steps as a
 //      proposal and wait for `signetutil approve`; otherwise apply every action (generate and seal
-//      keys, set key times, purge), republish DNSKEY/CDS/CDNSKEY, sign the zone again when the set
-//      of signing keys changed (or just the apex when only the key RRsets did), audit each step,
-//      and file the next wake-up in the key_due index;
-//   3. after the commit, run the DS submission (hook or RFC 2136 push) if one is pending and
-//      claimed in step 2 — failures are logged, audited and retried with backoff, never dropped.
+//      keys, set key times, purge, submit, go unsigned, request done); audit every key state
+//      change; republish DNSKEY/CDS/CDNSKEY and sign the zone again when the set of signing keys
+//      changed (or just the apex when only the key RRsets did); file the next wake-up in the
+//      key_due index; claim a pending DS submission;
+//   3. after the commit, run the DS submission (hook or RFC 2136 push) if one was claimed in
+//      step 2 — failures are logged, audited and retried with backoff, never dropped.
 //
 // Everything persistent is in the store, so a killed process resumes where it was. A scheduled
 // tick checks again inside its write transaction that the zone is still due, and a submission is
@@ -23,6 +25,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -126,9 +129,32 @@ class KeyManager {
     std::string tenant;
     std::vector<std::vector<uint8_t>> ds;
   };
+  // What the first step of a tick found (read only, outside any write transaction).
+  struct Observed {
+    bool due = false;  // the zone is secured and (for kScheduled) its wake-up time has come
+    uint64_t now = 0;  // the tick's time
+    std::optional<ParentObservation> parent;  // when the parent was asked
+  };
+  class ZoneTick;  // one zone's tick inside its write transaction (keyman.cc)
+  using DsSet = std::set<std::pair<uint16_t, uint8_t>>;  // key tag, algorithm
+
+  // The steps of a tick: observe (and ask the parent when needed), settle (plan and apply in one
+  // write transaction, claiming a DS submission), run_submission (after the commit).
+  Observed observe(uint32_t zone_id, Mode mode);
+  std::optional<Submission> settle(uint32_t zone_id, Mode mode, const Observed& seen,
+                                   TickResult& result);
+
+  // Asks every parent server for the zone's DS RRset.
   ParentObservation check_parent(const ZoneRecord& zone, const SigningPolicy& policy,
                                  const std::vector<codec::KeyRecord>& keys);
+  // One server's DS RRset: ours (tag, algorithm) and the others (as text); the error when the
+  // answer is unusable.
+  std::optional<std::string> ds_at_server(const DnsServer& server, const ZoneRecord& zone,
+                                          const std::vector<codec::KeyRecord>& keys, DsSet& ours,
+                                          std::set<std::string>& unknown);
   std::string run_submission(uint32_t zone_id, const Submission& sub);
+  std::string record_submission(uint32_t zone_id, const Submission& sub, const std::string& ds_text,
+                                bool ok, const std::string& method, const std::string& outcome);
   void log(bool warning, const std::string& s) const {
     if (log_)
       log_(warning, s);

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "signer/bytes.hh"
 #include "signer/error.hh"
 #include "signer/rrtype.hh"
 
@@ -13,12 +14,8 @@ std::vector<uint8_t> make_soa_rdata(const Name& mname, const Name& rname, uint32
                                     uint32_t minimum) {
   std::vector<uint8_t> out(mname.wire().begin(), mname.wire().end());
   out.insert(out.end(), rname.wire().begin(), rname.wire().end());
-  for (uint32_t v : {serial, refresh, retry, expire, minimum}) {
-    out.push_back(static_cast<uint8_t>(v >> 24));
-    out.push_back(static_cast<uint8_t>(v >> 16));
-    out.push_back(static_cast<uint8_t>(v >> 8));
-    out.push_back(static_cast<uint8_t>(v));
-  }
+  for (uint32_t v : {serial, refresh, retry, expire, minimum})
+    bytes::put_u32(out, v);
   return out;
 }
 
@@ -165,7 +162,7 @@ void Portfolio::delete_zone(lmdb::WriteTxn& txn, const Name& apex) {
   store_.delete_zone(txn, z);
   if (audit_) {
     audit_->append(txn, "zone-deleted", z.tenant_id, z.id, tenant_name(txn, z.tenant_id),
-                   z.name.to_text(), AuditLog::json_object({{"serial", std::to_string(z.serial)}}));
+                   z.name.to_text(), Json{{"serial", z.serial}});
   }
 }
 
@@ -180,8 +177,7 @@ void Portfolio::move_zone(lmdb::WriteTxn& txn, const Name& apex, std::string_vie
     hook_->after_move(txn, z, from_id);
   if (audit_ && from != t.name) {
     audit_->append(txn, "zone-moved", t.id, z.id, t.name, z.name.to_text(),
-                   AuditLog::json_object({{"before", AuditLog::json_string(from)},
-                                          {"after", AuditLog::json_string(t.name)}}));
+                   Json{{"before", from}, {"after", t.name}});
   }
 }
 

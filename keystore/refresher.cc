@@ -17,13 +17,13 @@ Refresher::~Refresher() {
 bool Refresher::refresh_zone(uint32_t zone_id, bool forced) {
   auto txn = store_.begin_write();
   auto zone = store_.zone_by_id(txn, zone_id);
-  auto st = zone ? dnssec_.state(txn, zone_id) : std::nullopt;
+  auto st = zone ? dnssec_.state().find(txn, zone_id) : std::nullopt;
   if (!st)
     return false;
   // Another process may have refreshed it since we looked: check again inside the transaction.
   if (!forced && st->next_refresh > clock_.now())
     return false;
-  SignStats s = dnssec_.refresh(txn, *zone, SIZE_MAX);
+  SignStats s = dnssec_.signing().refresh(txn, *zone, SIZE_MAX);
   txn.commit();
   if (s.signatures > 0 && log_) {
     log_(false, "refreshed " + std::to_string(s.signatures) + " signatures of zone '" +
@@ -41,7 +41,7 @@ size_t Refresher::run_once(size_t max_zones, const ZoneFilter& only) {
   std::vector<uint32_t> due;
   {
     auto txn = store_.begin_read();
-    due = dnssec_.due_zones(txn, clock_.now(), only ? SIZE_MAX : max_zones);
+    due = dnssec_.state().due(txn, clock_.now(), only ? SIZE_MAX : max_zones);
   }
   if (only) {
     std::erase_if(due, [&](uint32_t id) { return !only(id); });

@@ -41,12 +41,15 @@ uint64_t jitter_seed(uint32_t zone_id, std::span<const uint8_t> rel, uint16_t ty
     h ^= b;
     h *= 1099511628211ull;
   };
-  for (int s = 24; s >= 0; s -= 8)
-    mix(static_cast<uint8_t>(zone_id >> s));
+  uint8_t zone_octets[4], type_octets[2];
+  codec::store_u32(zone_octets, zone_id);
+  codec::store_u16(type_octets, type);
+  for (uint8_t b : zone_octets)
+    mix(b);
   for (uint8_t b : rel)
     mix(to_lower_ascii(b));
-  mix(static_cast<uint8_t>(type >> 8));
-  mix(static_cast<uint8_t>(type));
+  for (uint8_t b : type_octets)
+    mix(b);
   return h;
 }
 
@@ -63,12 +66,8 @@ SoaTimes read_soa(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone) {
   it.next(rdata);
   SoaTimes t;
   t.ttl = soa->ttl;
-  t.minimum = codec::load_u32(rdata.data() + rdata.size() - 4);
+  t.minimum = codec::soa_fields(rdata).minimum;
   return t;
-}
-
-uint16_t type_of_key(std::span<const uint8_t> key) {
-  return codec::load_u16(key.data() + key.size() - 2);
 }
 
 }  // namespace
@@ -164,9 +163,7 @@ std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::
     codec::ChainLink next = codec::decode_link(c.value());
     std::vector<uint8_t> bitmap = type_bitmap(link.types);
     if (nsec3) {
-      Nsec3Hash nh;
-      std::memcpy(nh.data(), next_key.data() + prefix.size(), nh.size());
-      rdatas.push_back(nsec3_rdata(p, nh, bitmap));
+      rdatas.push_back(nsec3_rdata(p, codec::chain_key_hash(codec::as_bytes(next_key)), bitmap));
     } else {
       rdatas.push_back(nsec_rdata(Name::concat(next.owner, zone.name.lowered()), bitmap));
     }
@@ -254,7 +251,8 @@ std::vector<NameRow> rows_at(const Store& store, const lmdb::Txn& txn, uint32_t 
   std::string prefix = codec::name_prefix(zone_id, rel);
   lmdb::Cursor c(txn, store.dbi().rrsets);
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    rows.push_back(NameRow{type_of_key(c.key_bytes()), c.value()[1]});
+    rows.push_back(
+        NameRow{codec::rrset_key_type(c.key_bytes()), codec::rrset_value_flags(c.value())});
   }
   return rows;
 }
@@ -330,7 +328,7 @@ void ZoneSigner::delete_rrsigs_at(std::span<const uint8_t> rel, bool keep_nsec) 
   std::vector<std::string> doomed;
   lmdb::Cursor c(txn_, store_.dbi().rrsigs);
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    uint16_t covered = codec::load_u16(c.key_bytes().data() + prefix.size());
+    uint16_t covered = codec::split_rrsig_key(c.key_bytes()).covered;
     // The chain's own signatures (NSEC, NSEC3, and NSEC3PARAM at the apex) are kept: only the
     // chain code makes and removes them.
     if (keep_nsec &&
@@ -367,14 +365,12 @@ void ZoneSigner::sign_link(const std::string& key, const codec::ChainLink& link,
     c.seek_prefix(prefix);
   std::string next_key(c.key());
   codec::ChainLink next = codec::decode_link(c.value());
-  std::span<const uint8_t> order(reinterpret_cast<const uint8_t*>(key.data()) + prefix.size(),
-                                 key.size() - prefix.size());
+  std::span<const uint8_t> order = codec::chain_key_order(codec::as_bytes(key));
   std::vector<uint8_t> bitmap = type_bitmap(link.types);
   std::vector<uint8_t> rdata;
   std::vector<uint8_t> rel = chain_rrsig_owner(state_.denial, order, link.owner);
   if (state_.denial == codec::Denial::kNsec3) {
-    Nsec3Hash next_hash;
-    std::memcpy(next_hash.data(), next_key.data() + prefix.size(), next_hash.size());
+    Nsec3Hash next_hash = codec::chain_key_hash(codec::as_bytes(next_key));
     Nsec3Params p;
     p.flags = state_.nsec3_flags;
     p.iterations = state_.nsec3_iterations;
@@ -397,7 +393,7 @@ void ZoneSigner::sign_nsec3param(SignStats& st) {
     lmdb::Cursor c(txn_, store_.dbi().rrsigs);
     for (bool ok = c.seek_prefix(doomed_prefix); ok;
          ok = c.next() && c.key_has_prefix(doomed_prefix)) {
-      if (codec::load_u16(c.key_bytes().data() + doomed_prefix.size()) == rrtype::NSEC3PARAM)
+      if (codec::split_rrsig_key(c.key_bytes()).covered == rrtype::NSEC3PARAM)
         doomed.emplace_back(c.key());
     }
   }
@@ -456,14 +452,11 @@ void for_each_denial_record(
   for (size_t i = 0; i < links.size(); ++i) {
     const auto& [key, link] = links[i];
     const auto& [nkey, next] = links[(i + 1) % links.size()];
-    std::span<const uint8_t> order(reinterpret_cast<const uint8_t*>(key.data()) + cp.size(),
-                                   key.size() - cp.size());
+    std::span<const uint8_t> order = codec::chain_key_order(codec::as_bytes(key));
     std::vector<uint8_t> bitmap = type_bitmap(link.types);
     std::vector<uint8_t> rdata;
     if (nsec3) {
-      Nsec3Hash nh;
-      std::memcpy(nh.data(), nkey.data() + cp.size(), nh.size());
-      rdata = nsec3_rdata(p, nh, bitmap);
+      rdata = nsec3_rdata(p, codec::chain_key_hash(codec::as_bytes(nkey)), bitmap);
     } else {
       rdata = nsec_rdata(Name::concat(next.owner, apex_lc), bitmap);
     }
@@ -643,8 +636,9 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
         }
       }
       auto value = c.value();
-      rows.push_back(Row{parts.type, value[1]});
-      if (parts.type != rrtype::kEnt && (value[1] & codec::kAuth)) {
+      uint8_t flags = codec::rrset_value_flags(value);
+      rows.push_back(Row{parts.type, flags});
+      if (parts.type != rrtype::kEnt && (flags & codec::kAuth)) {
         // Owner labels, preserving nothing but what the key says (lower case): signatures use
         // the canonical owner anyway.
         size_t n = codec::decode_namekey(parts.namekey, labels);
@@ -894,11 +888,8 @@ SignStats ZoneSigner::update(const std::vector<Name>& names, const std::vector<N
         moved.push_back(key);
     } else {
       txn_.del(store_.dbi().chain, key);
-      std::vector<uint8_t> rrsig_rel =
-          chain_rrsig_owner(state_.denial,
-                            {reinterpret_cast<const uint8_t*>(key.data()) + prefix.size(),
-                             key.size() - prefix.size()},
-                            old_link->owner);
+      std::vector<uint8_t> rrsig_rel = chain_rrsig_owner(
+          state_.denial, codec::chain_key_order(codec::as_bytes(key)), old_link->owner);
       uint16_t ctype = state_.denial == codec::Denial::kNsec3 ? rrtype::NSEC3 : rrtype::NSEC;
       std::string rp = codec::name_prefix(zone_.id, rrsig_rel);
       codec::put_u16(rp, ctype);
@@ -949,34 +940,32 @@ SignStats ZoneSigner::refresh(size_t limit) {
   // Collect the names owning a signature that is due (expiring within the refresh window, or
   // made by a key that no longer signs).
   std::string prefix = codec::zone_prefix(zone_.id);
-  std::set<std::string> due_names;  // name prefixes (zone|namekey|0)
+  std::set<std::string> due_names;  // namekeys, in canonical order
   bool chain_due = false;
   {
     lmdb::Cursor c(txn_, store_.dbi().rrsigs);
     for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-      auto key = c.key_bytes();
-      uint32_t key_id = codec::load_u32(key.data() + key.size() - 4);
-      uint16_t covered = codec::load_u16(key.data() + key.size() - 6);
+      auto key = codec::split_rrsig_key(c.key_bytes());
       auto v = codec::decode_rrsig_value(c.value());
       auto view = parse_rrsig(v.rdata);
       bool due =
-          !view || !active.count(key_id) ||
+          !view || !active.count(key.key_id) ||
           !time_before(static_cast<uint32_t>(now_ + policy_.refresh), view->fields.expiration);
       if (!due)
         continue;
-      if (covered == rrtype::NSEC || covered == rrtype::NSEC3 || covered == rrtype::NSEC3PARAM) {
+      if (key.covered == rrtype::NSEC || key.covered == rrtype::NSEC3 ||
+          key.covered == rrtype::NSEC3PARAM) {
         chain_due = true;
         continue;
       }
-      due_names.insert(std::string(c.key().substr(0, c.key().size() - 6)));
+      due_names.emplace(reinterpret_cast<const char*>(key.namekey.data()), key.namekey.size());
       if (due_names.size() >= limit)
         break;
     }
   }
   uint8_t labels[Name::kMaxWire];
-  for (const auto& np : due_names) {
-    std::span<const uint8_t> nk(reinterpret_cast<const uint8_t*>(np.data()) + 4, np.size() - 5);
-    size_t n = codec::decode_namekey(nk, labels);
+  for (const auto& nk : due_names) {
+    size_t n = codec::decode_namekey(codec::as_bytes(nk), labels);
     std::span<const uint8_t> rel(labels, n);
     sign_name(rel, rows_at(rel), st);
   }

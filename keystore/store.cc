@@ -319,7 +319,7 @@ void Store::for_each_zone(const lmdb::Txn& txn,
                           const std::function<void(const ZoneRecord&)>& fn) const {
   lmdb::Cursor c(txn, dbi_.zones);
   for (bool ok = c.first(); ok; ok = c.next()) {
-    fn(codec::decode_zone(codec::load_u32(c.key_bytes().data()), c.value()));
+    fn(codec::decode_zone(codec::decode_u32_key(c.key_bytes()), c.value()));
   }
 }
 
@@ -328,7 +328,7 @@ void Store::for_each_tenant_zone(const lmdb::Txn& txn, uint32_t tenant_id,
   std::string prefix = u32_key(tenant_id);
   lmdb::Cursor c(txn, dbi_.tenant_zones);
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    if (auto z = zone_by_id(txn, codec::load_u32(c.key_bytes().data() + 4)))
+    if (auto z = zone_by_id(txn, codec::split_u32_pair_key(c.key_bytes()).second))
       fn(*z);
   }
 }
@@ -363,11 +363,7 @@ std::map<std::string, std::vector<std::string>> Store::all_meta(const lmdb::Txn&
   std::string prefix = codec::zone_prefix(zone_id);
   lmdb::Cursor c(txn, dbi_.meta);
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    std::string_view key = c.key().substr(4);
-    size_t nul = key.find('\0');
-    if (nul == std::string_view::npos)
-      throw CorruptionError("metadata key without terminator");
-    out[std::string(key.substr(0, nul))].emplace_back(
+    out[std::string(codec::split_meta_key(c.key_bytes()).kind)].emplace_back(
         reinterpret_cast<const char*>(c.value().data()), c.value().size());
   }
   return out;

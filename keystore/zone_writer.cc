@@ -49,6 +49,12 @@ std::vector<std::vector<uint8_t>> canonical_set(uint16_t type,
   return out;
 }
 
+// The encoded SOA RRset `v` (its one record is `rdata`) with the serial set to `serial`.
+std::string soa_rrset_with_serial(const RRsetView& v, std::span<const uint8_t> rdata,
+                                  uint32_t serial) {
+  return codec::encode_rrset(v.flags, v.ttl, {codec::with_soa_serial(rdata, serial)}, v.owner_case);
+}
+
 bool has_upper(std::span<const uint8_t> labels) {
   for (uint8_t c : labels) {
     if (c >= 'A' && c <= 'Z')
@@ -290,7 +296,7 @@ void ZoneWriter::fix_ents(const Touch& t) {
     std::string prefix = codec::name_prefix(zone_.id, rel);
     lmdb::Cursor c(txn_, dbi);
     for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-      if (codec::load_u16(c.key_bytes().data() + c.key().size() - 2) != rrtype::kEnt) {
+      if (codec::rrset_key_type(c.key_bytes()) != rrtype::kEnt) {
         real = true;
         break;
       }
@@ -328,7 +334,7 @@ void ZoneWriter::check_cname(const Touch& t) {
   bool cname = false;
   size_t others = 0;
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    uint16_t type = codec::load_u16(c.key_bytes().data() + c.key().size() - 2);
+    uint16_t type = codec::rrset_key_type(c.key_bytes());
     if (type == rrtype::CNAME) {
       cname = true;
     } else if (type != rrtype::kEnt) {
@@ -392,7 +398,7 @@ void ZoneWriter::fix_auth_range(const std::string& prefix, bool below) {
     }
     auto kb = c.key_bytes();
     group.push_back(
-        Row{std::string(key), codec::load_u16(kb.data() + kb.size() - 2), c.value()[1]});
+        Row{std::string(key), codec::rrset_key_type(kb), codec::rrset_value_flags(c.value())});
   }
   settle();
   for (const auto& [k, v] : updates)
@@ -450,18 +456,11 @@ void ZoneWriter::check_soa_and_serial() {
     it.next(rdata);
     if (rdata.size() < 22)
       throw CorruptionError("short SOA record in zone " + zone_.name.to_text());
-    uint32_t serial = codec::load_u32(rdata.data() + rdata.size() - 20);
+    uint32_t serial = codec::soa_fields(rdata).serial;
     if (bump_serial_ && !soa_written_ && changed_) {
       serial_bumped_ = true;
       serial += 1;  // RFC 1982 serial arithmetic: addition modulo 2^32
-      std::vector<uint8_t> updated(rdata.begin(), rdata.end());
-      size_t off = updated.size() - 20;
-      updated[off] = static_cast<uint8_t>(serial >> 24);
-      updated[off + 1] = static_cast<uint8_t>(serial >> 16);
-      updated[off + 2] = static_cast<uint8_t>(serial >> 8);
-      updated[off + 3] = static_cast<uint8_t>(serial);
-      std::vector<uint8_t> owner_case(v.owner_case.begin(), v.owner_case.end());
-      txn_.put(dbi, soa_key, codec::encode_rrset(v.flags, v.ttl, {updated}, owner_case));
+      txn_.put(dbi, soa_key, soa_rrset_with_serial(v, rdata, serial));
     }
     zone_.serial = serial;
   }
@@ -500,19 +499,17 @@ void ZoneWriter::finish() {
     hook_->after_edit(txn_, zone_, *this, edit);
   }
   if (audit_ && (changed_ || cleared_)) {
-    std::string list = "[";
-    for (size_t i = 0; i < changed_rrsets_.size() && i < 50; ++i) {
-      list += (i ? "," : "") + AuditLog::json_string(changed_rrsets_[i]);
-    }
-    list += "]";
+    Json list = Json::array();
+    for (size_t i = 0; i < changed_rrsets_.size() && i < 50; ++i)
+      list.push_back(changed_rrsets_[i]);
     auto tenant = store_.tenant_by_id(txn_, zone_.tenant_id);
     audit_->append(txn_, cleared_ ? "zone-replaced" : "zone-changed", zone_.tenant_id, zone_.id,
                    tenant ? tenant->name : "", zone_.name.to_text(),
-                   AuditLog::json_object({{"serial_before", std::to_string(serial_before_)},
-                                          {"serial_after", std::to_string(zone_.serial)},
-                                          {"rrsets", std::to_string(changed_rrsets_.size())},
-                                          {"records", std::to_string(records_added_)},
-                                          {"changes", list}}));
+                   Json{{"serial_before", serial_before_},
+                        {"serial_after", zone_.serial},
+                        {"rrsets", changed_rrsets_.size()},
+                        {"records", records_added_},
+                        {"changes", list}});
   }
 }
 
@@ -526,15 +523,8 @@ uint32_t ZoneWriter::bump_serial_now() {
   std::span<const uint8_t> rdata;
   auto it = v.rdatas();
   it.next(rdata);
-  std::vector<uint8_t> updated(rdata.begin(), rdata.end());
-  size_t off = updated.size() - 20;
-  uint32_t serial = codec::load_u32(updated.data() + off) + 1;  // RFC 1982
-  updated[off] = static_cast<uint8_t>(serial >> 24);
-  updated[off + 1] = static_cast<uint8_t>(serial >> 16);
-  updated[off + 2] = static_cast<uint8_t>(serial >> 8);
-  updated[off + 3] = static_cast<uint8_t>(serial);
-  std::vector<uint8_t> owner_case(v.owner_case.begin(), v.owner_case.end());
-  txn_.put(dbi, soa_key, codec::encode_rrset(v.flags, v.ttl, {updated}, owner_case));
+  uint32_t serial = codec::soa_fields(rdata).serial + 1;  // RFC 1982
+  txn_.put(dbi, soa_key, soa_rrset_with_serial(v, rdata, serial));
   serial_bumped_ = true;
   if (auto current = store_.zone_by_id(txn_, zone_.id)) {
     current->serial = serial;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 //
 // The one seam through which time enters Signet. Production code gets a SystemClock from the
-// Context; tests hand in a FakeClock and move it by hand.
+// CompositionRoot; tests hand in a FakeClock and move it by hand.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +35,7 @@ class SystemClock final : public Clock {
 };
 
 // The system clock shifted by a fixed offset: how integration tests run a whole process "in the
-// past" or "in the future" (SIGNET_CLOCK_OFFSET, see conf/context.cc).
+// past" or "in the future" (SIGNET_CLOCK_OFFSET, see conf/composition_root.cc).
 class OffsetClock final : public Clock {
  public:
   explicit OffsetClock(int64_t offset) : offset_(offset) {}

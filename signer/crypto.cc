@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "signer/bytes.hh"
 #include "signer/error.hh"
 
 namespace signet {
@@ -92,8 +93,7 @@ std::vector<uint8_t> public_key_of(Algorithm alg, EVP_PKEY* pkey) {
       out.push_back(static_cast<uint8_t>(eb.size()));
     } else {
       out.push_back(0);
-      out.push_back(static_cast<uint8_t>(eb.size() >> 8));
-      out.push_back(static_cast<uint8_t>(eb.size()));
+      bytes::put_u16(out, static_cast<uint16_t>(eb.size()));
     }
     out.insert(out.end(), eb.begin(), eb.end());
     out.insert(out.end(), nb.begin(), nb.end());
@@ -230,7 +230,7 @@ PkeyPtr public_pkey(Algorithm alg, std::span<const uint8_t> pub) {
     if (elen == 0) {
       if (pub.size() < 3)
         throw InputError("malformed RSA public key");
-      elen = (size_t(pub[1]) << 8) | pub[2];
+      elen = bytes::load_u16(pub.data() + 1);
       off = 3;
     }
     if (pub.size() <= off + elen)

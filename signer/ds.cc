@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "signer/bytes.hh"
 #include "signer/error.hh"
 #include "signer/key.hh"
 
@@ -47,8 +48,12 @@ std::vector<uint8_t> ds_rdata(const CanonicalName& owner, std::span<const uint8_
       break;
   }
   uint16_t tag = key_tag(dnskey);
-  std::vector<uint8_t> out = {static_cast<uint8_t>(tag >> 8), static_cast<uint8_t>(tag), dnskey[3],
-                              static_cast<uint8_t>(type)};
+  // RFC 4034 §5.1: key tag, algorithm, digest type, digest.
+  std::vector<uint8_t> out;
+  out.reserve(4 + len);
+  bytes::put_u16(out, tag);
+  out.push_back(dnskey[3]);
+  out.push_back(static_cast<uint8_t>(type));
   out.insert(out.end(), digest, digest + len);
   return out;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "signer/key.hh"
 
+#include "signer/bytes.hh"
 #include "signer/error.hh"
 
 namespace signet {
@@ -33,8 +34,12 @@ uint16_t dnskey_flags(KeyRole role) {
 
 std::vector<uint8_t> dnskey_rdata(uint16_t flags, Algorithm alg,
                                   std::span<const uint8_t> public_key) {
-  std::vector<uint8_t> out = {static_cast<uint8_t>(flags >> 8), static_cast<uint8_t>(flags), 3,
-                              algorithm_number(alg)};
+  // RFC 4034 §2.1: flags, protocol 3, algorithm, public key.
+  std::vector<uint8_t> out;
+  out.reserve(4 + public_key.size());
+  bytes::put_u16(out, flags);
+  out.push_back(3);
+  out.push_back(algorithm_number(alg));
   out.insert(out.end(), public_key.begin(), public_key.end());
   return out;
 }

@@ -6,22 +6,14 @@
 
 #include <cctype>
 
+#include "signer/bytes.hh"
+#include "signer/encoding.hh"
 #include "signer/error.hh"
 
 namespace signet {
 
 namespace {
 const char kB32[] = "0123456789abcdefghijklmnopqrstuv";
-
-std::string hex(std::span<const uint8_t> b) {
-  static const char d[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t c : b) {
-    s += d[c >> 4];
-    s += d[c & 15];
-  }
-  return s;
-}
 }  // namespace
 
 std::string nsec3_params_text(const Nsec3Params& p) {
@@ -49,13 +41,10 @@ Nsec3Params nsec3_params_from_text(std::string_view text) {
   }
   std::string s = salt;
   if (s != "-") {
-    if (s.size() % 2 || s.size() > 510)
+    auto salt_bytes = from_hex(s);
+    if (!salt_bytes || salt_bytes->size() > 255)
       throw InputError("bad NSEC3 salt '" + s + "'");
-    for (size_t i = 0; i < s.size(); i += 2) {
-      if (!isxdigit(s[i]) || !isxdigit(s[i + 1]))
-        throw InputError("bad NSEC3 salt '" + s + "'");
-      p.salt.push_back(static_cast<uint8_t>(std::stoul(s.substr(i, 2), nullptr, 16)));
-    }
+    p.salt = std::move(*salt_bytes);
   }
   p.algorithm = 1;
   p.flags = static_cast<uint8_t>(flags);
@@ -142,9 +131,10 @@ std::vector<uint8_t> type_bitmap(std::span<const uint16_t> types) {
 
 std::vector<uint8_t> nsec3_rdata(const Nsec3Params& p, const Nsec3Hash& next,
                                  std::span<const uint8_t> bitmap) {
-  std::vector<uint8_t> out = {p.algorithm, p.flags, static_cast<uint8_t>(p.iterations >> 8),
-                              static_cast<uint8_t>(p.iterations),
-                              static_cast<uint8_t>(p.salt.size())};
+  // RFC 5155 §3.2: algorithm, flags, iterations, salt, next hashed owner, type bitmaps.
+  std::vector<uint8_t> out = {p.algorithm, p.flags};
+  bytes::put_u16(out, p.iterations);
+  out.push_back(static_cast<uint8_t>(p.salt.size()));
   out.insert(out.end(), p.salt.begin(), p.salt.end());
   out.push_back(static_cast<uint8_t>(next.size()));
   out.insert(out.end(), next.begin(), next.end());
@@ -153,9 +143,10 @@ std::vector<uint8_t> nsec3_rdata(const Nsec3Params& p, const Nsec3Hash& next,
 }
 
 std::vector<uint8_t> nsec3param_rdata(const Nsec3Params& p) {
-  std::vector<uint8_t> out = {p.algorithm, 0, static_cast<uint8_t>(p.iterations >> 8),
-                              static_cast<uint8_t>(p.iterations),
-                              static_cast<uint8_t>(p.salt.size())};
+  // RFC 5155 §4.2: algorithm, flags (zero as served), iterations, salt.
+  std::vector<uint8_t> out = {p.algorithm, 0};
+  bytes::put_u16(out, p.iterations);
+  out.push_back(static_cast<uint8_t>(p.salt.size()));
   out.insert(out.end(), p.salt.begin(), p.salt.end());
   return out;
 }

@@ -1,24 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "signer/rrsig.hh"
 
+#include "signer/bytes.hh"
+
 namespace signet {
 
-namespace {
-uint16_t load16(const uint8_t* p) {
-  return static_cast<uint16_t>((p[0] << 8) | p[1]);
-}
-uint32_t load32(const uint8_t* p) {
-  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3];
-}
-void put16(std::vector<uint8_t>& b, uint16_t v) {
-  b.push_back(static_cast<uint8_t>(v >> 8));
-  b.push_back(static_cast<uint8_t>(v));
-}
-void put32(std::vector<uint8_t>& b, uint32_t v) {
-  for (int s = 24; s >= 0; s -= 8)
-    b.push_back(static_cast<uint8_t>(v >> s));
-}
-}  // namespace
+using bytes::load_u16;
+using bytes::load_u32;
+using bytes::put_u16;
+using bytes::put_u32;
 
 uint8_t rrsig_labels(const Name& owner) {
   unsigned n = owner.label_count();
@@ -29,13 +19,13 @@ uint8_t rrsig_labels(const Name& owner) {
 
 void SignedData::begin(const RrsigFields& f, const CanonicalName& signer) {
   buf_.clear();
-  put16(buf_, f.type_covered);
+  put_u16(buf_, f.type_covered);
   buf_.push_back(algorithm_number(f.algorithm));
   buf_.push_back(f.labels);
-  put32(buf_, f.original_ttl);
-  put32(buf_, f.expiration);
-  put32(buf_, f.inception);
-  put16(buf_, f.key_tag);
+  put_u32(buf_, f.original_ttl);
+  put_u32(buf_, f.expiration);
+  put_u32(buf_, f.inception);
+  put_u16(buf_, f.key_tag);
   buf_.insert(buf_.end(), signer.wire().begin(), signer.wire().end());
   header_len_ = buf_.size();
 }
@@ -43,10 +33,10 @@ void SignedData::begin(const RrsigFields& f, const CanonicalName& signer) {
 void SignedData::add(const CanonicalName& owner, uint16_t type, uint32_t original_ttl,
                      std::span<const uint8_t> rdata) {
   buf_.insert(buf_.end(), owner.wire().begin(), owner.wire().end());
-  put16(buf_, type);
-  put16(buf_, 1);  // class IN
-  put32(buf_, original_ttl);
-  put16(buf_, static_cast<uint16_t>(rdata.size()));
+  put_u16(buf_, type);
+  put_u16(buf_, 1);  // class IN
+  put_u32(buf_, original_ttl);
+  put_u16(buf_, static_cast<uint16_t>(rdata.size()));
   size_t at = buf_.size();
   buf_.insert(buf_.end(), rdata.begin(), rdata.end());
   canonicalize_rdata(type, std::span<uint8_t>(buf_.data() + at, rdata.size()));
@@ -63,18 +53,25 @@ void SignedData::append_rrsig_rdata(std::string& out, std::span<const uint8_t> s
   out.append(reinterpret_cast<const char*>(signature.data()), signature.size());
 }
 
+std::optional<uint32_t> rrsig_expiration(std::span<const uint8_t> rdata) {
+  // type covered(2) algorithm(1) labels(1) original TTL(4) expiration(4): RFC 4034 §3.1
+  if (rdata.size() < 12)
+    return std::nullopt;
+  return load_u32(rdata.data() + 8);
+}
+
 std::optional<RrsigView> parse_rrsig(std::span<const uint8_t> rdata) {
   if (rdata.size() < 18 + 1)
     return std::nullopt;
   RrsigView v;
   const uint8_t* p = rdata.data();
-  v.fields.type_covered = load16(p);
+  v.fields.type_covered = load_u16(p);
   v.fields.algorithm = static_cast<Algorithm>(p[2]);
   v.fields.labels = p[3];
-  v.fields.original_ttl = load32(p + 4);
-  v.fields.expiration = load32(p + 8);
-  v.fields.inception = load32(p + 12);
-  v.fields.key_tag = load16(p + 16);
+  v.fields.original_ttl = load_u32(p + 4);
+  v.fields.expiration = load_u32(p + 8);
+  v.fields.inception = load_u32(p + 12);
+  v.fields.key_tag = load_u16(p + 16);
   size_t pos = 18;
   size_t len = 0;
   try {

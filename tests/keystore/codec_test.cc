@@ -110,3 +110,70 @@ TEST(Codec, RRsetKeySplitsBack) {
   size_t n = decode_namekey(parts.namekey, out);
   EXPECT_TRUE(Name::concat({out, n}, apex).equals(owner));
 }
+
+TEST(Codec, RrsigKeySplitsBackIntoItsParts) {
+  Name apex = Name::from_text("example.");
+  Name owner = Name::from_text("a.b.example.");
+  std::string key = rrsig_key(0x01020304, owner.relative_to(apex), 46, 0xa0b0c0d0);
+  auto parts = split_rrsig_key(as_bytes(key));
+  EXPECT_EQ(parts.zone_id, 0x01020304u);
+  EXPECT_EQ(parts.covered, 46);
+  EXPECT_EQ(parts.key_id, 0xa0b0c0d0u);
+  uint8_t out[255];
+  size_t n = decode_namekey(parts.namekey, out);
+  EXPECT_TRUE(Name::concat({out, n}, apex).equals(owner));
+  // The apex: an empty namekey.
+  auto apex_parts = split_rrsig_key(as_bytes(rrsig_key(3, {}, 6, 1)));
+  EXPECT_TRUE(apex_parts.namekey.empty());
+  EXPECT_EQ(apex_parts.covered, 6);
+  EXPECT_THROW(split_rrsig_key(as_bytes(std::string("\0\0\0\1\0\0", 6))), CorruptionError);
+}
+
+TEST(Codec, IndexAndIdKeysSplitBack) {
+  auto due = split_due_key(as_bytes(due_key(0x0102030405060708ull, 77)));
+  EXPECT_EQ(due.when, 0x0102030405060708ull);
+  EXPECT_EQ(due.zone_id, 77u);
+  EXPECT_EQ(decode_u32_key(as_bytes(u32_key(0xdeadbeef))), 0xdeadbeefu);
+  EXPECT_EQ(split_u32_pair_key(as_bytes(u32_pair_key(5, 6))), std::make_pair(5u, 6u));
+  EXPECT_EQ(decode_u64_key(as_bytes(u64_key(1ull << 40))), 1ull << 40);
+  std::string mk = meta_key(12, "ALLOW-AXFR-FROM", 3);
+  auto meta = split_meta_key(as_bytes(mk));  // views into mk
+  EXPECT_EQ(meta.zone_id, 12u);
+  EXPECT_EQ(meta.kind, "ALLOW-AXFR-FROM");
+  EXPECT_EQ(meta.index, 3);
+  EXPECT_THROW(split_due_key(as_bytes(u32_key(1))), CorruptionError);
+  EXPECT_THROW(split_meta_key(as_bytes(u32_pair_key(1, 2))), CorruptionError);
+}
+
+TEST(Codec, BigEndianWritersAgreeForStringsAndVectors) {
+  std::string s;
+  std::vector<uint8_t> v;
+  bytes::put_u64(s, 0x0102030405060708ull);
+  bytes::put_u64(v, 0x0102030405060708ull);
+  bytes::put_u16(s, 0xa1b2);
+  bytes::put_u16(v, 0xa1b2);
+  ASSERT_EQ(s.size(), 10u);
+  EXPECT_TRUE(std::equal(v.begin(), v.end(), as_bytes(s).begin()));
+  EXPECT_EQ(v[0], 0x01);
+  EXPECT_EQ(v[7], 0x08);
+  EXPECT_EQ(bytes::load_u64(v.data()), 0x0102030405060708ull);
+  EXPECT_EQ(bytes::load_u16(v.data() + 8), 0xa1b2);
+  bytes::store_u32(v.data() + 2, 0xcafef00d);
+  EXPECT_EQ(bytes::load_u32(v.data() + 2), 0xcafef00du);
+  EXPECT_EQ(v[1], 0x02);
+  EXPECT_EQ(v[6], 0x07);
+}
+
+TEST(Codec, SoaTimersAreReadAndTheSerialPatchedInPlace) {
+  std::vector<uint8_t> rdata = {0, 0};  // root MNAME and RNAME
+  for (uint32_t v : {2024010101u, 10800u, 3600u, 604800u, 300u})
+    bytes::put_u32(rdata, v);
+  auto f = soa_fields(rdata);
+  EXPECT_EQ(f.serial, 2024010101u);
+  EXPECT_EQ(f.expire, 604800u);
+  EXPECT_EQ(f.minimum, 300u);
+  auto patched = with_soa_serial(rdata, 7);
+  EXPECT_EQ(soa_fields(patched).serial, 7u);
+  EXPECT_EQ(soa_fields(patched).minimum, 300u);
+  EXPECT_THROW(soa_fields(std::span<const uint8_t>(rdata).first(21)), CorruptionError);
+}

@@ -22,7 +22,7 @@ class DnssecTest : public StoreTest {
     master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
     dnssec =
         std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
-    portfolio->set_edit_hook(dnssec.get());
+    portfolio->set_edit_hook(&dnssec->signing());
     make_zone("acme", "example.com.");
     edit("example.com.", [&](ZoneWriter& w) {
       w.add(n("www.example.com."), rrtype::A, 300, rd(rrtype::A, "192.0.2.80"));
@@ -36,13 +36,13 @@ class DnssecTest : public StoreTest {
   void secure(const std::string& policy = "default") {
     auto txn = store->begin_write();
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
-    dnssec->secure(txn, z, *builtin_policy(policy), 2);
+    dnssec->signing().secure(txn, z, *builtin_policy(policy), 2);
     txn.commit();
   }
 
   VerifyReport verify() {
     auto txn = store->begin_read();
-    return dnssec->verify(txn, portfolio->zone(txn, n("example.com.")));
+    return dnssec->verifier().verify(txn, portfolio->zone(txn, n("example.com.")));
   }
 
   uint32_t serial() {
@@ -54,7 +54,7 @@ class DnssecTest : public StoreTest {
   std::vector<std::string> chain_owners() {
     auto txn = store->begin_read();
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
-    auto st = dnssec->state(txn, z.id);
+    auto st = dnssec->state().find(txn, z.id);
     std::vector<std::string> out;
     std::string prefix = codec::chain_prefix(z.id, st->denial);
     lmdb::Cursor c(txn, store->dbi().chain);
@@ -154,7 +154,7 @@ TEST_F(DnssecTest, SwitchingBetweenNsecAndNsec3KeepsTheZoneValid) {
   {
     auto txn = store->begin_write();
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
-    dnssec->set_denial(txn, z, std::nullopt);
+    dnssec->signing().set_denial(txn, z, std::nullopt);
     txn.commit();
   }
   EXPECT_TRUE(verify().ok());
@@ -162,7 +162,7 @@ TEST_F(DnssecTest, SwitchingBetweenNsecAndNsec3KeepsTheZoneValid) {
   {
     auto txn = store->begin_write();
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
-    dnssec->set_denial(txn, z, nsec3_params_from_text("1 0 0 aabbccdd"));
+    dnssec->signing().set_denial(txn, z, nsec3_params_from_text("1 0 0 aabbccdd"));
     txn.commit();
   }
   VerifyReport r = verify();
@@ -191,26 +191,27 @@ TEST_F(DnssecTest, RefreshResignsSignaturesNearingExpiryAndNothingElse) {
   {
     auto txn = store->begin_write();
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
-    EXPECT_EQ(dnssec->refresh(txn, z, SIZE_MAX).signatures, 0u);  // everything is fresh
+    EXPECT_EQ(dnssec->signing().refresh(txn, z, SIZE_MAX).signatures, 0u);  // everything is fresh
   }
   uint32_t s0 = serial();
   clock.advance(11 * 86400);  // 14 d validity, refresh with 4 d left (minus up to 12 h jitter)
   {
     auto txn = store->begin_read();
-    EXPECT_EQ(dnssec->due_zones(txn, clock.now(), 10).size(), 1u);
+    EXPECT_EQ(dnssec->state().due(txn, clock.now(), 10).size(), 1u);
   }
   {
     auto txn = store->begin_write();
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
-    EXPECT_GT(dnssec->refresh(txn, z, SIZE_MAX).signatures, 5u);
+    EXPECT_GT(dnssec->signing().refresh(txn, z, SIZE_MAX).signatures, 5u);
     txn.commit();
   }
   EXPECT_EQ(serial(), s0 + 1);
   auto txn = store->begin_read();
-  uint32_t earliest = dnssec->earliest_expiration(txn, portfolio->zone(txn, n("example.com.")).id);
+  uint32_t earliest =
+      dnssec->signing().earliest_expiration(txn, portfolio->zone(txn, n("example.com.")).id);
   EXPECT_GT(earliest, clock.now() + 10 * 86400);
-  EXPECT_TRUE(dnssec->due_zones(txn, clock.now(), 10).empty());
-  EXPECT_TRUE(dnssec->verify(txn, portfolio->zone(txn, n("example.com."))).ok());
+  EXPECT_TRUE(dnssec->state().due(txn, clock.now(), 10).empty());
+  EXPECT_TRUE(dnssec->verifier().verify(txn, portfolio->zone(txn, n("example.com."))).ok());
 }
 
 // Expirations spread per RRset so a portfolio never renews all at once.
@@ -235,7 +236,7 @@ TEST_F(DnssecTest, ASealedKeyDoesNotOpenForAnotherZone) {
   auto txn = store->begin_write();
   ZoneRecord com = portfolio->zone(txn, n("example.com."));
   ZoneRecord net = portfolio->zone(txn, n("example.net."));
-  auto keys = dnssec->keys(txn, com.id);
+  auto keys = dnssec->keys().list(txn, com.id);
   ASSERT_EQ(keys.size(), 1u);
   Keyring ring(*store, *master);
   EXPECT_NO_THROW(ring.open_key(txn, com, keys[0]));
@@ -251,7 +252,7 @@ TEST_F(DnssecTest, PrivateKeysAreNotStoredInTheClear) {
   secure();
   auto txn = store->begin_read();
   ZoneRecord z = portfolio->zone(txn, n("example.com."));
-  auto k = dnssec->keys(txn, z.id).at(0);
+  auto k = dnssec->keys().list(txn, z.id).at(0);
   PrivateKey pk = Keyring(*store, *master).open_key(txn, z, k);
   Secret der = pk.to_der();
   std::string sealed(k.sealed.begin(), k.sealed.end());
@@ -276,7 +277,7 @@ TEST_F(DnssecTest, AKeySetThatTheParentsDsNoLongerCoversIsRefused) {
   auto txn = store->begin_write();
   ZoneRecord z = portfolio->zone(txn, n("example.com."));
   Keyring ring(*store, *master);
-  auto k = dnssec->keys(txn, z.id).at(0);
+  auto k = dnssec->keys().list(txn, z.id).at(0);
   k.ds_seen = clock.now();
   ring.put_key(txn, k);
   // A new CSK alone would leave the DNSKEY RRset unsigned by the key the DS points to.
@@ -284,18 +285,58 @@ TEST_F(DnssecTest, AKeySetThatTheParentsDsNoLongerCoversIsRefused) {
   ring.put_key(txn, k);
   clock.advance(1);
   PrivateKey fresh = PrivateKey::generate(Algorithm::kEcdsaP256Sha256);
-  EXPECT_THROW(dnssec->import_key(txn, z, fresh, KeyRole::kCsk), Conflict);
+  EXPECT_THROW(dnssec->signing().import_key(txn, z, fresh, KeyRole::kCsk), Conflict);
 }
 
 TEST_F(DnssecTest, AKeyWhosePrivatePartDoesNotMatchItsDnskeySignsNothing) {
   secure();
   auto txn = store->begin_write();
   ZoneRecord z = portfolio->zone(txn, n("example.com."));
-  auto k = dnssec->keys(txn, z.id).at(0);
+  auto k = dnssec->keys().list(txn, z.id).at(0);
   k.public_key[5] ^= 0x55;  // the DNSKEY now describes another key
   Keyring(*store, *master).put_key(txn, k);
   Dnssec fresh_cache(*store, clock, [this]() -> const MasterKey& { return *master; });
-  EXPECT_THROW(fresh_cache.sign(txn, z, 1), Error);
+  EXPECT_THROW(fresh_cache.signing().sign(txn, z, 1), Error);
+}
+
+TEST_F(DnssecTest, TheKeyCacheOpensAKeyOnceUntilItIsErased) {
+  secure();
+  auto txn = store->begin_read();
+  ZoneRecord z = portfolio->zone(txn, n("example.com."));
+  auto k = dnssec->keys().list(txn, z.id).at(0);
+  int opened = 0;
+  PrivateKey key = PrivateKey::generate(Algorithm::kEcdsaP256Sha256);
+  KeyCache cache([&](const lmdb::Txn&, const ZoneRecord&, const codec::KeyRecord&) {
+    ++opened;
+    return key;
+  });
+  cache.get_or_open(txn, z, k);
+  cache.get_or_open(txn, z, k);
+  EXPECT_EQ(opened, 1);
+  cache.erase(z.id, k.id + 1);  // another key: this one stays
+  cache.get_or_open(txn, z, k);
+  EXPECT_EQ(opened, 1);
+  cache.erase(z.id, k.id);
+  EXPECT_EQ(cache.get_or_open(txn, z, k).public_key(), key.public_key());
+  EXPECT_EQ(opened, 2);
+}
+
+TEST_F(DnssecTest, OnlyTheExactDsOfAKeyMatchesIt) {
+  secure();
+  auto txn = store->begin_read();
+  ZoneRecord z = portfolio->zone(txn, n("example.com."));
+  auto k = dnssec->keys().list(txn, z.id).at(0);
+  CanonicalName apex(z.name);
+  auto ds = ds_rdata(apex, dnskey_of(k), DigestType::kSha256);
+  EXPECT_TRUE(ds_matches_key(apex, k, ds));
+  EXPECT_TRUE(ds_matches_key(apex, k, ds_rdata(apex, dnskey_of(k), DigestType::kSha384)));
+  auto other_digest = ds;
+  other_digest.back() ^= 1;  // same tag and algorithm, not our key
+  EXPECT_FALSE(ds_matches_key(apex, k, other_digest));
+  auto unknown_digest = ds;
+  unknown_digest[3] = 99;  // a digest type we do not compute proves nothing
+  EXPECT_FALSE(ds_matches_key(apex, k, unknown_digest));
+  EXPECT_FALSE(ds_matches_key(apex, k, std::vector<uint8_t>(ds.begin(), ds.begin() + 4)));
 }
 
 TEST_F(DnssecTest, MovingASecuredZoneResealsItsKeysUnderTheNewTenantsDataKey) {
@@ -324,11 +365,11 @@ TEST_F(DnssecTest, MovingASecuredZoneResealsItsKeysUnderTheNewTenantsDataKey) {
   // A fresh service (nothing cached) signs the moved zone, and it verifies.
   dnssec =
       std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
-  portfolio->set_edit_hook(dnssec.get());
+  portfolio->set_edit_hook(&dnssec->signing());
   {
     auto w = store->begin_write();
     ZoneRecord zw = portfolio->zone(w, n("example.com."));
-    dnssec->sign(w, zw, 1);
+    dnssec->signing().sign(w, zw, 1);
     w.commit();
   }
   EXPECT_TRUE(verify().ok()) << problems(verify());
@@ -339,7 +380,7 @@ TEST_F(DnssecTest, MovingASecuredZoneWithoutTheMasterKeyChangesNothing) {
   dnssec = std::make_unique<Dnssec>(*store, clock, []() -> const MasterKey& {
     throw InputError("master key file '/nonexistent' is missing");
   });
-  portfolio->set_edit_hook(dnssec.get());
+  portfolio->set_edit_hook(&dnssec->signing());
   {
     auto txn = store->begin_write();
     portfolio->create_tenant(txn, "initech");

@@ -47,11 +47,11 @@ class KeyManagerTest : public StoreTest {
     dnssec =
         std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
     audit = std::make_unique<AuditLog>(*store, clock, "test");
-    dnssec->set_audit(audit.get());
+    dnssec->events().set_audit(audit.get());
     // Stored policies resolve through this table (the YAML itself is conf/'s business).
-    dnssec->set_policy_parser(
+    dnssec->policies().set_parser(
         [this](const std::string& name, const std::string&) { return policies.at(name); });
-    portfolio->set_edit_hook(dnssec.get());
+    portfolio->set_edit_hook(&dnssec->signing());
     keyman = std::make_unique<KeyManager>(*store, *dnssec, clock,
                                           [this](bool, const std::string& m) { log.push_back(m); });
     keyman->set_query([this](const DnsServer& s, const Name& qname, uint16_t type) {
@@ -94,7 +94,7 @@ class KeyManagerTest : public StoreTest {
     add_policy(p);
     auto txn = store->begin_write();
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
-    dnssec->secure(txn, z, p, 1);
+    dnssec->signing().secure(txn, z, p, 1);
     txn.commit();
   }
 
@@ -113,7 +113,7 @@ class KeyManagerTest : public StoreTest {
   }
   std::vector<std::vector<uint8_t>> current_ds() {
     auto txn = store->begin_read();
-    return dnssec->ds_rdatas(txn, zone(), DigestType::kSha256);
+    return dnssec->ds().wanted(txn, zone(), DigestType::kSha256);
   }
   void parent_publishes(const std::vector<std::vector<uint8_t>>& ds) {
     parent["192.0.2.1"] = ds;
@@ -122,7 +122,7 @@ class KeyManagerTest : public StoreTest {
 
   std::vector<KeyTimes> keys() {
     auto txn = store->begin_read();
-    return dnssec->key_times(txn, zone().id);
+    return dnssec->keys().times(txn, zone().id);
   }
   ZoneKeyStatus status() {
     auto txn = store->begin_read();
@@ -130,14 +130,14 @@ class KeyManagerTest : public StoreTest {
   }
   codec::RolloverRecord rollover() {
     auto txn = store->begin_read();
-    return dnssec->rollover_state(txn, zone().id);
+    return dnssec->state().rollover(txn, zone().id);
   }
 
   // Our verification plus: every signature is by a key in the DNSKEY RRset or by one not yet
   // published (algorithm rollover), and every published algorithm signs every RRset.
   void expect_valid(const std::string& when) {
     auto txn = store->begin_read();
-    VerifyReport r = dnssec->verify(txn, zone());
+    VerifyReport r = dnssec->verifier().verify(txn, zone());
     std::string p;
     for (const auto& x : r.problems)
       p += x + "\n";
@@ -197,7 +197,7 @@ TEST_F(KeyManagerTest, ZskRolloverPrePublishesSwitchesAndRemovesTheOldKey) {
   // The old ZSK signs nothing any more.
   auto ks = keys();
   auto txn = store->begin_read();
-  EXPECT_TRUE(dnssec->verify(txn, zone()).ok());
+  EXPECT_TRUE(dnssec->verifier().verify(txn, zone()).ok());
 }
 
 TEST_F(KeyManagerTest, KskRolloverStallsUntilEveryParentServerServesTheNewDs) {
@@ -335,7 +335,7 @@ TEST_F(KeyManagerTest, EmergencyZskRolloverRetiresTheCompromisedKeyAtOnce) {
   for (const auto& t : rdata_texts("example.com.", "example.com.", rrtype::DNSKEY))
     EXPECT_EQ(t.find(std::to_string(zsk)), std::string::npos);
   auto txn = store->begin_read();
-  for (const auto& k : dnssec->keys(txn, zone().id)) {
+  for (const auto& k : dnssec->keys().list(txn, zone().id)) {
     if (k.tag == zsk)
       EXPECT_FALSE(key_is_published(k, clock.now()));
   }
@@ -412,12 +412,12 @@ TEST_F(KeyManagerTest, GoingInsecurePublishesDeleteRecordsAndUnsignsOnceTheDsIsG
   EXPECT_EQ(c[0], cds_delete_rdata());
   for (int i = 0; i < 5; ++i)
     step();
-  EXPECT_TRUE(dnssec->state(store->begin_read(), zone().id).has_value());  // DS still there
+  EXPECT_TRUE(dnssec->state().find(store->begin_read(), zone().id).has_value());  // DS still there
   parent_publishes({});
   for (int i = 0; i < 10; ++i)
     step();
   auto txn = store->begin_read();
-  EXPECT_FALSE(dnssec->state(txn, zone().id).has_value());
+  EXPECT_FALSE(dnssec->state().find(txn, zone().id).has_value());
   EXPECT_TRUE(rdata_texts("example.com.", "example.com.", rrtype::DNSKEY).empty());
 }
 
@@ -464,14 +464,14 @@ TEST_F(KeyManagerTest, ZonesWithoutTheirOwnPolicyFollowTheirTenantsDefault) {
     t.policy = "tenantwide";
     store->put_tenant(txn, t);
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
-    dnssec->secure(txn, z, p, 1, /*own_policy=*/false);
+    dnssec->signing().secure(txn, z, p, 1, /*own_policy=*/false);
     txn.commit();
   }
   auto txn = store->begin_read();
-  auto st = dnssec->state(txn, zone().id);
+  auto st = dnssec->state().find(txn, zone().id);
   EXPECT_EQ(st->policy, "");
-  EXPECT_EQ(dnssec->policy_name(txn, zone(), *st), "tenantwide");
-  EXPECT_FALSE(dnssec->policy_for(txn, zone(), *st).csk);
+  EXPECT_EQ(dnssec->policies().name_for(txn, zone(), *st), "tenantwide");
+  EXPECT_FALSE(dnssec->policies().for_zone(txn, zone(), *st).csk);
 }
 
 }  // namespace

@@ -106,13 +106,13 @@ class SealingTest : public StoreTest {
     master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
     dnssec =
         std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
-    portfolio->set_edit_hook(dnssec.get());
+    portfolio->set_edit_hook(&dnssec->signing());
   }
 
   void secure(const std::string& apex, const std::string& policy) {
     auto txn = store->begin_write();
     ZoneRecord z = portfolio->zone(txn, n(apex));
-    dnssec->secure(txn, z, *builtin_policy(policy), 2);
+    dnssec->signing().secure(txn, z, *builtin_policy(policy), 2);
     txn.commit();
   }
 
@@ -121,7 +121,7 @@ class SealingTest : public StoreTest {
     auto txn = store->begin_read();
     ZoneRecord z = portfolio->zone(txn, n(apex));
     Keyring ring(*store, *master);
-    for (const auto& k : dnssec->keys(txn, z.id)) {
+    for (const auto& k : dnssec->keys().list(txn, z.id)) {
       PrivateKey key = ring.open_key(txn, z, k);
       std::string who =
           apex + " key " + std::to_string(k.tag) + " (" + algorithm_name(key.algorithm()) + ")";
@@ -167,7 +167,7 @@ TEST_F(SealingTest, TheStoreFileHoldsNoPrivateKeyDataKeyOrMasterKeyBytes) {
   {
     auto txn = store->begin_write();
     ZoneRecord z = portfolio->zone(txn, n("p256.example."));
-    dnssec->unsecure(txn, z);
+    dnssec->signing().unsecure(txn, z);
     txn.commit();
   }
   secure("p256.example.", "default");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "conf/context.hh"
+#include "conf/composition_root.hh"
 
 #include <cstdlib>
 
@@ -14,15 +14,15 @@ std::unique_ptr<Clock> clock_from_environment() {
   return std::make_unique<SystemClock>();
 }
 
-Context::Context(Config config, std::unique_ptr<Clock> clock)
+CompositionRoot::CompositionRoot(Config config, std::unique_ptr<Clock> clock)
     : config_(std::move(config)), clock_(std::move(clock)) {
   store_ = std::make_unique<Store>(StoreOptions{config_.path, config_.map_size_mb << 20});
   dnssec_ = std::make_unique<Dnssec>(*store_, *clock_,
                                      [this]() -> const MasterKey& { return master_key(); });
   audit_ = std::make_unique<AuditLog>(*store_, *clock_, process_actor());
-  dnssec_->set_audit(audit_.get());
+  dnssec_->events().set_audit(audit_.get());
   // Stored policies are kept as YAML (conf/policy.hh); the keystore asks us to read them back.
-  dnssec_->set_policy_parser([](const std::string& name, const std::string& yaml) {
+  dnssec_->policies().set_parser([](const std::string& name, const std::string& yaml) {
     auto list = parse_policies("policies:\n" + yaml, "stored policy '" + name + "'");
     if (list.size() != 1)
       throw CorruptionError("stored policy '" + name + "' does not hold one policy");
@@ -32,7 +32,7 @@ Context::Context(Config config, std::unique_ptr<Clock> clock)
       std::make_unique<KeyManager>(*store_, *dnssec_, *clock_, nullptr, config_.signing_threads);
 }
 
-void Context::start_refresher(Refresher::Log log) {
+void CompositionRoot::start_refresher(Refresher::Log log) {
   if (refresher_)
     return;
   keyman_->set_log(log);
@@ -41,32 +41,32 @@ void Context::start_refresher(Refresher::Log log) {
   keyman_->start(config_.refresh_interval);
 }
 
-void Context::wake_refresher(uint32_t zone_id) {
+void CompositionRoot::wake_refresher(uint32_t zone_id) {
   if (refresher_)
     refresher_->wake(zone_id);
 }
 
-Context::~Context() {
+CompositionRoot::~CompositionRoot() {
   if (keyman_)
     keyman_->stop();
   if (refresher_)
     refresher_->stop();
 }
 
-const MasterKey& Context::master_key() {
+const MasterKey& CompositionRoot::master_key() {
   std::lock_guard<std::mutex> lock(master_mu_);
   if (!master_)
     master_.emplace(MasterKey::load(config_.master_key_file));
   return *master_;
 }
 
-lmdb::WriteTxn* Context::thread_write_txn() const {
+lmdb::WriteTxn* CompositionRoot::thread_write_txn() const {
   std::lock_guard<std::mutex> lock(write_mu_);
   auto it = write_txns_.find(std::this_thread::get_id());
   return it == write_txns_.end() ? nullptr : it->second;
 }
 
-void Context::set_thread_write_txn(lmdb::WriteTxn* txn) {
+void CompositionRoot::set_thread_write_txn(lmdb::WriteTxn* txn) {
   std::lock_guard<std::mutex> lock(write_mu_);
   if (txn) {
     write_txns_[std::this_thread::get_id()] = txn;

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 //
-// The one object that owns what a running Signet needs: its configuration, its store and its
-// clock. signetutil makes one per invocation; the pdns module makes one per store path and shares
-// it between all backend instances of the process (LMDB forbids opening one environment twice in a
-// process). Nothing else in Signet is global.
+// The composition root: the one place that builds Signet's object graph from the configuration —
+// clock, store, audit log, the DNSSEC units (keystore/dnssec.hh), the key manager and the
+// refresher — and wires them together (the stored-policy parser, the audit log, the warning
+// sink). Everything below it takes its collaborators as constructor arguments; nothing else in
+// Signet is global. signetutil makes one per invocation; the pdns module makes one per store path
+// and shares it between all backend instances of the process (LMDB forbids opening one
+// environment twice in a process).
 #pragma once
 
 #include <map>
@@ -27,11 +30,11 @@ namespace signet {
 // negative) — the test seam for processes (signetutil, pdns_server) that must live at another time.
 std::unique_ptr<Clock> clock_from_environment();
 
-class Context {
+class CompositionRoot {
  public:
   // Opens the store named by `config`. Throws StoreError.
-  explicit Context(Config config, std::unique_ptr<Clock> clock = clock_from_environment());
-  ~Context();
+  explicit CompositionRoot(Config config, std::unique_ptr<Clock> clock = clock_from_environment());
+  ~CompositionRoot();
 
   const Config& config() const { return config_; }
   Store& store() { return *store_; }

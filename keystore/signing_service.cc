@@ -1,0 +1,388 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include "keystore/signing_service.hh"
+
+#include <algorithm>
+#include <thread>
+
+#include "keystore/zone_ds.hh"
+#include "signer/error.hh"
+#include "signer/rrsig.hh"
+#include "signer/rrtype.hh"
+
+namespace signet {
+
+using codec::DnssecRecord;
+using codec::KeyRecord;
+
+namespace {
+
+unsigned default_threads() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// Whether the stored apex RRset of `type` is exactly `rdatas` with `ttl` (both empty: equal).
+bool same_rrset(const Store& store, const lmdb::Txn& txn, uint32_t zone_id, uint16_t type,
+                uint32_t ttl, std::vector<std::vector<uint8_t>> rdatas) {
+  auto v = store.get_rrset(txn, zone_id, {}, type);
+  if (!v)
+    return rdatas.empty();
+  std::vector<std::vector<uint8_t>> stored;
+  auto it = v->rdatas();
+  std::span<const uint8_t> r;
+  while (it.next(r))
+    stored.emplace_back(r.begin(), r.end());
+  std::sort(stored.begin(), stored.end());
+  std::sort(rdatas.begin(), rdatas.end());
+  rdatas.erase(std::unique(rdatas.begin(), rdatas.end()), rdatas.end());
+  return v->ttl == ttl && stored == rdatas;
+}
+
+// Bumps the serial through a ZoneWriter that reports to nobody (the caller signs afterwards).
+void bump_serial(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone, uint64_t now) {
+  ZoneWriter w(store, txn, zone, now);
+  w.request_serial_bump();
+  w.force_change();
+  w.finish();
+}
+
+std::string denial_text(const DnssecRecord& st) {
+  if (st.denial == codec::Denial::kNsec)
+    return "NSEC";
+  Nsec3Params p;
+  p.flags = st.nsec3_flags;
+  p.iterations = st.nsec3_iterations;
+  p.salt = st.salt;
+  return "NSEC3 " + nsec3_params_text(p);
+}
+
+Conflict not_secured(const ZoneRecord& zone, const char* hint) {
+  return Conflict("zone '" + zone.name.to_text() + "' is not secured" + hint);
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ whole-zone signing
+
+SigningService::Secured SigningService::secure(lmdb::WriteTxn& txn, ZoneRecord& zone,
+                                               const SigningPolicy& policy, unsigned threads,
+                                               bool own_policy) {
+  if (state_.find(txn, zone.id))
+    throw Conflict("zone '" + zone.name.to_text() + "' is already secured");
+  if (!store_.get_rrset(txn, zone.id, {}, rrtype::SOA)) {
+    throw Conflict("zone '" + zone.name.to_text() + "' has no SOA record; load its data first");
+  }
+  uint64_t now = clock_.now();
+  bool submits = policy.ds_submission != SigningPolicy::DsSubmission::kNone;
+  Secured out;
+  auto add = [&](KeyRole role) {
+    KeyRecord k = keys_.generate(txn, zone, role, policy.algorithm, policy.rsa_bits, now, now);
+    if (key_signs_keys(k) && submits) {
+      // The parent needs the first DS too: the key manager submits it after this commit and
+      // watches the parent until every server serves it.
+      k.ds_submitted = now;
+      keys_.put(txn, k);
+    }
+    out.keys.push_back(k);
+  };
+  if (policy.csk) {
+    add(KeyRole::kCsk);
+  } else {
+    add(KeyRole::kKsk);
+    add(KeyRole::kZsk);
+  }
+  DnssecRecord st;
+  st.denial = policy.denial == DenialMode::kNsec ? codec::Denial::kNsec : codec::Denial::kNsec3;
+  st.nsec3_flags = policy.nsec3.flags;
+  st.nsec3_iterations = policy.nsec3.iterations;
+  st.salt = policy.nsec3.salt;
+  st.policy = own_policy ? policy.name : "";
+  st.secured_at = now;
+  state_.put(txn, zone.id, st);
+  events_.record(txn, zone, "zone-secured",
+                 Json{{"policy", policy.name},
+                      {"inherited", !own_policy},
+                      {"denial", st.denial == codec::Denial::kNsec ? "NSEC" : "NSEC3"}});
+  for (const auto& k : out.keys) {
+    events_.record(txn, zone, "key-generated", key_detail(k));
+    events_.record(txn, zone, "key-published", key_detail(k));
+    events_.record(txn, zone, "key-activated", key_detail(k));
+  }
+  publish_keys(txn, zone, policy, now);
+  bump_serial(store_, txn, zone, now);
+  out.stats = sign_all(txn, zone, st, policy, now, threads);
+  if (submits) {
+    auto before = state_.rollover(txn, zone.id);
+    auto after = before;
+    for (const auto& k : out.keys) {
+      if (key_signs_keys(k))
+        after.submit_key = k.id;
+    }
+    after.next_submit = now;
+    state_.put_rollover(txn, zone.id, before, after);
+  }
+  return out;
+}
+
+void SigningService::unsecure(lmdb::WriteTxn& txn, ZoneRecord& zone) {
+  if (!state_.find(txn, zone.id))
+    throw not_secured(zone, "");
+  uint64_t now = clock_.now();
+  events_.record(txn, zone, "zone-unsecured");
+  for (const auto& k : keys_.list(txn, zone.id))
+    events_.record(txn, zone, "key-removed", key_detail(k));
+  keys_.remove_all(txn, zone.id);
+  ZoneSigner::strip(store_, txn, zone.id);
+  state_.erase(txn, zone.id);
+  ZoneWriter w(store_, txn, zone, now);
+  w.allow_managed_keys();
+  w.remove(zone.name, rrtype::DNSKEY);
+  w.remove(zone.name, rrtype::CDS);
+  w.remove(zone.name, rrtype::CDNSKEY);
+  w.request_serial_bump();
+  w.finish();
+}
+
+SignStats SigningService::sign(lmdb::WriteTxn& txn, ZoneRecord& zone, unsigned threads) {
+  auto st = state_.find(txn, zone.id);
+  if (!st)
+    throw not_secured(zone, " (use secure-zone)");
+  uint64_t now = clock_.now();
+  SigningPolicy policy = policies_.for_zone(txn, zone, *st);
+  publish_keys(txn, zone, policy, now);
+  bump_serial(store_, txn, zone, now);
+  return sign_all(txn, zone, *st, policy, now, threads);
+}
+
+SignStats SigningService::set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone,
+                                     std::optional<Nsec3Params> nsec3, unsigned threads) {
+  auto st = state_.find(txn, zone.id);
+  if (!st)
+    throw not_secured(zone, " (use secure-zone)");
+  events_.record(txn, zone, "denial-changed",
+                 Json{{"before", denial_text(*st)},
+                      {"after", nsec3 ? "NSEC3 " + nsec3_params_text(*nsec3) : "NSEC"}});
+  st->denial = nsec3 ? codec::Denial::kNsec3 : codec::Denial::kNsec;
+  st->nsec3_flags = nsec3 ? nsec3->flags : 0;
+  st->nsec3_iterations = nsec3 ? nsec3->iterations : 0;
+  st->salt = nsec3 ? nsec3->salt : std::vector<uint8_t>();
+  state_.put(txn, zone.id, *st);
+  // One transaction: the old chain and its signatures go, the new ones arrive; readers see
+  // either, never a zone without a signed chain.
+  return sign(txn, zone, threads);
+}
+
+KeyRecord SigningService::import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const PrivateKey& key,
+                                     KeyRole role) {
+  if (!state_.find(txn, zone.id))
+    throw not_secured(zone, " (use secure-zone first)");
+  KeyRecord rec = keys_.add(txn, zone, key, role, clock_.now());
+  events_.record(txn, zone, "key-imported", key_detail(rec));
+  events_.record(txn, zone, "key-published", key_detail(rec));
+  events_.record(txn, zone, "key-activated", key_detail(rec));
+  sign(txn, zone, 0);
+  return rec;
+}
+
+SignStats SigningService::sign_all(lmdb::WriteTxn& txn, ZoneRecord& zone, DnssecRecord& state,
+                                   const SigningPolicy& policy, uint64_t now, unsigned threads) {
+  ZoneSigner signer(store_, txn, zone, state, policy, keys_.active(txn, zone, now), now);
+  SignStats s = signer.sign_all(threads ? threads : default_threads());
+  schedule(txn, zone, state, policies_.effective(txn, zone, state));
+  note_signers(txn, zone.id, now);
+  return s;
+}
+
+// ------------------------------------------------------------------ keeping signatures fresh
+
+SignStats SigningService::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit) {
+  auto st = state_.find(txn, zone.id);
+  if (!st)
+    return {};
+  uint64_t now = clock_.now();
+  SigningPolicy policy = policies_.effective(txn, zone, *st);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  SignStats s = signer.refresh(limit);
+  if (s.signatures > 0) {
+    // New signatures change what AXFR returns: secondaries must see a new serial (RFC 1982).
+    bump_serial(store_, txn, zone, now);
+    ZoneSigner again(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+    s += again.update({zone.name}, {});
+    events_.record(txn, zone, "signatures-refreshed",
+                   Json{{"signatures", s.signatures}, {"serial", zone.serial}});
+  }
+  schedule(txn, zone, *st, policy);
+  return s;
+}
+
+void SigningService::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord& state,
+                              const SigningPolicy& policy) {
+  uint64_t now = clock_.now();
+  uint32_t earliest = earliest_expiration(txn, zone.id);
+  uint64_t next = now + 3600;
+  if (earliest) {
+    // The 32-bit expiration as an absolute time near now (RFC 1982 window).
+    int64_t until = static_cast<int32_t>(earliest - static_cast<uint32_t>(now));
+    uint64_t expires = static_cast<uint64_t>(static_cast<int64_t>(now) + until);
+    next = expires > policy.refresh ? expires - policy.refresh : now;
+    uint32_t soa_expire = zone_soa(store_, txn, zone.id).expire;
+    if (until < static_cast<int64_t>(soa_expire)) {
+      events_.warn("zone '" + zone.name.to_text() + "': the earliest signature expires in " +
+                   std::to_string(until / 3600) + " h, inside the SOA EXPIRE horizon (" +
+                   std::to_string(soa_expire / 3600) +
+                   " h): a secondary cut off from the primary would serve expired signatures; "
+                   "raise the policy's validity or lower SOA EXPIRE");
+    }
+  }
+  if (next < now)
+    next = now;
+  state_.put_scheduled(txn, zone.id, state, next, earliest);
+}
+
+void SigningService::note_signers(lmdb::WriteTxn& txn, uint32_t zone_id, uint64_t now) {
+  auto before = state_.rollover(txn, zone_id);
+  auto after = before;
+  after.signers = keys_.signer_ids(txn, zone_id, now);
+  if (!after.next_wakeup)
+    after.next_wakeup = now;  // new to the key manager: let it look at the zone
+  state_.put_rollover(txn, zone_id, before, after);
+}
+
+uint32_t SigningService::earliest_expiration(const lmdb::Txn& txn, uint32_t zone_id) const {
+  uint32_t now = static_cast<uint32_t>(clock_.now());
+  std::optional<uint32_t> best;
+  std::string prefix = codec::zone_prefix(zone_id);
+  lmdb::Cursor c(txn, store_.dbi().rrsigs);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    auto v = codec::decode_rrsig_value(c.value());
+    auto view = parse_rrsig(v.rdata);
+    if (!view)
+      continue;
+    // Compare as distances from now (RFC 1982 arithmetic on the 32-bit field).
+    if (!best ||
+        static_cast<int32_t>(view->fields.expiration - now) < static_cast<int32_t>(*best - now)) {
+      best = view->fields.expiration;
+    }
+  }
+  return best.value_or(0);
+}
+
+std::optional<std::vector<uint8_t>> SigningService::sign_now(const lmdb::Txn& txn, uint32_t zone_id,
+                                                             std::span<const uint8_t> rel,
+                                                             uint16_t covered, uint32_t key_id) {
+  auto st = state_.find(txn, zone_id);
+  auto zone = store_.zone_by_id(txn, zone_id);
+  if (!st || !zone)
+    return std::nullopt;
+  auto kv = txn.find(store_.dbi().keys, codec::u32_pair_key(zone_id, key_id));
+  if (!kv)
+    return std::nullopt;
+  KeyRecord k = codec::decode_key(zone_id, key_id, *kv);
+  uint64_t now = clock_.now();
+  if (!key_is_active(k, now))
+    return std::nullopt;
+  ActiveKey a = keys_.unsealed(txn, *zone, k);
+  return sign_single(store_, txn, *zone, *st, policies_.for_zone(txn, *zone, *st), a, rel, covered,
+                     now);
+}
+
+// ------------------------------------------------------------------ the key RRsets
+
+void SigningService::check_anchored(const ZoneRecord& zone, const std::vector<KeyRecord>& keys,
+                                    uint64_t now) const {
+  // RFC 4035 §5: validation starts from a DS at the parent. If the parent is known to serve the DS
+  // of some of our keys, the DNSKEY RRset must stay signed by one of them.
+  std::vector<const KeyRecord*> anchored;
+  for (const auto& k : keys) {
+    if (k.ds_seen && !k.ds_gone)
+      anchored.push_back(&k);
+  }
+  if (anchored.empty() || std::any_of(anchored.begin(), anchored.end(), [&](const KeyRecord* k) {
+        return key_signs_keys(*k) && key_is_active(*k, now);
+      })) {
+    return;
+  }
+  std::string tags;
+  for (const auto* k : anchored)
+    tags += (tags.empty() ? "" : ", ") + std::to_string(k->tag);
+  throw Conflict("zone '" + zone.name.to_text() +
+                 "': refusing a key set whose DNSKEY RRset would not be signed "
+                 "by a key the parent's DS points to (key tags " +
+                 tags + ")");
+}
+
+bool SigningService::publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone,
+                                  const SigningPolicy& policy, uint64_t now) {
+  auto all = keys_.list(txn, zone.id);
+  check_anchored(zone, all, now);
+  KeyRrsets want =
+      key_rrsets(all, policy, state_.rollover(txn, zone.id).going_insecure, zone.name, now);
+  uint32_t ttl = policy.dnskey_ttl;
+  if (same_rrset(store_, txn, zone.id, rrtype::DNSKEY, ttl, want.dnskey) &&
+      same_rrset(store_, txn, zone.id, rrtype::CDS, ttl, want.cds) &&
+      same_rrset(store_, txn, zone.id, rrtype::CDNSKEY, ttl, want.cdnskey)) {
+    return false;
+  }
+  ZoneWriter w(store_, txn, zone, now);
+  w.allow_managed_keys();
+  w.replace(zone.name, rrtype::DNSKEY, ttl, want.dnskey);
+  w.replace(zone.name, rrtype::CDS, ttl, want.cds);
+  w.replace(zone.name, rrtype::CDNSKEY, ttl, want.cdnskey);
+  w.finish();
+  return true;
+}
+
+void SigningService::resign_apex(lmdb::WriteTxn& txn, ZoneRecord& zone,
+                                 const SigningPolicy& policy) {
+  auto st = state_.find(txn, zone.id);
+  if (!st)
+    return;
+  uint64_t now = clock_.now();
+  bump_serial(store_, txn, zone, now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  signer.update({zone.name}, {});
+  schedule(txn, zone, *st, policies_.effective(txn, zone, *st));
+}
+
+// ------------------------------------------------------------------ edits
+
+void SigningService::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWriter& writer,
+                                const ZoneEdit& edit) {
+  auto st = state_.find(txn, zone.id);
+  if (!st)
+    return;
+  uint64_t now = clock_.now();
+  SigningPolicy policy = policies_.for_zone(txn, zone, *st);
+  if (edit.replaced) {
+    // The replacement wiped the key RRsets with everything else: publish them again, sign all.
+    publish_keys(txn, zone, policy, now);
+    sign_all(txn, zone, *st, policy, now, 0);
+    return;
+  }
+  std::vector<Name> names = edit.names;
+  if (!writer.soa_changed()) {
+    // Re-signing changes what AXFR returns: bump the serial so secondaries follow.
+    writer.bump_serial_now();
+  }
+  names.push_back(zone.name);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  signer.update(names, edit.subtrees);
+  state_.put(txn, zone.id, *st);
+}
+
+bool SigningService::manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) {
+  return state_.find(txn, zone.id).has_value();
+}
+
+void SigningService::after_move(lmdb::WriteTxn& txn, const ZoneRecord& zone,
+                                uint32_t from_tenant_id) {
+  size_t n = keys_.reseal(txn, zone, from_tenant_id);
+  if (n == 0)
+    return;
+  auto from = store_.tenant_by_id(txn, from_tenant_id);
+  events_.record(txn, zone, "keys-resealed",
+                 Json{{"keys", n},
+                      {"from_tenant", from ? from->name : std::string()},
+                      {"from_tenant_id", from_tenant_id}});
+}
+
+}  // namespace signet

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// The signing service: secures zones (keys, key RRsets, chain, every signature), signs them again,
+// changes their denial mode, refreshes what is due, serves the query path's inline signatures,
+// and is the ZoneEditHook of every writer — an edit of a secured zone re-signs what it changed
+// (and the chain around it) in the same transaction, and bumps the serial (RFC 1982) when the
+// re-signing changes what AXFR returns. Every change is audited through ZoneEvents.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "keystore/policy_resolver.hh"
+#include "keystore/signing.hh"
+#include "keystore/store.hh"
+#include "keystore/zone_events.hh"
+#include "keystore/zone_keys.hh"
+#include "keystore/zone_state.hh"
+#include "keystore/zone_writer.hh"
+#include "signer/clock.hh"
+#include "signer/nsec3.hh"
+#include "signer/policy.hh"
+
+namespace signet {
+
+class SigningService : public ZoneEditHook {
+ public:
+  SigningService(Store& store, const Clock& clock, ZoneState& state, const PolicyResolver& policies,
+                 ZoneKeys& keys, const ZoneEvents& events)
+      : store_(store),
+        clock_(clock),
+        state_(state),
+        policies_(policies),
+        keys_(keys),
+        events_(events) {}
+
+  struct Secured {
+    std::vector<codec::KeyRecord> keys;
+    SignStats stats;
+  };
+  // Generates the keys the policy asks for, publishes DNSKEY/CDS/CDNSKEY, builds the chain and
+  // signs everything. Throws Conflict if the zone is secured already.
+  // `own_policy`: the zone keeps `policy` as its own; false: it follows its tenant's default.
+  Secured secure(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
+                 unsigned threads = 1, bool own_policy = true);
+  // Removes keys, signatures, chain and the key RRsets: the zone is served unsigned.
+  void unsecure(lmdb::WriteTxn& txn, ZoneRecord& zone);
+  // Signs everything now (threads 0: one per core).
+  SignStats sign(lmdb::WriteTxn& txn, ZoneRecord& zone, unsigned threads);
+  // Switches to NSEC3 with `params`, or to NSEC (nullopt), rebuilding the chain in this
+  // transaction: readers see the old signed chain or the new one, never an unsigned moment.
+  SignStats set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone, std::optional<Nsec3Params> nsec3,
+                       unsigned threads = 1);
+  // Adds an existing private key (published and active now), e.g. from a BIND .private file.
+  codec::KeyRecord import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const PrivateKey& key,
+                              KeyRole role);
+  // Re-signs what is due; returns what it did.
+  SignStats refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit);
+
+  // Rewrites DNSKEY/CDS/CDNSKEY from the zone's keys as their timings say for `now`; refuses a
+  // key set whose DNSKEY RRset would not be signed by a key the parent's DS points to. Returns
+  // whether anything changed (the caller signs what changed).
+  bool publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy,
+                    uint64_t now);
+  // Re-signs the apex (after publish_keys changed the key RRsets) and bumps the serial.
+  void resign_apex(lmdb::WriteTxn& txn, ZoneRecord& zone, const SigningPolicy& policy);
+
+  // A fresh RRSIG (not stored) replacing the stored one by `key_id` over owner/covered, for the
+  // query path when a stored signature is about to expire. nullopt when it cannot be made (the
+  // key is no longer active, the data is gone).
+  std::optional<std::vector<uint8_t>> sign_now(const lmdb::Txn& txn, uint32_t zone_id,
+                                               std::span<const uint8_t> rel, uint16_t covered,
+                                               uint32_t key_id);
+
+  // The earliest RRSIG expiration of the zone (0 when it has no signatures).
+  uint32_t earliest_expiration(const lmdb::Txn& txn, uint32_t zone_id) const;
+
+  // ZoneEditHook
+  void after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWriter& writer,
+                  const ZoneEdit& edit) override;
+  bool manages_keys(const lmdb::Txn& txn, const ZoneRecord& zone) override;
+  // Re-seals the zone's keys under its new tenant's data key (audited as keys-resealed).
+  void after_move(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id) override;
+
+ private:
+  // Signs every RRset and link of the zone with the keys active at `now`, schedules its refresh
+  // and records who signed.
+  SignStats sign_all(lmdb::WriteTxn& txn, ZoneRecord& zone, codec::DnssecRecord& state,
+                     const SigningPolicy& policy, uint64_t now, unsigned threads);
+  // Recomputes the zone's next refresh time from its earliest signature and files it in the due
+  // index; warns when signatures would expire inside the SOA EXPIRE horizon.
+  void schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state,
+                const SigningPolicy& policy);
+  // Records that the zone was just signed with the keys active at `now`.
+  void note_signers(lmdb::WriteTxn& txn, uint32_t zone_id, uint64_t now);
+  // Refuses a key set whose DNSKEY RRset would not be signed by a key the parent's DS points to.
+  void check_anchored(const ZoneRecord& zone, const std::vector<codec::KeyRecord>& keys,
+                      uint64_t now) const;
+
+  Store& store_;
+  const Clock& clock_;
+  ZoneState& state_;
+  const PolicyResolver& policies_;
+  ZoneKeys& keys_;
+  const ZoneEvents& events_;
+};
+
+}  // namespace signet
