@@ -21,6 +21,9 @@ const std::vector<SettingSpec>& setting_specs() {
       {"master-key-file", "/etc/powerdns/signet-master.key",
        "File with the master key that seals private keys (mode 0600; signetutil "
        "generate-master-key)"},
+      {"key-cache-size", "10000",
+       "Unsealed private keys kept in memory per process; the least recently used is dropped "
+       "first (0: keep none, every signing pass opens its keys again)"},
       {"signing-threads", "0", "Threads for bulk signing (0: one per core)"},
       {"refresher", "yes", "Re-sign expiring signatures in the background of pdns_server (one thread per process)"},
       {"refresh-interval", "60", "Seconds between two passes of the background refresher"},
@@ -115,6 +118,7 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
   c.default_tenant = get("default-tenant");
   c.auto_create_tenants = parse_bool("auto-create-tenants", get("auto-create-tenants"));
   c.master_key_file = get("master-key-file");
+  c.key_cache_size = parse_uint("key-cache-size", get("key-cache-size"), 0, 1000000);
   c.refresher = parse_bool("refresher", get("refresher"));
   c.refresh_interval = static_cast<unsigned>(parse_uint("refresh-interval", get("refresh-interval"), 1, 86400));
   c.signing_threads =
