@@ -21,6 +21,9 @@ const std::vector<SettingSpec>& setting_specs() {
       {"master-key-file", "/etc/powerdns/signet-master.key",
        "File with the master key that seals private keys (mode 0600; signetutil "
        "generate-master-key)"},
+      {"key-cache-size", "10000",
+       "Unsealed private keys kept in memory per process; the least recently used is dropped "
+       "first (0: keep none, every signing pass opens its keys again)"},
       {"signing-threads", "0", "Threads for bulk signing (0: one per core)"},
       {"refresher", "yes",
        "Re-sign expiring signatures in the background of pdns_server (one thread per process)"},
@@ -137,6 +140,9 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
     return parse_bool("auto-create-tenants", v);
   });
   c.master_key_file = get("master-key-file");
+  c.key_cache_size = parse("key-cache-size", [](const std::string& v) {
+    return parse_uint("key-cache-size", v, 0, 1000000);
+  });
   c.refresher = parse("refresher", [](const std::string& v) { return parse_bool("refresher", v); });
   c.refresh_interval = parse("refresh-interval", [](const std::string& v) {
     return static_cast<unsigned>(parse_uint("refresh-interval", v, 1, 86400));

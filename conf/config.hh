@@ -33,6 +33,7 @@ struct Config {
   std::string default_tenant;       // signet-default-tenant: owner of zones made without account
   bool auto_create_tenants = true;  // signet-auto-create-tenants
   std::string master_key_file;      // signet-master-key-file: seals tenants\' data keys
+  uint64_t key_cache_size = 10000;  // signet-key-cache-size: unsealed keys kept per process
   unsigned signing_threads = 0;     // signet-signing-threads: 0 = one per core
   bool refresher = true;            // signet-refresher: background re-signing in pdns_server
   unsigned refresh_interval = 60;   // signet-refresh-interval: seconds between passes

@@ -8,8 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "signer/encoding.hh"
 #include "signer/error.hh"
@@ -43,51 +41,115 @@ void init_sodium() {
 
 // ------------------------------------------------------------------ master key
 
-MasterKey MasterKey::load(const std::string& path) {
-  init_sodium();
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    throw InputError("master key file '" + path + "': " + std::strerror(errno) +
+namespace {
+
+std::string master_file(const std::string& path) {
+  return "master key file '" + path + "'";
+}
+
+// The file's one descriptor, opened without following a symbolic link and checked through that
+// descriptor (fstat), so what is checked is what is read: no window between a stat() of the name
+// and an open() of it in which the name could be pointed elsewhere.
+int open_master_file(const std::string& path) {
+  // O_NONBLOCK: opening a FIFO must not hang the process; it is refused below as not regular.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if (fd >= 0)
+    return fd;
+  if (errno == ELOOP) {
+    throw InputError(master_file(path) +
+                     " is a symbolic link; refusing it (name the file itself in "
+                     "signet-master-key-file)");
+  }
+  if (errno == ENOENT) {
+    throw InputError(master_file(path) + ": " + std::strerror(errno) +
                      " (create one with: signetutil generate-master-key " + path + ")");
   }
+  throw InputError(master_file(path) + ": " + std::strerror(errno));
+}
+
+void check_master_file(const std::string& path, const struct stat& st) {
+  if (S_ISDIR(st.st_mode))
+    throw InputError(master_file(path) + " is a directory, not a regular file");
   if (!S_ISREG(st.st_mode))
-    throw InputError("master key file '" + path + "' is not a regular file");
+    throw InputError(master_file(path) + " is not a regular file");
+  // Owned by whoever runs Signet or by root, as OpenSSH wants of its keys: another user could
+  // swap the key under us.
+  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+    throw InputError(master_file(path) + " is owned by uid " + std::to_string(st.st_uid) +
+                     "; refusing it unless it belongs to uid " + std::to_string(::geteuid()) +
+                     " (which runs this) or to root");
+  }
   if ((st.st_mode & 0077) != 0) {
     char mode[8];
-    snprintf(mode, sizeof(mode), "%04o", st.st_mode & 07777);
-    throw InputError("master key file '" + path + "' has mode " + mode +
+    snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    throw InputError(master_file(path) + " has mode " + mode +
                      "; refusing to use it unless only its owner can read it (chmod 600)");
   }
-  std::ifstream in(path);
-  std::string header, body;
-  if (!std::getline(in, header) || header != kHeader || !std::getline(in, body)) {
-    throw InputError("master key file '" + path + "' is malformed (expected '" + kHeader +
+}
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+}  // namespace
+
+MasterKey MasterKey::load(const std::string& path) {
+  init_sodium();
+  int fd = open_master_file(path);
+  FdCloser closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0)
+    throw InputError(master_file(path) + ": " + std::strerror(errno));
+  check_master_file(path, st);
+  // The text is the key in base64: it goes to guarded memory and is wiped when parsed.
+  Secret text = read_secret(fd, master_file(path), 4096);
+  std::string_view all(reinterpret_cast<const char*>(text.data()), text.size());
+  size_t nl = all.find('\n');
+  std::string_view header = all.substr(0, nl);
+  std::string_view body = nl == std::string_view::npos ? std::string_view() : all.substr(nl + 1);
+  if (size_t end = body.find('\n'); end != std::string_view::npos)
+    body = body.substr(0, end);
+  if (header != kHeader || body.empty()) {
+    throw InputError(master_file(path) + " is malformed (expected '" + kHeader +
                      "' and one base64 line)");
   }
-  auto bytes = from_base64(body);
-  if (!bytes || bytes->size() != crypto_aead_xchacha20poly1305_ietf_KEYBYTES) {
-    throw InputError("master key file '" + path + "' does not hold a 256-bit key");
-  }
-  Secret key(bytes->data(), bytes->size());
-  sodium_memzero(bytes->data(), bytes->size());
-  return MasterKey(std::move(key));
+  auto key = from_base64_secret(body);
+  if (!key || key->size() != crypto_aead_xchacha20poly1305_ietf_KEYBYTES)
+    throw InputError(master_file(path) + " does not hold a 256-bit key");
+  return MasterKey(std::move(*key));
 }
 
 void MasterKey::generate_file(const std::string& path) {
   init_sodium();
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  // O_EXCL never follows a symbolic link at `path` (POSIX); O_NOFOLLOW says so once more.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
-    throw InputError("cannot create master key file '" + path + "': " + std::strerror(errno));
+    throw InputError("cannot create " + master_file(path) + ": " + std::strerror(errno));
   Secret key(crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
   randombytes_buf(key.data(), key.size());
-  std::string text = std::string(kHeader) + "\n" + base64(key.bytes()) + "\n";
-  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  sodium_memzero(text.data(), text.size());
-  ::close(fd);
+  // "<header>\n<base64>\n", assembled in guarded memory (the base64 is the key).
+  const std::string_view header = kHeader;
+  const size_t b64 = sodium_base64_encoded_len(key.size(), sodium_base64_VARIANT_ORIGINAL);
+  Secret text(header.size() + 1 + b64);  // b64 counts a terminating NUL: it becomes the '\n'
+  std::memcpy(text.data(), header.data(), header.size());
+  text.data()[header.size()] = '\n';
+  char* body = reinterpret_cast<char*>(text.data() + header.size() + 1);
+  sodium_bin2base64(body, b64, key.data(), key.size(), sodium_base64_VARIANT_ORIGINAL);
+  text.data()[text.size() - 1] = '\n';
+  bool ok = ::fchmod(fd, 0600) == 0;  // whatever the umask
+  for (size_t done = 0; ok && done < text.size();) {
+    ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+    if (w < 0 && errno == EINTR)
+      continue;
+    ok = w > 0;
+    done += ok ? static_cast<size_t>(w) : 0;
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
   if (!ok) {
     ::unlink(path.c_str());
-    throw Error("cannot write master key file '" + path + "'");
+    throw Error("cannot write " + master_file(path));
   }
 }
 

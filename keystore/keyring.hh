@@ -24,10 +24,13 @@ namespace signet {
 
 class MasterKey {
  public:
-  // Reads the key file. Throws InputError naming the file when it is missing, malformed, or
-  // readable by anyone but its owner (mode must be 0600 or 0400).
+  // Reads the key file through one descriptor (open with O_NOFOLLOW, then fstat on it) into
+  // guarded memory. Throws InputError naming the file and the reason when it is missing, a
+  // symbolic link, not a regular file, owned by another user than the one running this (root may
+  // own it), open to group or others (mode must be 0600 or 0400), or malformed.
   static MasterKey load(const std::string& path);
-  // Writes a new random key to `path` with mode 0600; refuses to overwrite an existing file.
+  // Writes a new random key to `path` with mode 0600 (O_EXCL | O_NOFOLLOW: never overwrites a
+  // file, never follows a link).
   static void generate_file(const std::string& path);
   const Secret& key() const { return key_; }
 

@@ -18,7 +18,11 @@ struct BindKey {
   std::optional<uint16_t> flags;  // from the .key file next to the .private, when present
 };
 
-// Throws InputError "<file>:<line>: reason" for malformed files.
+// Reads a .private file (into guarded memory, wiped when done: it is the key in base64) and, when
+// it is there, the .key file next to it, which must hold the same key: same algorithm, same
+// public key. Throws InputError "<file>:<line>: reason" (or "<file>: reason" for what has no
+// line, such as a missing field) for unreadable, malformed or truncated files, key material that
+// does not fit the file's Algorithm, and a .key file that does not match.
 BindKey read_bind_private_key(const std::string& path);
 
 }  // namespace signet

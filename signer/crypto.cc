@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "signer/crypto.hh"
 
-// The one-shot SHA functions and the RSA/EC_KEY assembly functions are deprecated in OpenSSL 3
-// but remain the fastest (no context allocation) and simplest way to build keys from parts.
+// The low-level SHA256_* functions are deprecated in OpenSSL 3 but remain the fastest way to hash
+// (no context allocation, no algorithm fetch); see digest().
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -42,6 +43,10 @@ struct BldFree {
   void operator()(OSSL_PARAM_BLD* p) const { OSSL_PARAM_BLD_free(p); }
 };
 struct ParamFree {
+  // OpenSSL 3.0 has no OSSL_PARAM_clear_free (3.2 does). OSSL_PARAM_free is enough here:
+  // OSSL_PARAM_BLD puts the bytes of every BN_secure_new'd number in a separate secure block,
+  // which OSSL_PARAM_free releases with OPENSSL_secure_clear_free (crypto/params_dup.c); the
+  // ordinary block holds only public values (modulus, exponent, curve, public point).
   void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
@@ -49,12 +54,27 @@ using PctxPtr = std::unique_ptr<EVP_PKEY_CTX, PctxFree>;
 using MdctxPtr = std::unique_ptr<EVP_MD_CTX, MdctxFree>;
 using BnPtr = std::unique_ptr<BIGNUM, BnFree>;
 
+// Whether OpenSSL's queue holds a failed secure-heap allocation (it queues one when the key heap
+// is full); empties the queue.
+bool drain_errors_for_full_heap() {
+  bool full = false;
+  while (unsigned long e = ERR_get_error()) {
+    if (ERR_GET_LIB(e) == ERR_LIB_CRYPTO && ERR_GET_REASON(e) == CRYPTO_R_SECURE_MALLOC_FAILURE)
+      full = true;
+  }
+  return full;
+}
+
+// Room for the private parts of the largest key (RSA-4096: 1,792 bytes) and their temporaries.
+constexpr size_t kRoomForAKey = 4096;
+
 [[noreturn]] void ossl_fail(const std::string& what) {
-  unsigned long e = ERR_get_error();
+  unsigned long e = ERR_peek_error();
   char buf[256] = "";
   if (e)
     ERR_error_string_n(e, buf, sizeof(buf));
-  ERR_clear_error();
+  if (drain_errors_for_full_heap() || !key_heap_has_room(kRoomForAKey))
+    throw Error(key_heap_full_message());
   throw Error("crypto: " + what + (e ? std::string(": ") + buf : std::string()));
 }
 
@@ -317,25 +337,85 @@ struct PrivateKey::Impl {
   Algorithm alg;
   PkeyPtr pkey;
   std::vector<uint8_t> pub;
-  Secret sodium_sk;  // Ed25519 only: libsodium's seed|public secret key
+  Secret sodium_sk;  // Ed25519 only: libsodium's seed|public secret key, in the key heap
 
   Impl(Algorithm a, EVP_PKEY* k) : alg(a), pkey(k) {
     if (EVP_PKEY_get_base_id(k) != pkey_type(a))
       throw InputError("key material does not match " + algorithm_name(a));
     pub = public_key_of(a, k);
     if (a == Algorithm::kEd25519) {
-      Secret seed(32);
+      Secret seed(32, SecretHeap::kKeyHeap);
       size_t len = 32;
       if (!EVP_PKEY_get_raw_private_key(k, seed.data(), &len) || len != 32)
         ossl_fail("reading the Ed25519 seed");
-      sodium_sk = Secret(crypto_sign_SECRETKEYBYTES);
+      sodium_sk = Secret(crypto_sign_SECRETKEYBYTES, SecretHeap::kKeyHeap);
       uint8_t pk[crypto_sign_PUBLICKEYBYTES];
       crypto_sign_seed_keypair(pk, sodium_sk.data(), seed.data());
     }
   }
 };
 
+namespace {
+
+// The DER of a key (i2d_PrivateKey), in a Secret of the given heap.
+Secret der_of(EVP_PKEY* pkey, SecretHeap heap) {
+  int len = i2d_PrivateKey(pkey, nullptr);
+  if (len <= 0)
+    ossl_fail("encoding a private key");
+  Secret out(static_cast<size_t>(len), heap);
+  unsigned char* p = out.data();
+  if (i2d_PrivateKey(pkey, &p) != len)
+    ossl_fail("encoding a private key");
+  return out;
+}
+
+// Decodes DER; nullptr when it does not decode (the OpenSSL error queue says why).
+PkeyPtr decode_der(std::span<const uint8_t> der) {
+  const unsigned char* p = der.data();
+  return PkeyPtr(d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size())));
+}
+
+// The same key, decoded again from its DER: OpenSSL 3.0 allocates the private numbers of a
+// decoded key in the secure heap (ASN.1 CBIGNUM, EC and ECX private keys), but not those of an
+// RSA key imported from OSSL_PARAMs or of a raw EdDSA key. The first copy is freed by OpenSSL
+// with BN_clear_free / OPENSSL_secure_clear_free: wiped. Slow (OpenSSL 3.0's decoder lookup,
+// ~0.6 ms here): for imports only.
+PkeyPtr reload_in_key_heap(EVP_PKEY* pkey) {
+  Secret der = der_of(pkey, SecretHeap::kKeyHeap);
+  PkeyPtr k = decode_der(der.bytes());
+  if (!k)
+    ossl_fail("decoding a private key");
+  return k;
+}
+
+// A copy of a key whose private parts are in the key heap, made fast (a signer's own copy).
+// EVP_PKEY_dup keeps them there for RSA (BN_dup keeps BN_FLG_SECURE), but OpenSSL 3.0 copies an
+// EC private scalar into a BN_new (EC_KEY_copy); exported and imported through OSSL_PARAMs it
+// stays secure both ways (OSSL_PARAM_BLD's secure block, then BN_secure_new in the EC import).
+PkeyPtr copy_in_key_heap(Algorithm alg, EVP_PKEY* pkey) {
+  if (!is_ecdsa(alg)) {
+    PkeyPtr k(EVP_PKEY_dup(pkey));
+    if (!k)
+      ossl_fail("copying the key");
+    return k;
+  }
+  OSSL_PARAM* raw = nullptr;
+  if (EVP_PKEY_todata(pkey, EVP_PKEY_KEYPAIR, &raw) <= 0)
+    ossl_fail("copying the key");
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(raw);
+  PctxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  EVP_PKEY* k = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
+      EVP_PKEY_fromdata(ctx.get(), &k, EVP_PKEY_KEYPAIR, params.get()) <= 0) {
+    ossl_fail("copying the key");
+  }
+  return PkeyPtr(k);
+}
+
+}  // namespace
+
 PrivateKey PrivateKey::generate(Algorithm alg, unsigned rsa_bits) {
+  ensure_key_heap();
   EVP_PKEY* k = nullptr;
   switch (alg) {
     case Algorithm::kRsaSha256:
@@ -356,88 +436,146 @@ PrivateKey PrivateKey::generate(Algorithm alg, unsigned rsa_bits) {
   }
   if (!k)
     ossl_fail("generating a " + algorithm_name(alg) + " key");
+  // OpenSSL's key generators put private numbers in the secure heap themselves (BN_secure_new,
+  // OPENSSL_secure_malloc); crypto_test checks that they still do.
   return PrivateKey(std::make_shared<Impl>(alg, k));
 }
 
 PrivateKey PrivateKey::from_der(Algorithm alg, std::span<const uint8_t> der) {
-  const unsigned char* p = der.data();
-  EVP_PKEY* k = d2i_AutoPrivateKey(nullptr, &p, static_cast<long>(der.size()));
+  ensure_key_heap();
+  PkeyPtr k = decode_der(der);
   if (!k) {
-    ERR_clear_error();
+    // A full heap, or bytes that are no key: OpenSSL's decoders keep the reason to themselves.
+    if (drain_errors_for_full_heap() || !key_heap_has_room(std::max(der.size() * 2, kRoomForAKey)))
+      throw Error(key_heap_full_message());
     throw CorruptionError("private key material does not decode");
   }
-  try {
-    return PrivateKey(std::make_shared<Impl>(alg, k));
-  } catch (...) {
-    throw;
+  if (EVP_PKEY_get_base_id(k.get()) != pkey_type(alg)) {
+    throw CorruptionError("private key material holds another algorithm than " +
+                          algorithm_name(alg));
   }
+  return PrivateKey(std::make_shared<Impl>(alg, k.release()));
 }
 
+namespace {
+
+// A BIGNUM for private material: its words are in the key heap and cleared when freed.
+BnPtr secure_bn(std::span<const uint8_t> bytes) {
+  BnPtr bn(BN_secure_new());
+  if (!bn || !BN_bin2bn(bytes.data(), static_cast<int>(bytes.size()), bn.get()))
+    ossl_fail("allocating a private number");
+  return bn;
+}
+
+PkeyPtr from_params(const char* type, int selection, OSSL_PARAM_BLD* bld) {
+  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld));
+  PctxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* k = nullptr;
+  if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
+      EVP_PKEY_fromdata(ctx.get(), &k, selection, params.get()) <= 0) {
+    return nullptr;
+  }
+  return PkeyPtr(k);
+}
+
+}  // namespace
+
 PrivateKey PrivateKey::from_raw(Algorithm alg, std::span<const uint8_t> raw) {
+  ensure_key_heap();
   if (alg == Algorithm::kEd25519 || alg == Algorithm::kEd448) {
-    EVP_PKEY* k = EVP_PKEY_new_raw_private_key(pkey_type(alg), nullptr, raw.data(), raw.size());
+    size_t want = alg == Algorithm::kEd25519 ? 32 : 57;  // RFC 8032 §5.1.5, §5.2.5
+    if (raw.size() != want) {
+      throw InputError("malformed " + algorithm_name(alg) + " private key (" +
+                       std::to_string(raw.size()) + " octets; " + algorithm_name(alg) + " has " +
+                       std::to_string(want) + ")");
+    }
+    PkeyPtr k(EVP_PKEY_new_raw_private_key(pkey_type(alg), nullptr, raw.data(), raw.size()));
     if (!k)
-      throw InputError("malformed " + algorithm_name(alg) + " private key");
-    return PrivateKey(std::make_shared<Impl>(alg, k));
+      ossl_fail("building an " + algorithm_name(alg) + " key");
+    return PrivateKey(std::make_shared<Impl>(alg, reload_in_key_heap(k.get()).release()));
   }
-  if (!is_ecdsa(alg) || raw.size() != ec_size(alg)) {
-    throw InputError("malformed " + algorithm_name(alg) + " private key");
+  if (!is_ecdsa(alg)) {
+    throw InputError("an " + algorithm_name(alg) + " key is not a single number");
   }
-  // Public point = d·G, then the key pair through OpenSSL 3's parameter interface.
+  if (raw.size() != ec_size(alg)) {
+    throw InputError("malformed " + algorithm_name(alg) + " private key (" +
+                     std::to_string(raw.size()) + " octets; " + algorithm_name(alg) + " has " +
+                     std::to_string(ec_size(alg)) + ")");
+  }
+  // Public point = d·G (RFC 6605 keys carry only d), then the key pair through OpenSSL 3's
+  // parameter interface.
   std::unique_ptr<EC_GROUP, decltype(&EC_GROUP_free)> group(EC_GROUP_new_by_curve_name(ec_nid(alg)),
                                                             &EC_GROUP_free);
-  BnPtr d(BN_bin2bn(raw.data(), static_cast<int>(raw.size()), nullptr));
+  BnPtr d = secure_bn(raw);
+  if (!group || BN_is_zero(d.get()) || BN_cmp(d.get(), EC_GROUP_get0_order(group.get())) >= 0) {
+    throw InputError("malformed " + algorithm_name(alg) +
+                     " private key (not a scalar between 1 and the group order)");
+  }
   std::unique_ptr<EC_POINT, decltype(&EC_POINT_free)> pub(EC_POINT_new(group.get()),
                                                           &EC_POINT_free);
   uint8_t point[1 + 2 * 48];
   size_t plen = 0;
-  if (!group || !d || !pub ||
-      !EC_POINT_mul(group.get(), pub.get(), d.get(), nullptr, nullptr, nullptr) ||
+  if (!pub || !EC_POINT_mul(group.get(), pub.get(), d.get(), nullptr, nullptr, nullptr) ||
       (plen = EC_POINT_point2oct(group.get(), pub.get(), POINT_CONVERSION_UNCOMPRESSED, point,
                                  sizeof(point), nullptr)) == 0) {
     ossl_fail("building an EC key");
   }
   std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
-  OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, ec_group(alg), 0);
-  OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get());
-  OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point, plen);
-  std::unique_ptr<OSSL_PARAM, ParamFree> params(OSSL_PARAM_BLD_to_param(bld.get()));
-  PctxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* k = nullptr;
-  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) <= 0 ||
-      EVP_PKEY_fromdata(ctx.get(), &k, EVP_PKEY_KEYPAIR, params.get()) <= 0) {
+  if (!bld ||
+      !OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, ec_group(alg), 0) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) ||
+      !OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point, plen)) {
     ossl_fail("building an EC key");
   }
-  return PrivateKey(std::make_shared<Impl>(alg, k));
+  // OpenSSL's EC import takes the scalar into a BN_secure_new (crypto/ec/ec_backend.c).
+  PkeyPtr k = from_params("EC", EVP_PKEY_KEYPAIR, bld.get());
+  if (!k)
+    ossl_fail("building an EC key");
+  return PrivateKey(std::make_shared<Impl>(alg, k.release()));
 }
 
 PrivateKey PrivateKey::from_rsa_parts(const RsaParts& r) {
-  auto bn = [](const std::vector<uint8_t>& v) {
-    return BN_bin2bn(v.data(), static_cast<int>(v.size()), nullptr);
-  };
-  RSA* rsa = RSA_new();
-  if (!RSA_set0_key(rsa, bn(r.n), bn(r.e), bn(r.d)) || !RSA_set0_factors(rsa, bn(r.p), bn(r.q)) ||
-      !RSA_set0_crt_params(rsa, bn(r.dmp1), bn(r.dmq1), bn(r.iqmp))) {
-    RSA_free(rsa);
+  ensure_key_heap();
+  if (r.n.empty() || r.e.empty() || r.d.empty() || r.p.empty() || r.q.empty() || r.dmp1.empty() ||
+      r.dmq1.empty() || r.iqmp.empty()) {
+    throw InputError("malformed RSASHA256 private key (a part is empty)");
+  }
+  BnPtr n(BN_bin2bn(r.n.data(), static_cast<int>(r.n.size()), nullptr));
+  BnPtr e(BN_bin2bn(r.e.data(), static_cast<int>(r.e.size()), nullptr));
+  if (!n || !e)
+    ossl_fail("building an RSA key");
+  BnPtr d = secure_bn(r.d.bytes()), p = secure_bn(r.p.bytes()), q = secure_bn(r.q.bytes()),
+        dmp1 = secure_bn(r.dmp1.bytes()), dmq1 = secure_bn(r.dmq1.bytes()),
+        iqmp = secure_bn(r.iqmp.bytes());
+  // A block with secure BIGNUMs puts their bytes in OpenSSL's secure heap (OSSL_PARAM_BLD).
+  std::unique_ptr<OSSL_PARAM_BLD, BldFree> bld(OSSL_PARAM_BLD_new());
+  if (!bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_D, d.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_FACTOR1, p.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_FACTOR2, q.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1, dmp1.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2, dmq1.get()) ||
+      !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1, iqmp.get())) {
     ossl_fail("building an RSA key");
   }
-  EVP_PKEY* k = EVP_PKEY_new();
-  if (!EVP_PKEY_assign_RSA(k, rsa)) {
-    RSA_free(rsa);
-    EVP_PKEY_free(k);
+  PkeyPtr k = from_params("RSA", EVP_PKEY_KEYPAIR, bld.get());
+  if (!k)
     ossl_fail("building an RSA key");
+  // The parts must belong together (n = p·q, d·e ≡ 1, the CRT values): a damaged file would
+  // otherwise give a key whose signatures never verify.
+  PctxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, k.get(), nullptr));
+  if (!check || EVP_PKEY_pairwise_check(check.get()) != 1) {
+    if (drain_errors_for_full_heap() || !key_heap_has_room(kRoomForAKey))
+      throw Error(key_heap_full_message());
+    throw InputError("malformed RSASHA256 private key (its parts do not belong together)");
   }
-  return PrivateKey(std::make_shared<Impl>(Algorithm::kRsaSha256, k));
+  return PrivateKey(
+      std::make_shared<Impl>(Algorithm::kRsaSha256, reload_in_key_heap(k.get()).release()));
 }
 
 Secret PrivateKey::to_der() const {
-  int len = i2d_PrivateKey(impl_->pkey.get(), nullptr);
-  if (len <= 0)
-    ossl_fail("encoding a private key");
-  Secret out(static_cast<size_t>(len));
-  unsigned char* p = out.data();
-  i2d_PrivateKey(impl_->pkey.get(), &p);
-  return out;
+  return der_of(impl_->pkey.get(), SecretHeap::kGuarded);
 }
 
 Algorithm PrivateKey::algorithm() const {
@@ -448,7 +586,7 @@ const std::vector<uint8_t>& PrivateKey::public_key() const {
 }
 
 std::vector<uint8_t> PrivateKey::sign(std::span<const uint8_t> data) const {
-  Signer s(*this);
+  Signer s(*this, /*own_copy=*/false);
   std::vector<uint8_t> out;
   s.sign(data, out);
   return out;
@@ -458,23 +596,23 @@ std::vector<uint8_t> PrivateKey::sign(std::span<const uint8_t> data) const {
 
 struct Signer::State {
   std::shared_ptr<const PrivateKey::Impl> key;
-  // A signer's own copy of the key: OpenSSL 3 takes a lock and bumps reference counts in the
-  // EVP_PKEY on every EVP_PKEY_sign, so threads sharing one EVP_PKEY contend on its cache lines.
-  PkeyPtr own;
+  PkeyPtr own;     // RSA, ECDSA with own_copy: this signer's copy of the key, in the key heap
   PctxPtr pctx;    // RSA, ECDSA: initialised once, reused for every signature
   MdctxPtr mdctx;  // Ed448
   std::vector<uint8_t> der;
 };
 
-Signer::Signer(const PrivateKey& key) : state_(std::make_unique<State>()) {
+Signer::Signer(const PrivateKey& key, bool own_copy) : state_(std::make_unique<State>()) {
   state_->key = key.impl();  // keeps the key alive as long as the signer
   const auto& impl = *state_->key;
   Algorithm alg = impl.alg;
   if (alg == Algorithm::kRsaSha256 || is_ecdsa(alg)) {
-    state_->own.reset(EVP_PKEY_dup(impl.pkey.get()));
-    if (!state_->own)
-      ossl_fail("copying the key");
-    state_->pctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, state_->own.get(), nullptr));
+    EVP_PKEY* use = impl.pkey.get();
+    if (own_copy) {
+      state_->own = copy_in_key_heap(alg, impl.pkey.get());
+      use = state_->own.get();
+    }
+    state_->pctx.reset(EVP_PKEY_CTX_new_from_pkey(nullptr, use, nullptr));
     if (!state_->pctx || EVP_PKEY_sign_init(state_->pctx.get()) <= 0)
       ossl_fail("preparing to sign");
     if (alg == Algorithm::kRsaSha256 &&

@@ -39,20 +39,29 @@ inline uint8_t algorithm_number(Algorithm alg) {
   return static_cast<uint8_t>(alg);
 }
 
+// An unsealed private key. Its private parts live in the key heap (signer/secret.hh): every
+// constructor sets the heap up if needed; OpenSSL 3.0 decodes and generates keys there, and a
+// key built from BIND's parts is re-decoded from its DER because OpenSSL's OSSL_PARAM import of
+// RSA keys and its raw EdDSA import do not. Constructors throw Error(key_heap_full_message())
+// when the key heap has no room left.
 class PrivateKey {
  public:
   // RSA keys are at least 2048 bits (RFC 8624 §3.1 guidance for RSASHA256).
   static PrivateKey generate(Algorithm alg, unsigned rsa_bits = 2048);
-  // From the DER produced by to_der() (what Signet seals into the store).
+  // From the DER produced by to_der() (what Signet seals into the store). Throws
+  // CorruptionError when it does not decode or holds a key of another algorithm.
   static PrivateKey from_der(Algorithm alg, std::span<const uint8_t> der);
-  // From RFC 3110 / 6605 / 8080 private material as BIND's .private files carry it.
+  // From RFC 3110 / 6605 / 8080 private material as BIND's .private files carry it. Throws
+  // InputError when the material is malformed or its parts do not fit together.
   struct RsaParts {
-    std::vector<uint8_t> n, e, d, p, q, dmp1, dmq1, iqmp;
+    std::vector<uint8_t> n, e;         // public
+    Secret d, p, q, dmp1, dmq1, iqmp;  // private
   };
   static PrivateKey from_rsa_parts(const RsaParts& parts);
   static PrivateKey from_raw(Algorithm alg,
                              std::span<const uint8_t> raw);  // EC scalar or EdDSA seed
 
+  // The DER of i2d_PrivateKey (PKCS #1, SEC 1 or PKCS #8 by algorithm), in a guarded Secret.
   Secret to_der() const;
   Algorithm algorithm() const;
   // The DNSKEY public key field.
@@ -72,7 +81,11 @@ class PrivateKey {
 // per thread.
 class Signer {
  public:
-  explicit Signer(const PrivateKey& key);
+  // own_copy: sign with a private copy of the key (in the key heap), as a thread signing many
+  // RRsets should: OpenSSL 3 takes a lock and bumps reference counts in the EVP_PKEY on every
+  // signature, so threads sharing one EVP_PKEY contend on its cache lines. A one-off signature
+  // shares the key instead of copying it.
+  explicit Signer(const PrivateKey& key, bool own_copy = true);
   ~Signer();
   Signer(Signer&&) noexcept;
   Signer(const Signer&) = delete;

@@ -26,6 +26,29 @@ std::optional<std::vector<uint8_t>> from_base64(std::string_view text) {
   return out;
 }
 
+std::optional<Secret> from_base64_secret(std::string_view text) {
+  // The exact decoded size first (RFC 4648 §4: 3 octets per 4 characters, less one per '='),
+  // so that the secret is written once, into its final place.
+  size_t chars = 0, pad = 0;
+  for (char c : text) {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+      continue;
+    ++chars;
+    pad = c == '=' ? pad + 1 : 0;
+  }
+  if (chars % 4 != 0 || pad > 2)
+    return std::nullopt;
+  Secret out(chars / 4 * 3 - pad);
+  size_t len = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), " \t\r\n", &len, &end,
+                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size() || len != out.size()) {
+    return std::nullopt;
+  }
+  return out;
+}
+
 std::string hex(std::span<const uint8_t> bytes) {
   static const char d[] = "0123456789abcdef";
   std::string s;

@@ -99,3 +99,29 @@ TEST(Config, OtherBadValuesAlsoNameTheirLine) {
         << e.what();
   }
 }
+
+TEST(Config, KeyCacheSizeDefaultsToTenThousandAndAcceptsZero) {
+  auto with = [](std::optional<std::string> v) {
+    return config_from([&](std::string_view name) -> std::optional<std::string> {
+      if (name == "key-cache-size")
+        return v;
+      return std::nullopt;
+    });
+  };
+  EXPECT_EQ(with(std::nullopt).key_cache_size, 10000u);
+  EXPECT_EQ(with("0").key_cache_size, 0u);  // no caching
+  EXPECT_EQ(with("250000").key_cache_size, 250000u);
+  for (const char* bad : {"-1", "many", "1000001", ""}) {
+    try {
+      with(bad);
+      ADD_FAILURE() << "accepted signet-key-cache-size=" << bad;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("signet-key-cache-size"), std::string::npos) << e.what();
+    }
+  }
+  bool declared = false;
+  for (const auto& s : setting_specs())
+    declared |=
+        std::string_view(s.name) == "key-cache-size" && std::string(s.default_value) == "10000";
+  EXPECT_TRUE(declared) << "pdns_server --help must know signet-key-cache-size";
+}

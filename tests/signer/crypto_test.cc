@@ -2,6 +2,10 @@
 #include "signer/crypto.hh"
 
 #include <gtest/gtest.h>
+#include <openssl/crypto.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include "signer/encoding.hh"
 #include "signer/error.hh"
@@ -76,4 +80,82 @@ TEST(Crypto, EcdsaKeyFromRawScalarHasTheRightPublicKey) {
   PrivateKey r = PrivateKey::from_raw(Algorithm::kEcdsaP256Sha256, scalar);
   std::vector<uint8_t> data = {9, 9};
   EXPECT_TRUE(verify(Algorithm::kEcdsaP256Sha256, r.public_key(), data, r.sign(data)));
+}
+
+// ------------------------------------------------------------------ the key heap
+
+namespace {
+// The private part's least size in the key heap: RSA-2048 d alone is 256 bytes; a P-256 scalar
+// and an Ed25519 seed 32; Ed25519 adds libsodium's 64-byte secret key.
+size_t private_bytes(Algorithm alg) {
+  switch (alg) {
+    case Algorithm::kRsaSha256:
+      return 256;
+    case Algorithm::kEd25519:
+      return 32 + 64;
+    default:
+      return 32;
+  }
+}
+}  // namespace
+
+TEST_P(EveryAlgorithm, PrivatePartsOfEveryKeyLiveInTheKeyHeap) {
+  Algorithm alg = GetParam();
+  PrivateKey warm = PrivateKey::generate(alg);  // sets the heap up; OpenSSL caches its methods
+  Secret der = warm.to_der();
+  EXPECT_FALSE(CRYPTO_secure_allocated(der.data())) << "DER buffers are guarded Secrets";
+  size_t before = key_heap_status().used;
+  {
+    PrivateKey g = PrivateKey::generate(alg);
+    EXPECT_GE(key_heap_status().used, before + private_bytes(alg)) << "generate";
+  }
+  EXPECT_EQ(key_heap_status().used, before);
+  {
+    PrivateKey d = PrivateKey::from_der(alg, der.bytes());
+    size_t with_key = key_heap_status().used;
+    EXPECT_GE(with_key, before + private_bytes(alg)) << "from_der";
+    {
+      Signer s(d);  // a signing thread's own copy is in the key heap too
+      if (alg == Algorithm::kRsaSha256 || alg == Algorithm::kEcdsaP256Sha256 ||
+          alg == Algorithm::kEcdsaP384Sha384) {
+        EXPECT_GE(key_heap_status().used, with_key + private_bytes(alg)) << "Signer copy";
+      }
+      std::vector<uint8_t> sig;
+      s.sign(std::vector<uint8_t>{1}, sig);
+    }
+    EXPECT_EQ(key_heap_status().used, with_key);
+  }
+  EXPECT_EQ(key_heap_status().used, before);
+}
+
+// When the key heap is full a key does not decode, and the error says why; freeing keys makes
+// room. A fresh process (threadsafe death test style) so that this test sets the heap up small.
+TEST(CryptoDeathTest, AFullKeyHeapRefusesKeysWithAClearError) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        KeyHeapStatus st = init_key_heap(4u << 20);
+        if (st.size != (4u << 20))
+          _exit(2);
+        Secret der = PrivateKey::generate(Algorithm::kRsaSha256).to_der();
+        std::vector<PrivateKey> keys;
+        std::string error;
+        while (error.empty() && keys.size() < 100000) {
+          try {
+            keys.push_back(PrivateKey::from_der(Algorithm::kRsaSha256, der.bytes()));
+          } catch (const Error& e) {
+            error = e.what();
+          }
+        }
+        fprintf(stderr, "%zu keys; %s\n", keys.size(), error.c_str());
+        // 4 MiB / 896 bytes a key: about 4,680 RSA-2048 keys.
+        if (keys.size() < 4000)
+          _exit(3);
+        keys.erase(keys.end() - 10, keys.end());
+        PrivateKey again = PrivateKey::from_der(Algorithm::kRsaSha256, der.bytes());
+        _exit(0);
+      },
+      ::testing::ExitedWithCode(0),
+      "keys; no room for another private key in the key heap \\(4 MiB, [0-9]+ bytes in use\\): "
+      "lower signet-key-cache-size");
 }
