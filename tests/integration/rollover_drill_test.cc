@@ -19,16 +19,9 @@
 // and nothing may break while the child waits) and an algorithm rollover 13 -> 15, every answer
 // must be secure.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <sstream>
@@ -38,6 +31,7 @@
 #include "signer/name.hh"
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
+#include "tests/support/dns_ask.hh"
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
 #include "tests/support/temp_dir.hh"
@@ -90,41 +84,6 @@ struct Site {
   }
 };
 
-// One question to a recursive resolver: RD and DO set; the answer's RCODE and AD bit.
-struct Outcome {
-  bool answered = false;
-  int rcode = -1;
-  bool ad = false;
-};
-Outcome ask(int port, const Name& qname, uint16_t qtype) {
-  std::vector<uint8_t> m = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 1};
-  m.insert(m.end(), qname.wire().begin(), qname.wire().end());
-  m.insert(m.end(), {static_cast<uint8_t>(qtype >> 8), static_cast<uint8_t>(qtype), 0, 1});
-  // OPT: payload 1232, DO bit (RFC 3225).
-  m.insert(m.end(), {0, 0, 41, 0x04, 0xd0, 0, 0, 0x80, 0, 0, 0});
-  Outcome o;
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0 &&
-      send(fd, m.data(), m.size(), 0) == static_cast<ssize_t>(m.size())) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 5000) == 1) {
-      uint8_t buf[4096];
-      ssize_t n = recv(fd, buf, sizeof(buf), 0);
-      if (n >= 12) {
-        o.answered = true;
-        o.rcode = buf[3] & 0x0f;
-        o.ad = (buf[3] & 0x20) != 0;
-      }
-    }
-  }
-  close(fd);
-  return o;
-}
-
 // The queries that run through the whole drill.
 class QueryLoop {
  public:
@@ -157,7 +116,7 @@ class QueryLoop {
                     {"child.example.", rrtype::DNSKEY, 0}};
     while (!stop_) {
       for (const auto& q : qs) {
-        Outcome o = ask(port_, Name::from_text(q.name), q.type);
+        DnsAnswer o = dns_ask(port_, q.name, q.type);
         ++total_;
         if (!o.answered || o.rcode != q.rcode || !o.ad) {
           ++bad_;
@@ -363,7 +322,7 @@ class RolloverDrill : public ::testing::Test {
 
 TEST_F(RolloverDrill, ZskKskAndAlgorithmRolloversKeepEveryAnswerSecure) {
   // Before anything moves: secure answers through the delegation.
-  Outcome first = ask(unbound->port(), Name::from_text("www.child.example."), rrtype::A);
+  DnsAnswer first = dns_ask(unbound->port(), "www.child.example.", rrtype::A);
   ASSERT_TRUE(first.answered);
   ASSERT_EQ(first.rcode, 0) << validation_failures();
   ASSERT_TRUE(first.ad) << validation_failures();

@@ -32,6 +32,15 @@ std::string module_dir() {
   return SIGNET_BUILD_DIR;
 }
 
+std::vector<std::string> signetutil_argv(const std::string& config_dir,
+                                         std::vector<std::string> args, long clock_offset) {
+  args.insert(args.begin(), {signetutil_path(), "--config-dir", config_dir});
+  if (clock_offset != 0)
+    args.insert(args.begin(),
+                {"/usr/bin/env", "SIGNET_CLOCK_OFFSET=" + std::to_string(clock_offset)});
+  return args;
+}
+
 namespace {
 
 bool can_bind(int type, int port) {

@@ -16,6 +16,11 @@ std::string build_dir();
 std::string signetutil_path();
 std::string module_dir();  // where libsignetbackend.so is
 
+// The argv of `signetutil --config-dir DIR ARGS...` living `clock_offset` seconds away from now
+// (SIGNET_CLOCK_OFFSET, set through /usr/bin/env so the process keeps its pid; 0: the real clock).
+std::vector<std::string> signetutil_argv(const std::string& config_dir,
+                                         std::vector<std::string> args, long clock_offset = 0);
+
 // A port free for both UDP and TCP on 127.0.0.1.
 int free_port();
 
