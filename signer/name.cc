@@ -224,7 +224,9 @@ Name Name::concat(std::span<const uint8_t> relative, const Name& apex) {
   if (relative.size() + apex.len_ > kMaxWire)
     throw InputError("domain name longer than 255 octets");
   Name r;
-  std::memcpy(r.wire_.data(), relative.data(), relative.size());
+  // An empty span may carry a null pointer, which memcpy must not be given even for 0 octets.
+  if (!relative.empty())
+    std::memcpy(r.wire_.data(), relative.data(), relative.size());
   std::memcpy(r.wire_.data() + relative.size(), apex.wire_.data(), apex.len_);
   r.len_ = static_cast<uint8_t>(relative.size() + apex.len_);
   return r;
