@@ -278,8 +278,13 @@ std::vector<KeyRecord> Dnssec::keys(const lmdb::Txn& txn, uint32_t zone_id) cons
 PrivateKey Dnssec::open_cached(const lmdb::Txn& txn, const ZoneRecord& zone, const KeyRecord& key) {
   std::lock_guard<std::mutex> lock(cache_mu_);
   auto it = cache_.find({zone.id, key.id});
-  if (it != cache_.end())
-    return it->second;
+  if (it != cache_.end()) {
+    // Ids are handed out again after a transaction aborts, so the entry may be a key that was
+    // never committed: it is this key only if its public part is the one stored now.
+    if (it->second.public_key() == key.public_key)
+      return it->second;
+    cache_.erase(it);
+  }
   Keyring ring(store_, master_());
   PrivateKey k = ring.open_key(txn, zone, key);
   // A key signs nothing served until a test signature of it has verified against the public key

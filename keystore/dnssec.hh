@@ -6,8 +6,9 @@
 // chain around it) in the same transaction, and bumps the serial (RFC 1982) when the re-signing
 // changes what AXFR returns.
 //
-// Unsealed keys are cached per process (keyed by zone and key id, which are never reused) so the
-// query path and frequent edits do not open sealed blobs again and again.
+// Unsealed keys are cached per process (keyed by zone and key id, and checked against the stored
+// public key: an aborted transaction's ids are handed out again) so the query path and frequent
+// edits do not open sealed blobs again and again.
 #pragma once
 
 #include <functional>

@@ -297,3 +297,18 @@ TEST_F(DnssecTest, AKeyWhosePrivatePartDoesNotMatchItsDnskeySignsNothing) {
   Dnssec fresh_cache(*store, clock, [this]() -> const MasterKey& { return *master; });
   EXPECT_THROW(fresh_cache.sign(txn, z, 1), Error);
 }
+
+// Key ids come from a counter in the store, so a transaction that aborts hands its ids out again.
+// The per-process cache of unsealed keys must not give the key of an aborted transaction to the
+// new key with the same id: the zone would be signed with a key its DNSKEY does not describe.
+TEST_F(DnssecTest, AKeyCachedInAnAbortedTransactionIsNotUsedForItsSuccessor) {
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    dnssec->secure(txn, z, *builtin_policy("default"), 1);
+    // not committed: aborts, the key ids go back
+  }
+  secure();
+  VerifyReport r = verify();
+  EXPECT_TRUE(r.ok()) << problems(r);
+}
