@@ -13,11 +13,12 @@
 //   and the clock moving on with the refresher re-signing what is due.
 //
 // RDATA is either well formed for its type or arbitrary bytes (pdns' own parsers live in
-// pdns_server; what reaches the store is wire format). After every operation, committed or not,
-// every zone must satisfy the stored-zone invariants, and a secured zone must verify with
-// Dnssec::verify (invariants.hh). An operation may fail only with a signet::Error, and not with
-// one that means a bug: CorruptionError (our own bytes do not decode) or a failed signing
-// self-check/self-test (we were about to serve a signature that does not verify).
+// pdns_server; what reaches the store is wire format). After every operation that ran through
+// (committed, or aborted by choice; a refused one leaves the store as it was) every zone must
+// satisfy the stored-zone invariants, and a secured zone must verify with Dnssec::verify
+// (invariants.hh). An operation may fail only with a signet::Error, and not with one that means a
+// bug: CorruptionError (our own bytes do not decode) or a failed signing self-check/self-test (we
+// were about to serve a signature that does not verify).
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <cstdint>
@@ -49,7 +50,7 @@ class Session {
   explicit Session(FuzzedDataProvider& fdp) : fdp_(fdp), h_(fuzz::Harness::get()) {}
 
   void run() {
-    // A head start: example.com. with some data, unsigned or secured (the first input octet).
+    // A head start: example.com. with some data, unsigned or secured (as the input says).
     int start = fdp_.ConsumeIntegralInRange<int>(0, 2);
     last_ = "the start";
     attempt("create example.com.", [&] {
@@ -81,8 +82,8 @@ class Session {
     });
     check_all();
     for (size_t i = 0; i < kMaxOps && fdp_.remaining_bytes() > 0; ++i) {
-      step();
-      check_all();
+      if (step())
+        check_all();
     }
     auto txn = h_.store->begin_write();
     for (int z = 1; z >= 0; --z) {
@@ -94,11 +95,12 @@ class Session {
 
  private:
   // Runs one operation; a signet::Error refuses it (its transaction aborts), unless the error
-  // means a bug.
+  // means a bug. Returns whether it ran through (committed, or aborted by choice).
   template <typename F>
-  void attempt(const std::string& what, F&& op) {
+  bool attempt(const std::string& what, F&& op) {
     try {
       op();
+      return true;
     } catch (const CorruptionError& e) {
       fuzz::fail(what + ": " + e.what());
     } catch (const Error& e) {
@@ -107,6 +109,7 @@ class Session {
           m.find("self-test") != std::string::npos)
         fuzz::fail(what + ": " + m);
     }
+    return false;  // refused: its transaction aborted, the store is as it was
   }
 
   void check_all() {
@@ -350,7 +353,7 @@ class Session {
       txn.commit();
   }
 
-  void step() {
+  bool step() {
     int z = fdp_.ConsumeIntegralInRange<int>(0, 3) == 3 ? 1 : 0;
     int op = fdp_.ConsumeIntegralInRange<int>(0, 12);
     last_ = "op " + std::to_string(op) + " on " + apex(z).to_text();
@@ -358,65 +361,55 @@ class Session {
       case 0:
       case 1:
       case 2:
-        attempt("edit transaction", [&] { pdns_transaction(z, false); });
-        break;
+        return attempt("edit transaction", [&] { pdns_transaction(z, false); });
       case 3:
-        attempt("replace transaction", [&] { pdns_transaction(z, true); });
-        break;
+        return attempt("replace transaction", [&] { pdns_transaction(z, true); });
       case 4:
-        attempt("replaceRRSet", [&] { replace_rrset_alone(z); });
-        break;
+        return attempt("replaceRRSet", [&] { replace_rrset_alone(z); });
       case 5:
-        attempt("createDomain", [&] {
+        return attempt("createDomain", [&] {
           auto txn = h_.store->begin_write();
           std::string tenant = fdp_.ConsumeIntegralInRange<int>(0, 3) == 0 ? "other" : "fuzz";
           h_.portfolio->tenant_or_create(txn, tenant, true);
           h_.portfolio->create_zone(txn, tenant, apex(z));
           txn.commit();
         });
-        break;
       case 6:
-        attempt("deleteDomain", [&] {
+        return attempt("deleteDomain", [&] {
           auto txn = h_.store->begin_write();
           h_.portfolio->delete_zone(txn, apex(z));
           txn.commit();
         });
-        break;
       case 7:
-        attempt("signetutil edit", [&] {
+        return attempt("signetutil edit", [&] {
           auto txn = h_.store->begin_write();
           bool bump = fdp_.ConsumeBool();
           h_.portfolio->edit_zone(
               txn, apex(z), [&](ZoneWriter& w) { record_ops(w, z, false); }, bump);
           txn.commit();
         });
-        break;
       case 8:
-        attempt("secure-zone", [&] { secure(z); });
-        break;
+        return attempt("secure-zone", [&] { secure(z); });
       case 9:
-        attempt("set-nsec3", [&] { set_denial(z); });
-        break;
+        return attempt("set-nsec3", [&] { set_denial(z); });
       case 10:
-        attempt("unsecure-zone", [&] {
+        return attempt("unsecure-zone", [&] {
           auto txn = h_.store->begin_write();
           ZoneRecord zone = zone_in(txn, z);
           h_.dnssec->unsecure(txn, zone);
           txn.commit();
         });
-        break;
       case 11:
-        attempt("increase-serial", [&] {
+        return attempt("increase-serial", [&] {
           auto txn = h_.store->begin_write();
           h_.portfolio->increase_serial(txn, apex(z));
           txn.commit();
         });
-        break;
       case 12:
         // Time passes (up to 20 days: past the refresh window, short of the validity); the
         // refresher re-signs every zone that is due.
         h_.clock.advance(fdp_.ConsumeIntegralInRange<uint64_t>(0, 20 * 86400));
-        attempt("refresh", [&] {
+        return attempt("refresh", [&] {
           auto txn = h_.store->begin_write();
           for (uint32_t id : h_.dnssec->due_zones(txn, h_.clock.now(), 10)) {
             auto zone = h_.store->zone_by_id(txn, id);
@@ -425,8 +418,8 @@ class Session {
           }
           txn.commit();
         });
-        break;
     }
+    return false;
   }
 
   FuzzedDataProvider& fdp_;
