@@ -14,6 +14,7 @@
 #include "conf/composition_root.hh"
 #include "conf/config.hh"
 #include "signer/error.hh"
+#include "signer/secret.hh"
 
 namespace signet {
 namespace {
@@ -57,6 +58,8 @@ class SignetFactory : public BackendFactory {
         throw PDNSException(std::string("signet: ") + e.what());
       }
       g_log << Logger::Info << "[signet] opened store '" << config.path << "'" << endl;
+      if (std::string w = key_heap_warning(); !w.empty())
+        g_log << Logger::Warning << "[signet] " << w << endl;
       ctx->dnssec().events().set_warning_sink(
           [](const std::string& w) { g_log << Logger::Warning << "[signet] " << w << endl; });
       // One background refresher and key scheduler per pdns_server process (not in pdnsutil

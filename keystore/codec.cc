@@ -58,6 +58,9 @@ size_t decode_namekey(std::span<const uint8_t> key, uint8_t* out) {
   while (i < key.size()) {
     if (n >= Name::kMaxLabels)
       throw CorruptionError("name key with too many labels");
+    // Stop as soon as the labels are longer than any name can be: `scratch` then never fills.
+    if (w >= Name::kMaxWire)
+      throw CorruptionError("name key too long");
     starts[n++] = static_cast<uint16_t>(w);
     size_t len_pos = w++;
     uint8_t len = 0;
@@ -68,7 +71,8 @@ size_t decode_namekey(std::span<const uint8_t> key, uint8_t* out) {
       if (c == 0)
         break;
       if (c == 1) {
-        if (i >= key.size())
+        // The escape has two forms only: 0x01 0x01 (octet 0x00) and 0x01 0x02 (octet 0x01).
+        if (i >= key.size() || (key[i] != 1 && key[i] != 2))
           throw CorruptionError("bad escape in name key");
         c = static_cast<uint8_t>(key[i++] - 1);
       }
@@ -77,9 +81,13 @@ size_t decode_namekey(std::span<const uint8_t> key, uint8_t* out) {
       scratch[w++] = c;
       ++len;
     }
+    // A label has 1 to 63 octets (RFC 1035 §3.1); an empty one would end the name early.
+    if (len == 0)
+      throw CorruptionError("empty label in name key");
     scratch[len_pos] = len;
   }
-  if (w > Name::kMaxWire)
+  // The labels of a name leave room for at least its root octet (RFC 1035 §3.1: 255 in all).
+  if (w >= Name::kMaxWire)
     throw CorruptionError("name key too long");
   size_t o = 0;
   while (n > 0) {

@@ -5,17 +5,18 @@ namespace signet {
 
 PrivateKey KeyCache::get_or_open(const lmdb::Txn& txn, const ZoneRecord& zone,
                                  const codec::KeyRecord& key) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = keys_.find({zone.id, key.id});
-  if (it != keys_.end())
-    return it->second;
-  PrivateKey k = open_(txn, zone, key);
-  keys_.emplace(std::make_pair(zone.id, key.id), k);
-  return k;
+  const std::pair<uint32_t, uint32_t> id{zone.id, key.id};
+  if (auto cached = keys_.get(id)) {
+    if (cached->public_key() == key.public_key)
+      return std::move(*cached);
+    keys_.erase(id);  // a key of an aborted transaction that had this id
+  }
+  PrivateKey opened = open_(txn, zone, key);
+  keys_.put(id, opened);
+  return opened;
 }
 
 void KeyCache::erase(uint32_t zone_id, uint32_t key_id) {
-  std::lock_guard<std::mutex> lock(mu_);
   keys_.erase({zone_id, key_id});
 }
 

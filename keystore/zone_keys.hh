@@ -53,6 +53,8 @@ class ZoneKeys {
   // After `zone` moved from tenant `from_tenant_id`: its keys sealed again under the new
   // tenant's data key (Keyring::reseal_zone_keys). Returns how many.
   size_t reseal(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id);
+  // The cache of unsealed keys (signet-key-cache-size).
+  KeyCache& cache() { return cache_; }
 
   // The zone's keys active at `now`, unsealed (cached), each checked with a test signature first.
   std::vector<ActiveKey> active(const lmdb::Txn& txn, const ZoneRecord& zone, uint64_t now);

@@ -224,7 +224,9 @@ Name Name::concat(std::span<const uint8_t> relative, const Name& apex) {
   if (relative.size() + apex.len_ > kMaxWire)
     throw InputError("domain name longer than 255 octets");
   Name r;
-  std::memcpy(r.wire_.data(), relative.data(), relative.size());
+  // An empty span may carry a null pointer, which memcpy must not be given even for 0 octets.
+  if (!relative.empty())
+    std::memcpy(r.wire_.data(), relative.data(), relative.size());
   std::memcpy(r.wire_.data() + relative.size(), apex.wire_.data(), apex.len_);
   r.len_ = static_cast<uint8_t>(relative.size() + apex.len_);
   return r;
@@ -239,11 +241,18 @@ std::string Name::to_text() const {
     uint8_t n = wire_[pos];
     for (size_t i = 1; i <= n; ++i) {
       uint8_t c = wire_[pos + i];
-      if (c == '.' || c == '\\' || c == '"' || c == ';' || c == '(' || c == ')' || c == '@' ||
-          c == '$') {
+      // RFC 1035 §5.1 lets any octet be written as \X or \DDD. A master-file scanner takes only
+      // letters, digits and - _ * / literally (libzscanner, what load-zone reads with, refuses
+      // "a+b." or "a#b."), so every other printable character is escaped; '#' as \035 because
+      // "\#" could read as the start of RFC 3597 generic RDATA where the name is RDATA.
+      bool literal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                     c == '-' || c == '_' || c == '*' || c == '/';
+      if (literal) {
+        out += static_cast<char>(c);
+      } else if (c > 0x20 && c < 0x7f && c != '#') {
         out += '\\';
         out += static_cast<char>(c);
-      } else if (c <= 0x20 || c >= 0x7f) {
+      } else {
         char esc[5];
         esc[0] = '\\';
         esc[1] = static_cast<char>('0' + c / 100);
@@ -251,8 +260,6 @@ std::string Name::to_text() const {
         esc[3] = static_cast<char>('0' + c % 10);
         esc[4] = 0;
         out += esc;
-      } else {
-        out += static_cast<char>(c);
       }
     }
     out += '.';

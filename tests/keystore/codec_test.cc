@@ -54,6 +54,53 @@ TEST(Codec, NameKeyDecodesToLowerCaseLabels) {
   EXPECT_EQ(back.to_text(), "a\\000b.www.example.");
 }
 
+// A name key comes from the store: damaged bytes must be refused, never decoded into a label
+// sequence that is no name (found by tests/fuzz/codec_fuzz.cc).
+TEST(Codec, NameKeyWithAnEmptyLabelIsCorruption) {
+  const uint8_t key[] = {0};
+  uint8_t out[255];
+  EXPECT_THROW(decode_namekey(key, out), CorruptionError);
+  const uint8_t inner[] = {'a', 0, 0, 'b', 0};
+  EXPECT_THROW(decode_namekey(inner, out), CorruptionError);
+}
+
+TEST(Codec, NameKeyLongerThanAnyNameIsCorruptionNotAnOverflow) {
+  std::string key;
+  for (int l = 0; l < 8; ++l)
+    key += std::string(63, 'a') + '\0';  // 512 octets of labels: longer than 255
+  key.push_back('\0');                   // and then an empty one
+  uint8_t out[255];
+  EXPECT_THROW(decode_namekey(as_bytes(key), out), CorruptionError);
+  key.back() = 'b';
+  key.push_back('\0');
+  EXPECT_THROW(decode_namekey(as_bytes(key), out), CorruptionError);
+}
+
+TEST(Codec, NameKeyDecodesToAtMost254OctetsOfLabels) {
+  // 254 octets of labels (63+1 three times, then 61+1) and the root make a 255-octet name.
+  std::string key;
+  for (int l = 0; l < 3; ++l)
+    key += std::string(63, 'a') + '\0';
+  std::string longest = key + std::string(61, 'a') + '\0';
+  uint8_t out[255];
+  ASSERT_EQ(decode_namekey(as_bytes(longest), out), 254u);
+  EXPECT_EQ(Name::concat({out, 254}, Name()).wire_size(), 255u);
+  std::string too_long = key + std::string(62, 'a') + '\0';
+  EXPECT_THROW(decode_namekey(as_bytes(too_long), out), CorruptionError);
+}
+
+TEST(Codec, NameKeyWithAnUnknownEscapeIsCorruption) {
+  const uint8_t good[] = {'a', 1, 1, 1, 2, 0};  // "a\000\001"
+  uint8_t out[255];
+  ASSERT_EQ(decode_namekey(good, out), 4u);
+  EXPECT_EQ(out[2], 0);
+  EXPECT_EQ(out[3], 1);
+  const uint8_t bad[] = {'a', 1, 7, 0};
+  EXPECT_THROW(decode_namekey(bad, out), CorruptionError);
+  const uint8_t dangling[] = {'a', 1};
+  EXPECT_THROW(decode_namekey(dangling, out), CorruptionError);
+}
+
 TEST(Codec, RRsetValueRoundTrip) {
   std::vector<std::vector<uint8_t>> rdatas = {{1, 2, 3, 4}, {5, 6, 7, 8}};
   const uint8_t owner[] = {3, 'W', 'w', 'W'};

@@ -306,6 +306,7 @@ TEST_F(DnssecTest, TheKeyCacheOpensAKeyOnceUntilItIsErased) {
   auto k = dnssec->keys().list(txn, z.id).at(0);
   int opened = 0;
   PrivateKey key = PrivateKey::generate(Algorithm::kEcdsaP256Sha256);
+  k.public_key = key.public_key();  // the opener below stands for the real one
   KeyCache cache([&](const lmdb::Txn&, const ZoneRecord&, const codec::KeyRecord&) {
     ++opened;
     return key;
@@ -392,4 +393,45 @@ TEST_F(DnssecTest, MovingASecuredZoneWithoutTheMasterKeyChangesNothing) {
   }
   auto txn = store->begin_read();
   EXPECT_EQ(portfolio->tenant_name(txn, portfolio->zone(txn, n("example.com.")).tenant_id), "acme");
+}
+
+// Key ids come from a counter in the store, so a transaction that aborts hands its ids out again.
+// The per-process cache of unsealed keys must not give the key of an aborted transaction to the
+// new key with the same id: the zone would be signed with a key its DNSKEY does not describe.
+TEST_F(DnssecTest, AKeyCachedInAnAbortedTransactionIsNotUsedForItsSuccessor) {
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    dnssec->signing().secure(txn, z, *builtin_policy("default"), 1);
+    // not committed: aborts, the key ids go back
+  }
+  secure();
+  VerifyReport r = verify();
+  EXPECT_TRUE(r.ok()) << problems(r);
+}
+
+// The cache of unsealed keys is bounded (signet-key-cache-size): the least recently used key
+// goes first, and a zone still signs afterwards (its keys are opened again).
+TEST_F(DnssecTest, TheKeyCacheKeepsAtMostItsCapacityAndEvictedKeysOpenAgain) {
+  dnssec->keys().cache().set_capacity(1);
+  secure("ksk-zsk");  // two keys: one evicts the other
+  auto stats = dnssec->keys().cache().stats();
+  EXPECT_LE(stats.size, 1u);
+  EXPECT_GT(stats.evictions, 0u);
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    dnssec->signing().sign(txn, z, 1);
+    txn.commit();
+  }
+  EXPECT_TRUE(verify().ok()) << problems(verify());
+  dnssec->keys().cache().set_capacity(0);  // no caching at all: still signs
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    dnssec->signing().sign(txn, z, 1);
+    txn.commit();
+  }
+  EXPECT_EQ(dnssec->keys().cache().stats().size, 0u);
+  EXPECT_TRUE(verify().ok()) << problems(verify());
 }

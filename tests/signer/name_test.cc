@@ -73,6 +73,14 @@ TEST(Name, ParentAndRelative) {
   EXPECT_EQ(Name::concat(rel, Name::from_text("example.net.")).to_text(), "a.b.example.net.");
 }
 
+// The apex's own relative part is an empty span, which may have no data pointer at all
+// (found by tests/fuzz/pdns_write_fuzz.cc under UndefinedBehaviorSanitizer).
+TEST(Name, ConcatOfAnEmptyRelativePartIsTheApex) {
+  Name apex = Name::from_text("example.com.");
+  EXPECT_EQ(Name::concat(std::span<const uint8_t>(), apex).to_text(), "example.com.");
+  EXPECT_EQ(Name::concat(apex.relative_to(apex), apex).to_text(), "example.com.");
+}
+
 TEST(Name, CanonicalNameIsLowerCase) {
   CanonicalName c(Name::from_text("WwW.ExAmple."));
   EXPECT_EQ(c.name().to_text(), "www.example.");
