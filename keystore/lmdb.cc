@@ -156,43 +156,36 @@ int Env::reclaim_stale_readers(bool now) {
   return dead;
 }
 
-int begin_gated(Env& env, unsigned flags, MDB_txn** txn) {
+namespace {
+// Starts a transaction through the remap gate: enters it and runs `attempt` (mdb_txn_begin or
+// mdb_txn_renew); on MDB_MAP_RESIZED it adopts the grown map (outside the gate) and tries again,
+// on MDB_READERS_FULL it reclaims the slots of dead readers and tries again. On failure the gate
+// is left and StoreError thrown. (A template, not std::function: renew is on the query path.)
+template <typename Attempt>
+void start_gated(Env& env, Attempt&& attempt, const char* what) {
   env.reclaim_stale_readers(false);
-  int rc = MDB_SUCCESS;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    rc = mdb_txn_begin(env.get(), nullptr, flags, txn);
-    if (rc == MDB_MAP_RESIZED) {
-      env.leave_txn();
-      try {
-        env.adopt_grown_map();
-      } catch (...) {
-        env.enter_txn();  // the caller leaves on failure
-        throw;
-      }
-      env.enter_txn();
-    } else if (rc == MDB_READERS_FULL && attempt == 0) {
+  env.enter_txn();
+  int rc = attempt();
+  for (int retry = 0; retry < 2 && (rc == MDB_MAP_RESIZED || rc == MDB_READERS_FULL); ++retry) {
+    env.leave_txn();
+    if (rc == MDB_MAP_RESIZED)
+      env.adopt_grown_map();  // throws with the gate left
+    else
       env.reclaim_stale_readers(true);
-    } else {
-      return rc;
-    }
-  }
-  return rc;
-}
-
-ReadTxn::ReadTxn(Env& env) : env_(env) {
-  env_.enter_txn();
-  int rc;
-  try {
-    rc = begin_gated(env_, MDB_RDONLY, &txn_);
-  } catch (...) {
-    env_.leave_txn();
-    throw;
+    env.enter_txn();
+    rc = attempt();
   }
   if (rc != MDB_SUCCESS) {
-    env_.leave_txn();
-    txn_ = nullptr;
-    check(rc, "begin read transaction");
+    env.leave_txn();
+    check(rc, what);
   }
+}
+}  // namespace
+
+ReadTxn::ReadTxn(Env& env) : env_(env) {
+  start_gated(
+      env_, [&] { return mdb_txn_begin(env_.get(), nullptr, MDB_RDONLY, &txn_); },
+      "begin read transaction");
   active_ = true;
 }
 
@@ -225,39 +218,15 @@ void ReadTxn::reset() {
 
 void ReadTxn::renew() {
   reset();
-  env_.enter_txn();
-  int rc = mdb_txn_renew(txn_);
-  for (int attempt = 0; attempt < 2 && (rc == MDB_MAP_RESIZED || rc == MDB_READERS_FULL);
-       ++attempt) {
-    env_.leave_txn();
-    if (rc == MDB_MAP_RESIZED)
-      env_.adopt_grown_map();  // throws with the gate left
-    else
-      env_.reclaim_stale_readers(true);
-    env_.enter_txn();
-    rc = mdb_txn_renew(txn_);
-  }
-  if (rc != MDB_SUCCESS) {
-    env_.leave_txn();
-    check(rc, "renew read transaction");
-  }
+  start_gated(
+      env_, [&] { return mdb_txn_renew(txn_); }, "renew read transaction");
   active_ = true;
 }
 
 WriteTxn::WriteTxn(Env& env) : env_(env) {
-  env_.enter_txn();
-  int rc;
-  try {
-    rc = begin_gated(env_, 0, &txn_);
-  } catch (...) {
-    env_.leave_txn();
-    throw;
-  }
-  if (rc != MDB_SUCCESS) {
-    env_.leave_txn();
-    txn_ = nullptr;
-    check(rc, "begin write transaction");
-  }
+  start_gated(
+      env_, [&] { return mdb_txn_begin(env_.get(), nullptr, 0, &txn_); },
+      "begin write transaction");
 }
 
 WriteTxn::~WriteTxn() {

@@ -96,10 +96,6 @@ class Env {
   std::atomic<int64_t> last_reader_check_{0};
 };
 
-// Begins a transaction through the gate: retries after adopting a grown map and after reclaiming
-// stale reader slots. Returns the LMDB code of the last attempt.
-int begin_gated(Env& env, unsigned flags, MDB_txn** txn);
-
 // Base for both transaction kinds: lookups and cursors work on either.
 class Txn {
  public:
