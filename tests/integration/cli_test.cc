@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 //
 // signetutil as an operator uses it: real processes against a store named in a pdns.conf.
-// Bad input must give a clear one-line reason, a non-zero exit and change nothing; a killed
-// load-zone must leave the store readable and the zone as it was.
+// Bad input must give a clear one-line reason, a non-zero exit and change nothing.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -235,55 +234,5 @@ TEST_F(CliTest, MissingConfigurationIsAClearError) {
   expect_failure(r, "cannot read configuration file");
 }
 
-// LevelDB-style crash test: kill the writer at several points of a large load and reopen.
-TEST_F(CliTest, KillingLoadZoneMidwayLeavesTheStoreReadableAndTheZoneUnchanged) {
-  load_example();
-  std::string before = ok({"list-zone", "example.com"});
-  // ~300k records: big enough that the load takes a noticeable time.
-  std::ostringstream big;
-  big << kZone;
-  for (int i = 0; i < 100000; ++i) {
-    big << "host" << i << " A 10." << (i >> 16) << "." << ((i >> 8) & 255) << "." << (i & 255)
-        << "\n"
-        << "host" << i << " TXT \"record number " << i << "\"\n"
-        << "h" << i << ".deep.tree MX 10 host" << i << "\n";
-  }
-  std::string big_file = file("big.zone", big.str());
-
-  // How long does a full load take? Time one, then put the small zone back.
-  auto t0 = std::chrono::steady_clock::now();
-  ok({"load-zone", "acme", "example.com", big_file});
-  auto full = std::chrono::steady_clock::now() - t0;
-  const std::string after_full_load = ok({"list-zone", "example.com"});
-  // Put the small zone back.
-  ok({"load-zone", "acme", "example.com", dir.file("example.zone")});
-  ASSERT_EQ(ok({"list-zone", "example.com"}), before);
-
-  int killed_mid_load = 0;
-  for (double fraction : {0.05, 0.2, 0.4, 0.6, 0.8, 0.9}) {
-    Process p({signetutil_path(), "--config-dir", dir.path(), "load-zone", "acme", "example.com",
-               big_file},
-              dir.file("kill.log"));
-    std::this_thread::sleep_for(
-        std::chrono::duration_cast<std::chrono::microseconds>(full * fraction));
-    if (p.running())
-      p.signal(SIGKILL);
-    // The load may have committed just before the signal landed: then the
-    // zone must be wholly the new one; otherwise wholly the old one.
-    const int rc = p.wait();
-    if (rc == 0) {
-      EXPECT_EQ(ok({"list-zone", "example.com"}), after_full_load) << "completed at " << fraction;
-      ok({"load-zone", "acme", "example.com", dir.file("example.zone")});
-    } else {
-      EXPECT_EQ(rc, 128 + SIGKILL);
-      ++killed_mid_load;
-      // The store opens, reads, and the zone is exactly as before.
-      EXPECT_EQ(ok({"list-zone", "example.com"}), before) << "after a kill at " << fraction;
-    }
-    EXPECT_NE(ok({"list-zones"}).find("example.com.\tacme"), std::string::npos);
-  }
-  // Timing on a busy machine varies; most kills must still land mid-load.
-  EXPECT_GE(killed_mid_load, 3) << "the load finished too quickly to be killed mid-way";
-  // And writing still works after all those kills (no stale lock).
-  ok({"add-record", "example.com", "after", "A", "60", "192.0.2.99"});
-}
+// Killing load-zone (and the other writers) midway: tests/integration/kill_test.cc, seeded kill -9
+// loops that check every zone is wholly as before or as after.
