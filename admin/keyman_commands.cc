@@ -596,6 +596,7 @@ int cmd_health(Cli& cli, const Args& a) {
         z["cds"] = h.cds_delete ? "delete" : h.cds_published ? "published" : "none";
         z["parent_ds"] = parent_ds_state_name(h.parent_ds);
         z["parent_checked"] = time_text(h.parent_checked_at);
+        z["parent_unreachable"] = h.parent_unreachable;
         z["next_key_event"] =
             h.next_key_event ? h.next_key_event_what + " at " + time_text(h.next_key_event) : "";
         z["keys"] = keys_json(h.keys);
@@ -694,6 +695,14 @@ int cmd_metrics(Cli& cli, const Args& a) {
     if (h.secured)
       out << "signet_zone_parent_ds{" << zl(h) << ",state=\"" << parent_ds_state_name(h.parent_ds)
           << "\"} 1\n";
+  }
+  head("signet_zone_parent_unreachable", "gauge",
+       "1 while the zone's parent cannot be reached (no resolver or parent server answers): "
+       "rollovers that need the parent wait.");
+  for (const auto& h : s.zones) {
+    if (h.secured)
+      out << "signet_zone_parent_unreachable{" << zl(h) << "} " << (h.parent_unreachable ? 1 : 0)
+          << "\n";
   }
   head("signet_zone_rollover_in_progress", "gauge", "1 while a rollover runs (kind label).");
   for (const auto& h : s.zones) {

@@ -33,6 +33,11 @@ CompositionRoot::CompositionRoot(Config config, std::unique_ptr<Clock> clock)
   });
   keyman_ =
       std::make_unique<KeyManager>(*store_, *dnssec_, *clock_, nullptr, config_.signing_threads);
+  // Parent discovery asks the resolvers of `signet-resolver` (empty: /etc/resolv.conf), never
+  // anyone else; one finder (and its cache) serves every zone of the process.
+  ParentFinderOptions finder;
+  finder.resolvers = config_.resolvers;
+  keyman_->set_parent_finder(std::move(finder));
 }
 
 void CompositionRoot::start_refresher(Refresher::Log log) {

@@ -46,7 +46,8 @@ class CompositionRoot {
   // The master key, loaded on first use (throws InputError naming the file when unusable).
   const MasterKey& master_key();
 
-  // The key manager (rollovers, parent checks, DS submission).
+  // The key manager (rollovers, parent checks, DS submission), finding parents through the
+  // resolvers of `signet-resolver`.
   KeyManager& keyman() { return *keyman_; }
 
   // The background refresher and key scheduler of this process (pdns_server starts them;

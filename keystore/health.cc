@@ -157,7 +157,17 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
                                        " DS record(s) matching none of the zone's keys");
     }
   }
-  if (r.parent_failures >= 3) {
+  // An unreachable parent (no resolver, no parent server answers) shows from the first failure:
+  // validators are not affected, but no rollover step that needs the parent can happen until it
+  // answers again. Other failures (some servers silent) show once they persist.
+  h.parent_unreachable =
+      r.parent_failures > 0 && r.last_check_error.rfind(kParentUnreachable, 0) == 0;
+  if (h.parent_unreachable) {
+    flag(HealthStatus::kWarning,
+         r.last_check_error + " (" + std::to_string(r.parent_failures) +
+             (r.parent_failures == 1 ? " failure" : " failures") +
+             "; nothing changes for validators, but rollover steps that need the parent wait)");
+  } else if (r.parent_failures >= 3) {
     flag(HealthStatus::kWarning, "the parent's DS cannot be checked (" +
                                      std::to_string(r.parent_failures) +
                                      " failures): " + r.last_check_error);

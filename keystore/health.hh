@@ -3,9 +3,9 @@
 // Portfolio health: for one zone, everything an operator must not learn about from a customer —
 // signatures close to expiry, a refresher or key manager that stopped running, a DS the parent
 // never published (or one that matches none of our keys: the zone is bogus for every validator),
-// a failing DS submission, a rollover step awaiting approval — reduced to ok / warning /
-// critical with the reasons. `signetutil health` and `signetutil metrics` print it; both read
-// only, from one read transaction.
+// a parent that cannot be reached, a failing DS submission, a rollover step awaiting approval —
+// reduced to ok / warning / critical with the reasons. `signetutil health` and `signetutil metrics`
+// print it; both read only, from one read transaction.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +44,7 @@ struct ZoneHealth {
   bool cds_published = false, cds_delete = false;
   ParentDsState parent_ds = ParentDsState::kUnknown;
   uint64_t parent_checked_at = 0;
+  bool parent_unreachable = false;  // the last parent check reached no parent server
   uint64_t next_key_event = 0;
   std::string next_key_event_what;
   std::vector<KeyStatus> keys;

@@ -1,27 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "keystore/keyman.hh"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
+#include <atomic>
 #include <chrono>
-#include <cstring>
 #include <map>
 #include <set>
 
 #include "signer/ds.hh"
+#include "signer/ds_hook.hh"
 #include "signer/error.hh"
 #include "signer/key.hh"
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
-
-extern char** environ;
+#include "signer/subprocess.hh"
 
 namespace signet {
 
@@ -32,9 +24,16 @@ namespace {
 
 constexpr uint64_t kIdleParentCheck = 86400;  // the parent's DS is looked at daily when idle
 constexpr uint64_t kMaxBackoff = 86400;
-constexpr uint64_t kSubmitLease = 300;  // a claimed submission is another process's for this long
-constexpr uint64_t kSubmitRetry = 60;   // first retry of a failed submission; doubles
-constexpr int kHookTimeoutSeconds = 60;
+constexpr uint64_t kSubmitLease = 300;   // a claimed submission is another process's for this long
+constexpr uint64_t kSubmitRetry = 60;    // first retry of a failed submission; doubles
+constexpr size_t kMaxCheckError = 1000;  // a parent check's error as stored (bytes)
+
+std::string joined(const std::vector<std::string>& parts, const char* sep = "\n") {
+  std::string out;
+  for (const auto& p : parts)
+    out += (out.empty() ? "" : sep) + p;
+  return out;
+}
 
 uint64_t backoff(uint64_t base, unsigned failures) {
   uint64_t d = std::max<uint64_t>(base, 1);
@@ -124,89 +123,6 @@ ParentView view_of(const RolloverRecord& r) {
   return v;
 }
 
-// Runs `argv` with `input` on its stdin; returns (exit status or -1 on timeout, output).
-std::pair<int, std::string> run_program(const std::vector<std::string>& argv,
-                                        const std::vector<std::string>& env_add,
-                                        const std::string& input) {
-  int in_pipe[2], out_pipe[2];
-  if (pipe2(in_pipe, O_CLOEXEC) != 0)
-    throw Error(std::string("pipe: ") + std::strerror(errno));
-  if (pipe2(out_pipe, O_CLOEXEC) != 0) {
-    close(in_pipe[0]);
-    close(in_pipe[1]);
-    throw Error(std::string("pipe: ") + std::strerror(errno));
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
-  std::vector<std::string> env_store;
-  for (char** e = environ; e && *e; ++e)
-    env_store.emplace_back(*e);
-  for (const auto& e : env_add)
-    env_store.push_back(e);
-  std::vector<char*> cargv, cenv;
-  for (const auto& a : argv)
-    cargv.push_back(const_cast<char*>(a.c_str()));
-  cargv.push_back(nullptr);
-  for (const auto& e : env_store)
-    cenv.push_back(const_cast<char*>(e.c_str()));
-  cenv.push_back(nullptr);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0].c_str(), &fa, nullptr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  close(in_pipe[0]);
-  close(out_pipe[1]);
-  if (rc != 0) {
-    close(in_pipe[1]);
-    close(out_pipe[0]);
-    throw Error("cannot run '" + argv[0] + "': " + std::strerror(rc));
-  }
-  // The input is small (a few DS records): one write fits the pipe buffer.
-  signal(SIGPIPE, SIG_IGN);
-  ssize_t ignored = write(in_pipe[1], input.data(), input.size());
-  (void)ignored;
-  close(in_pipe[1]);
-  std::string output;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kHookTimeoutSeconds);
-  bool timed_out = false;
-  while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now())
-                    .count();
-    if (left <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd p{out_pipe[0], POLLIN, 0};
-    int n = poll(&p, 1, static_cast<int>(left));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      timed_out = n == 0;
-      break;
-    }
-    char buf[1024];
-    ssize_t r = read(out_pipe[0], buf, sizeof(buf));
-    if (r <= 0)
-      break;
-    if (output.size() < 2048)
-      output.append(buf, static_cast<size_t>(r));
-  }
-  close(out_pipe[0]);
-  if (timed_out)
-    kill(pid, SIGKILL);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  while (!output.empty() && (output.back() == '\n' || output.back() == '\r'))
-    output.pop_back();
-  if (timed_out)
-    return {-1, output};
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), output};
-}
-
 }  // namespace
 
 KeyManager::KeyManager(Store& store, Dnssec& dnssec, const Clock& clock, Log log, unsigned threads)
@@ -215,7 +131,12 @@ KeyManager::KeyManager(Store& store, Dnssec& dnssec, const Clock& clock, Log log
       clock_(clock),
       log_(std::move(log)),
       threads_(threads ? threads : 1),
-      query_([](const DnsServer& s, const Name& n, uint16_t t) { return dns_query(s, n, t); }) {}
+      finder_(std::make_unique<ParentFinder>(finder_options_, &clock)) {}
+
+void KeyManager::set_parent_finder(ParentFinderOptions options) {
+  finder_options_ = options;
+  finder_ = std::make_unique<ParentFinder>(std::move(options), &clock_);
+}
 
 KeyManager::~KeyManager() {
   stop();
@@ -344,37 +265,9 @@ size_t KeyManager::wake_policy_users(lmdb::WriteTxn& txn, const std::string& nam
 
 // ------------------------------------------------------------------ the parent
 
-namespace {
-// The parent's servers: the policy's, or those the parent zone's NS RRset names. Throws.
-std::vector<DnsServer> parent_servers(const ZoneRecord& zone, const SigningPolicy& policy) {
-  std::vector<DnsServer> servers;
-  if (!policy.parent_nameservers.empty()) {
-    for (const auto& s : policy.parent_nameservers)
-      servers.push_back(parse_dns_server(s));
-  } else {
-    servers = discover_parent_servers(zone.name);
-  }
-  return servers;
-}
-}  // namespace
-
-std::optional<std::string> KeyManager::ds_at_server(const DnsServer& server, const ZoneRecord& zone,
-                                                    const std::vector<KeyRecord>& keys, DsSet& ours,
-                                                    std::set<std::string>& unknown) {
-  DnsResponse r;
-  try {
-    r = query_(server, zone.name, rrtype::DS);
-  } catch (const std::exception& e) {
-    return std::string(e.what());
-  }
-  if (r.rcode != 0 && r.rcode != 3) {
-    return "parent server " + server.text() + " answered the DS query with RCODE " +
-           std::to_string(r.rcode);
-  }
-  if (!r.aa) {
-    return "parent server " + server.text() + " is not authoritative for the DS of " +
-           zone.name.to_text();
-  }
+void KeyManager::ds_in_answer(const DnsResponse& r, const ZoneRecord& zone,
+                              const std::vector<KeyRecord>& keys, DsSet& ours,
+                              std::set<std::string>& unknown) {
   CanonicalName apex(zone.name);
   for (const auto& rec : r.answer) {
     if (rec.type != rrtype::DS || !rec.owner.equals(zone.name) || rec.rdata.size() < 5)
@@ -388,35 +281,53 @@ std::optional<std::string> KeyManager::ds_at_server(const DnsServer& server, con
     else
       unknown.insert(rdata_to_text(rrtype::DS, rec.rdata));
   }
-  return std::nullopt;
 }
 
+// Every parent server is asked; a server is one NS host (or one configured address) and counts
+// as answering when any of its addresses gives an authoritative answer (RCODE and AA checked by
+// the finder): a host whose IPv6 address is unreachable from here still answers over IPv4. The
+// error says "parent unreachable" when no server answered at all (health shows it at once), and
+// names the silent ones when only some did (the DS "at every server" cannot be known then).
 KeyManager::ParentObservation KeyManager::check_parent(const ZoneRecord& zone,
                                                        const SigningPolicy& policy,
                                                        const std::vector<KeyRecord>& keys) {
   ParentObservation obs;
-  std::vector<DnsServer> servers;
+  std::vector<ParentServer> servers;
   try {
-    servers = parent_servers(zone, policy);
+    servers = finder_->servers_for(zone.name, policy.parent_nameservers);
+  } catch (const ParentUnreachable& e) {
+    obs.error = std::string(kParentUnreachable) + ": " + e.what();
+    return obs;
   } catch (const std::exception& e) {
-    obs.error = e.what();
+    obs.error = e.what();  // a bad parent-nameservers address
     return obs;
   }
   if (servers.empty()) {
-    obs.error = "no parent nameservers found for " + zone.name.to_text() +
-                " (set parent-nameservers in the policy)";
+    obs.error = std::string(kParentUnreachable) + ": no parent nameservers found for " +
+                zone.name.to_text() + " (set parent-nameservers in the policy)";
     return obs;
   }
   std::map<std::pair<uint16_t, uint8_t>, size_t> served;  // how many servers serve each
   std::set<std::string> unknown;
+  std::vector<std::string> silent;
   for (const auto& server : servers) {
-    DsSet here;
-    if (auto error = ds_at_server(server, zone, keys, here, unknown)) {
-      obs.error = *error;
-      return obs;
+    auto a = finder_->query_any_address(server, zone.name, rrtype::DS, query_);
+    if (!a.answered()) {
+      silent.push_back(a.failure_text(server));
+      continue;
     }
+    DsSet here;
+    ds_in_answer(*a.response, zone, keys, here, unknown);
     for (const auto& d : here)
       ++served[d];
+  }
+  if (silent.size() == servers.size()) {
+    obs.error = std::string(kParentUnreachable) + ": " + joined(silent, "; ");
+    return obs;
+  }
+  if (!silent.empty()) {
+    obs.error = "parent server(s) not answering: " + joined(silent, "; ");
+    return obs;
   }
   obs.ok = true;
   for (const auto& [d, n] : served) {
@@ -554,6 +465,15 @@ class KeyManager::ZoneTick {
 std::optional<KeyManager::Submission> KeyManager::settle(uint32_t zone_id, Mode mode,
                                                          const Observed& seen, TickResult& result) {
   auto txn = store_.begin_write();
+  std::optional<Submission> submission = settle(txn, zone_id, mode, seen, result);
+  txn.commit();
+  return submission;
+}
+
+// The zone's tick in `txn`, which the caller commits (run_due settles many zones in one).
+std::optional<KeyManager::Submission> KeyManager::settle(lmdb::WriteTxn& txn, uint32_t zone_id,
+                                                         Mode mode, const Observed& seen,
+                                                         TickResult& result) {
   auto zone = store_.zone_by_id(txn, zone_id);
   auto st = zone ? dnssec_.state().find(txn, zone_id) : std::nullopt;
   if (!st)
@@ -571,7 +491,6 @@ std::optional<KeyManager::Submission> KeyManager::settle(uint32_t zone_id, Mode 
   tick.plan_and_apply();
   if (tick.goes_unsigned()) {
     tick.go_unsigned();
-    txn.commit();
     result.status = "unsigned";
     return std::nullopt;
   }
@@ -581,7 +500,6 @@ std::optional<KeyManager::Submission> KeyManager::settle(uint32_t zone_id, Mode 
   tick.schedule_next_wakeup();
   std::optional<Submission> submission = tick.claim_submission();
   tick.store_rollover();
-  txn.commit();
   return submission;
 }
 
@@ -626,7 +544,7 @@ void KeyManager::ZoneTick::note_unasked_ds(const ParentObservation& obs) {
 
 void KeyManager::ZoneTick::record_parent_failure(const ParentObservation& obs) {
   ++rec_.parent_failures;
-  rec_.last_check_error = obs.error;
+  rec_.last_check_error = obs.error.substr(0, kMaxCheckError);
   rec_.next_parent_check = now_ + backoff(policy_.parent_check_interval, rec_.parent_failures);
   if (rec_.parent_failures == 1) {
     // Logged and audited once per streak; health shows it for as long as it lasts.
@@ -992,35 +910,23 @@ std::vector<std::string> ds_lines(const ZoneRecord& zone, uint32_t ttl,
   return lines;
 }
 
-std::string joined(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& l : lines)
-    out += (out.empty() ? "" : "\n") + l;
-  return out;
-}
-
 struct SubmissionOutcome {
   bool ok = false;
   std::string method, outcome;
 };
 
-// The hook gets the zone and the DS records it should have at the parent (none: remove the DS,
-// the zone goes insecure) as arguments, on stdin and in the environment.
-SubmissionOutcome submit_by_hook(const std::string& hook, const std::string& zname,
+// The hook (signer/ds_hook.hh): `PROGRAM -- ZONE DS...`, the records also on stdin and in the
+// environment, never through a shell; past the policy's ds-hook-timeout its whole process group
+// is killed, and that is a failure like any other (retried with backoff).
+SubmissionOutcome submit_by_hook(const SigningPolicy& policy, const std::string& zname,
                                  const std::string& tenant, const std::vector<std::string>& lines) {
-  SubmissionOutcome out{false, "hook", ""};
-  std::vector<std::string> argv{hook, zname};
-  std::string input;
-  for (const auto& l : lines) {
-    argv.push_back(l);
-    input += l + "\n";
-  }
-  auto [code, output] = run_program(
-      argv, {"SIGNET_ZONE=" + zname, "SIGNET_TENANT=" + tenant, "SIGNET_DS=" + joined(lines)},
-      input);
-  out.ok = code == 0;
-  out.outcome = code < 0 ? "timed out after " + std::to_string(kHookTimeoutSeconds) + " s"
-                         : "exit " + std::to_string(code);
+  DsHookCall call = ds_hook_call(policy.ds_hook, zname, tenant, lines,
+                                 std::chrono::seconds(policy.ds_hook_timeout));
+  SubprocessResult res = run_subprocess(call.argv, call.options);
+  std::string output = res.output;
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\r'))
+    output.pop_back();
+  SubmissionOutcome out{res.ok(), "hook", res.describe()};
   if (!output.empty())
     out.outcome += ": " + output;
   return out;
@@ -1047,7 +953,7 @@ std::string KeyManager::run_submission(uint32_t zone_id, const Submission& sub) 
   out.method = sub.method == SigningPolicy::DsSubmission::kHook ? "hook" : "push";
   try {
     out = sub.method == SigningPolicy::DsSubmission::kHook
-              ? submit_by_hook(sub.policy.ds_hook, sub.zone.name.to_text(), sub.tenant, lines)
+              ? submit_by_hook(sub.policy, sub.zone.name.to_text(), sub.tenant, lines)
               : submit_by_push(sub.policy, sub.zone, sub.ds);
   } catch (const std::exception& e) {
     out.ok = false;
@@ -1090,38 +996,221 @@ std::string KeyManager::record_submission(uint32_t zone_id, const Submission& su
   return (ok ? "submitted: " : "failed: ") + outcome;
 }
 
+// ------------------------------------------------------------------ the scheduler
+
+KeyManager::DueZones KeyManager::triage(const std::vector<uint32_t>& due) {
+  DueZones out;
+  auto txn = store_.begin_read();
+  uint64_t now = clock_.now();
+  for (uint32_t id : due) {
+    bool asks_parent = false;
+    try {
+      auto zone = store_.zone_by_id(txn, id);
+      auto st = zone ? dnssec_.state().find(txn, id) : std::nullopt;
+      if (st) {
+        auto rec = dnssec_.state().rollover(txn, id);
+        SigningPolicy policy = dnssec_.policies().for_zone(txn, *zone, *st);
+        asks_parent = parent_check_due(policy, dnssec_.keys().times(txn, id), rec, id, now);
+        if (asks_parent && policy.parent_nameservers.empty())
+          out.to_find.push_back(zone->name);
+      }
+    } catch (const std::exception&) {
+      // tick_due reports it
+    }
+    (asks_parent ? out.parent : out.local).push_back(id);
+  }
+  return out;
+}
+
+void KeyManager::tick_failed(uint32_t id, const std::string& error) {
+  log(true, "key manager: zone #" + std::to_string(id) + ": " + error);
+  // Do not spin on a zone that fails: look again in a minute.
+  try {
+    auto txn = store_.begin_write();
+    auto before = dnssec_.state().rollover(txn, id);
+    auto after = before;
+    after.next_wakeup = clock_.now() + 60;
+    after.last_error = error;
+    if (dnssec_.state().find(txn, id)) {
+      dnssec_.state().put_rollover(txn, id, before, after);
+    } else if (before.next_wakeup) {
+      // Entries of zones that are no longer secured (or gone) are dropped as they come due.
+      dnssec_.state().drop_wakeup(txn, id, before.next_wakeup);
+    }
+    txn.commit();
+  } catch (const std::exception&) {
+  }
+}
+
+namespace {
+// Group commit of run_due: a zone's tick waits at most this long for others to share its write
+// transaction, which holds at most this many zones and is committed after this much work (pdns
+// writes wait for it meanwhile).
+constexpr auto kSettleWait = std::chrono::milliseconds(100);
+constexpr size_t kSettleBatch = 256;
+constexpr auto kSettleWork = std::chrono::milliseconds(250);
+}  // namespace
+
+// The scheduled ticks of many zones. Worker threads observe (reading, and asking the parent when
+// due) and queue the zones; whichever worker finds the queue ripe and no batch being written
+// settles the queued zones, many per write transaction — one commit (one fsync) per batch, not
+// per zone — and then runs their DS submissions outside any lock. A zone whose tick throws
+// changes nothing: its batch is written again without it, and it is looked at in a minute.
+class KeyManager::DueRun {
+ public:
+  DueRun(KeyManager& km, const std::vector<uint32_t>& ids) : km_(km), ids_(ids) {}
+  size_t run(unsigned threads);
+
+ private:
+  struct Due {
+    uint32_t id = 0;
+    Observed seen;
+    TickResult result;
+    std::optional<Submission> submission;
+    std::string error;  // the tick failed
+  };
+  void work();
+  void queue(Due due);
+  void flush(bool all);
+  void settle(std::vector<Due>& batch);
+  void finish(std::vector<Due>& batch);
+
+  KeyManager& km_;
+  const std::vector<uint32_t>& ids_;
+  std::atomic<size_t> next_{0}, acted_{0};
+  std::mutex queue_mu_;
+  std::vector<Due> queued_;
+  std::chrono::steady_clock::time_point oldest_;
+  std::mutex write_mu_;  // one batch is settled at a time
+};
+
+size_t KeyManager::DueRun::run(unsigned threads) {
+  size_t n = std::min<size_t>(std::max(1u, threads), ids_.size());
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < n; ++t)
+    pool.emplace_back([this] { work(); });
+  work();
+  for (auto& t : pool)
+    t.join();
+  return acted_;
+}
+
+void KeyManager::DueRun::work() {
+  for (size_t i; (i = next_.fetch_add(1)) < ids_.size();) {
+    Due due;
+    due.id = ids_[i];
+    try {
+      due.seen = km_.observe(due.id, Mode::kScheduled);
+    } catch (const std::exception& e) {
+      due.error = e.what();
+    }
+    if (due.seen.due || !due.error.empty())
+      queue(std::move(due));
+    flush(false);
+  }
+  flush(true);
+}
+
+void KeyManager::DueRun::queue(Due due) {
+  std::lock_guard lock(queue_mu_);
+  if (queued_.empty())
+    oldest_ = std::chrono::steady_clock::now();
+  queued_.push_back(std::move(due));
+}
+
+// Settles what is queued (`all`: everything, waiting for the writer; else only a ripe queue, and
+// only if no batch is being written), then runs the batch's submissions.
+void KeyManager::DueRun::flush(bool all) {
+  while (true) {
+    std::vector<Due> batch;
+    {
+      std::unique_lock write(write_mu_, std::defer_lock);
+      if (all)
+        write.lock();
+      else if (!write.try_lock())
+        return;
+      {
+        std::lock_guard lock(queue_mu_);
+        bool ripe = queued_.size() >= kSettleBatch ||
+                    std::chrono::steady_clock::now() - oldest_ >= kSettleWait;
+        if (queued_.empty() || (!all && !ripe))
+          return;
+        batch.swap(queued_);
+      }
+      settle(batch);
+    }
+    finish(batch);
+  }
+}
+
+void KeyManager::DueRun::settle(std::vector<Due>& batch) {
+  for (size_t i = 0; i < batch.size();) {
+    size_t start = i, current = SIZE_MAX;
+    auto began = std::chrono::steady_clock::now();
+    try {
+      auto txn = km_.store_.begin_write();
+      for (; i < batch.size(); ++i) {
+        if (i > start &&
+            (i - start >= kSettleBatch || std::chrono::steady_clock::now() - began >= kSettleWork))
+          break;
+        Due& due = batch[i];
+        if (!due.error.empty())
+          continue;
+        current = i;
+        due.result = TickResult();
+        due.submission = km_.settle(txn, due.id, Mode::kScheduled, due.seen, due.result);
+      }
+      current = SIZE_MAX;
+      txn.commit();
+    } catch (const std::exception& e) {
+      // The transaction is gone, and with it the zones settled in it: settle them again without
+      // the one whose tick failed (or, when the transaction itself failed, without the first).
+      size_t failed = current;
+      if (failed == SIZE_MAX) {
+        for (failed = start; failed < batch.size() && !batch[failed].error.empty(); ++failed) {
+        }
+      }
+      if (failed == batch.size())
+        return;
+      batch[failed].error = e.what();
+      i = start;
+    }
+  }
+}
+
+void KeyManager::DueRun::finish(std::vector<Due>& batch) {
+  for (auto& due : batch) {
+    if (!due.error.empty()) {
+      km_.tick_failed(due.id, due.error);
+      continue;
+    }
+    if (due.submission)
+      due.result.submission = km_.run_submission(due.id, *due.submission);
+    if (due.result.acted)
+      ++acted_;
+  }
+}
+
+// Network never holds up a zone's due steps: the zones that need nothing from the parent tick
+// first; then the parents of the others are found at once (the finder asks once per parent zone,
+// a few lookups in flight, and remembers failures and dead servers), so that their ticks find
+// them cached; those ticks, whose DS queries still wait on the parent's servers, observe a few at
+// a time and are written as they come.
 size_t KeyManager::run_due(size_t max) {
   std::vector<uint32_t> due;
   {
     auto txn = store_.begin_read();
     due = dnssec_.state().due_wakeups(txn, clock_.now(), max);
   }
-  size_t acted = 0;
-  for (uint32_t id : due) {
-    try {
-      if (tick(id, Mode::kScheduled).acted)
-        ++acted;
-    } catch (const std::exception& e) {
-      log(true, "key manager: zone #" + std::to_string(id) + ": " + e.what());
-      // Do not spin on a zone that fails: look again in a minute.
-      try {
-        auto txn = store_.begin_write();
-        auto before = dnssec_.state().rollover(txn, id);
-        auto after = before;
-        after.next_wakeup = clock_.now() + 60;
-        after.last_error = e.what();
-        if (dnssec_.state().find(txn, id)) {
-          dnssec_.state().put_rollover(txn, id, before, after);
-        } else if (before.next_wakeup) {
-          dnssec_.state().drop_wakeup(txn, id, before.next_wakeup);
-        }
-        txn.commit();
-      } catch (const std::exception&) {
-      }
-    }
-  }
-  // Entries of zones that are no longer secured (or gone) are dropped as they come due.
-  return acted;
+  if (due.empty())
+    return 0;
+  DueZones zones = triage(due);
+  size_t acted = DueRun(*this, zones.local).run(1);
+  if (zones.parent.empty())
+    return acted;
+  if (!zones.to_find.empty())
+    finder_->prefetch(zones.to_find);
+  return acted + DueRun(*this, zones.parent).run(finder_options_.concurrency);
 }
 
 uint64_t KeyManager::next_due() const {

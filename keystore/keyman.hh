@@ -3,7 +3,11 @@
 // The key manager: the executor of the rollover planner (signer/rollover.hh). One tick of a zone:
 //
 //   1. observe: if the planner waits on the parent, or the daily check is due, ask every parent
-//      server for the zone's DS RRset (network, outside any transaction) — failures back off;
+//      server for the zone's DS RRset (network, outside any transaction) — failures back off.
+//      The parent's servers are the policy's `parent-nameservers`, else found by a ParentFinder
+//      (signer/parent_finder.hh) shared by every zone: cached per parent zone, through the
+//      `signet-resolver` resolvers, with bounded timeouts. A server counts as answering when
+//      any of its addresses answers;
 //   2. settle, in ONE write transaction (keyman.cc, class ZoneTick: one function per step):
 //      record the parent's answer; plan from the stored key timings, parent view and operator
 //      request; with `approval: manual` apply only observations, store the remaining steps as a
@@ -15,6 +19,11 @@
 //   3. after the commit, run the DS submission (hook or RFC 2136 push) if one was claimed in
 //      step 2 — failures are logged, audited and retried with backoff, never dropped.
 //
+// run_due ticks the zones that need no parent first, then fetches the parents of the others at
+// once (one NS lookup per parent zone, bounded concurrency) and ticks those on a few threads, so
+// an unreachable resolver or parent costs one round of timeouts, never one per zone, and never
+// holds up another zone's due steps.
+//
 // Everything persistent is in the store, so a killed process resumes where it was. A scheduled
 // tick checks again inside its write transaction that the zone is still due, and a submission is
 // claimed (leased) in the transaction before it runs, so several processes sharing one store never
@@ -23,10 +32,12 @@
 
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -34,9 +45,14 @@
 #include "keystore/store.hh"
 #include "signer/clock.hh"
 #include "signer/dns_client.hh"
+#include "signer/parent_finder.hh"
 #include "signer/rollover.hh"
 
 namespace signet {
+
+// How a parent check's error (RolloverRecord::last_check_error) begins when no parent server could
+// be asked at all: discovery failed, or none of them answered. Health shows it at once.
+inline constexpr std::string_view kParentUnreachable = "parent unreachable";
 
 // One key as rollover-status and health show it.
 struct KeyStatus {
@@ -64,8 +80,9 @@ struct ZoneKeyStatus {
 class KeyManager {
  public:
   using Log = std::function<void(bool warning, const std::string&)>;
-  // How the parent is asked (dns_query by default; tests substitute a fake parent).
-  using Query = std::function<DnsResponse(const DnsServer&, const Name&, uint16_t)>;
+  // How one address of a parent server is asked (by default dns_query with the ParentFinder's
+  // timeouts; tests substitute a fake parent).
+  using Query = ParentFinder::Query;
   KeyManager(Store& store, Dnssec& dnssec, const Clock& clock, Log log = nullptr,
              unsigned threads = 1);
   ~KeyManager();
@@ -73,6 +90,9 @@ class KeyManager {
   KeyManager& operator=(const KeyManager&) = delete;
 
   void set_query(Query q) { query_ = std::move(q); }
+  // How parents are found (the resolvers of `signet-resolver`, timeouts, concurrency). Replaces
+  // the finder and its cache; call before start(). By default: the system's resolvers.
+  void set_parent_finder(ParentFinderOptions options);
   // Where progress and warnings go (the pdns log in the module); set before start().
   void set_log(Log l) { log_ = std::move(l); }
 
@@ -102,7 +122,9 @@ class KeyManager {
     std::string status;
   };
   TickResult tick(uint32_t zone_id, Mode mode = Mode::kNow);
-  // Ticks every zone whose wake-up time has come (at most `max`). Returns how many acted.
+  // Ticks every zone whose wake-up time has come (at most `max`): first those that need nothing
+  // from the parent, then — after finding their parents at once — the others, a few at a time.
+  // Returns how many acted.
   size_t run_due(size_t max = 1000);
   // The earliest wake-up time filed in the key_due index (0: none).
   uint64_t next_due() const;
@@ -143,19 +165,32 @@ class KeyManager {
   Observed observe(uint32_t zone_id, Mode mode);
   std::optional<Submission> settle(uint32_t zone_id, Mode mode, const Observed& seen,
                                    TickResult& result);
+  std::optional<Submission> settle(lmdb::WriteTxn& txn, uint32_t zone_id, Mode mode,
+                                   const Observed& seen, TickResult& result);
 
   // Asks every parent server for the zone's DS RRset.
   ParentObservation check_parent(const ZoneRecord& zone, const SigningPolicy& policy,
                                  const std::vector<codec::KeyRecord>& keys);
-  // One server's DS RRset: ours (tag, algorithm) and the others (as text); the error when the
-  // answer is unusable.
-  std::optional<std::string> ds_at_server(const DnsServer& server, const ZoneRecord& zone,
-                                          const std::vector<codec::KeyRecord>& keys, DsSet& ours,
-                                          std::set<std::string>& unknown);
+  // The DS RRset in one server's (authoritative) answer: ours (tag, algorithm) and the others
+  // (as text).
+  static void ds_in_answer(const DnsResponse& answer, const ZoneRecord& zone,
+                           const std::vector<codec::KeyRecord>& keys, DsSet& ours,
+                           std::set<std::string>& unknown);
+  // run_due's triage: the due zones whose tick asks the parent, and of those the ones whose
+  // parent must be found (no parent-nameservers in the policy).
+  struct DueZones {
+    std::vector<uint32_t> local, parent;
+    std::vector<Name> to_find;
+  };
+  DueZones triage(const std::vector<uint32_t>& due);
+  // A zone whose scheduled tick failed: logged, and looked at again in a minute.
+  void tick_failed(uint32_t zone_id, const std::string& error);
+  class DueRun;  // the scheduled ticks of many zones, settled in batches (keyman.cc)
   std::string run_submission(uint32_t zone_id, const Submission& sub);
   std::string record_submission(uint32_t zone_id, const Submission& sub, const std::string& ds_text,
                                 bool ok, const std::string& method, const std::string& outcome);
   void log(bool warning, const std::string& s) const {
+    std::lock_guard<std::mutex> lock(log_mu_);  // ticks run on several threads
     if (log_)
       log_(warning, s);
   }
@@ -165,7 +200,10 @@ class KeyManager {
   const Clock& clock_;
   Log log_;
   unsigned threads_;
-  Query query_;
+  Query query_;  // null: dns_query with the finder's timeouts
+  ParentFinderOptions finder_options_;
+  std::unique_ptr<ParentFinder> finder_;
+  mutable std::mutex log_mu_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -89,10 +89,4 @@ void dns_push_ds(const DnsServer& server, const Name& parent_zone, const Name& c
                  const std::vector<std::vector<uint8_t>>& ds,
                  const std::optional<TsigKeySpec>& tsig, int timeout_ms = 5000);
 
-// Superseded by ParentFinder (signer/parent_finder.hh), which groups addresses by NS host and
-// takes the resolvers from `signet-resolver`; this flat list (one process-wide ParentFinder on the
-// resolvers of /etc/resolv.conf) is kept only until the key manager uses ParentFinder directly.
-// Throws Error when discovery fails.
-std::vector<DnsServer> discover_parent_servers(const Name& zone);
-
 }  // namespace signet

@@ -408,16 +408,4 @@ void ParentFinder::clear() {
   health_.clear();
 }
 
-// ------------------------------------------------------------------ the flat legacy list
-
-std::vector<DnsServer> discover_parent_servers(const Name& zone) {
-  static ParentFinder finder;  // the system's resolvers; cached across calls
-  std::vector<DnsServer> out;
-  for (const auto& s : finder.find(zone).servers) {
-    for (const auto& a : s.addresses)
-      add_unique(out, a);
-  }
-  return out;
-}
-
 }  // namespace signet

@@ -248,7 +248,8 @@ TEST_F(KeyLifecycleCli, HealthExitCodesFollowTheWorstZoneAndMetricsAreValidProme
 
 TEST_F(KeyLifecycleCli, DsHookGetsTheZoneAndItsDsAndIsAudited) {
   std::string out = dir.file("hook.out");
-  std::string hook = file("hook.sh", "#!/bin/sh\necho \"$1|$2|$SIGNET_TENANT\" > " + out + "\n");
+  // PROGRAM -- ZONE DS... (signer/ds_hook.hh)
+  std::string hook = file("hook.sh", "#!/bin/sh\necho \"$1|$2|$3|$SIGNET_TENANT\" > " + out + "\n");
   chmod(hook.c_str(), 0755);
   std::string policies = std::string(kPolicies) +
                          "  - name: hooked\n"
@@ -261,7 +262,7 @@ TEST_F(KeyLifecycleCli, DsHookGetsTheZoneAndItsDsAndIsAudited) {
   std::string tick = ok({"rollover-tick", "example.com"});
   EXPECT_NE(tick.find("DS submission submitted"), std::string::npos) << tick;
   std::string got = read_file(out);
-  EXPECT_EQ(got.rfind("example.com.|example.com. 86400 IN DS ", 0), 0u) << got;
+  EXPECT_EQ(got.rfind("--|example.com.|example.com. 86400 IN DS ", 0), 0u) << got;
   EXPECT_NE(got.find("|acme"), std::string::npos) << got;
   EXPECT_NE(ok({"audit-log", "example.com"}).find("ds-submission"), std::string::npos);
 }

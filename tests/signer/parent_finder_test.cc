@@ -10,7 +10,7 @@
 #include <map>
 
 #include "signer/rrtype.hh"
-#include "tests/signer/fake_dns.hh"
+#include "tests/support/fake_dns.hh"
 
 using namespace signet;
 using namespace signet::test;

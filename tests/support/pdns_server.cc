@@ -113,15 +113,14 @@ std::map<std::string, std::string> PdnsServer::settings() const {
       {"disable-syslog", "yes"},
       {"zone-cache-refresh-interval", options_.zone_cache ? "300" : "0"},
   };
-  // TODO(signet-resolver): once the setting exists, add
-  //   s["signet-resolver"] = "127.0.0.1:9";
-  // so the key manager's parent discovery (zones whose policy names no parent-nameservers) asks
-  // loopback instead of /etc/resolv.conf. Until then scripts/test's network namespace makes
-  // such a query fail at once.
   if (options_.backend == "signet") {
     s["launch"] = "signet";
     s["module-dir"] = module_dir();
     s["signet-path"] = store_path();
+    // The key manager's parent discovery (zones whose policy names no parent-nameservers) asks
+    // this resolver, where nothing answers, never /etc/resolv.conf's: no test query leaves the
+    // machine. A test with a fake resolver sets its own.
+    s["signet-resolver"] = "127.0.0.1:9";
   } else if (options_.backend == "bind") {
     s["launch"] = "bind";
     s["bind-config"] = options_.named_conf;
@@ -148,8 +147,9 @@ std::map<std::string, std::string> PdnsServer::settings() const {
 }
 
 const char* const kOfflinePdnsConf =
-    "# nothing leaves the machine: no security poll\n"
-    "security-poll-suffix=\n";
+    "# nothing leaves the machine: no security poll, parent discovery at a closed loopback port\n"
+    "security-poll-suffix=\n"
+    "signet-resolver=127.0.0.1:9\n";
 
 void PdnsServer::write_config() {
   std::ostringstream conf;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-#include "tests/signer/fake_dns.hh"
+#include "tests/support/fake_dns.hh"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
