@@ -512,6 +512,7 @@ struct Survey {
   std::vector<ZoneHealth> zones;
   size_t count[3] = {0, 0, 0};
   HealthStatus worst = HealthStatus::kOk;
+  StoreHealth store;
 };
 
 Survey survey(Cli& cli, const Opts& o) {
@@ -524,6 +525,8 @@ Survey survey(Cli& cli, const Opts& o) {
   }
   auto txn = cli.ctx.store().begin_read();
   uint64_t now = cli.ctx.clock().now();
+  s.store = assess_store(cli.ctx.store().env().usage(txn));
+  s.worst = s.store.status;
   std::map<uint32_t, std::string> names;
   auto tenant_name = [&](uint32_t id) -> const std::string& {
     auto it = names.find(id);
@@ -603,7 +606,14 @@ int cmd_health(Cli& cli, const Args& a) {
       }
       zones.push_back(std::move(z));
     }
+    const auto& u = s.store.usage;
+    Json store{{"status", health_status_name(s.store.status)},
+               {"reason", s.store.reason},
+               {"map_bytes", u.map_bytes},
+               {"used_bytes", u.used_bytes},
+               {"available_bytes", u.available_bytes()}};
     cli.out << json_text(Json{{"status", health_status_name(s.worst)},
+                              {"store", store},
                               {"ok", s.count[0]},
                               {"warning", s.count[1]},
                               {"critical", s.count[2]},
@@ -625,6 +635,9 @@ int cmd_health(Cli& cli, const Args& a) {
     }
     cli.out << "# " << s.zones.size() << " zone(s): " << s.count[0] << " ok, " << s.count[1]
             << " warning, " << s.count[2] << " critical\n";
+    if (s.store.status != HealthStatus::kOk)
+      cli.out << "# store: " << health_status_name(s.store.status) << ": " << s.store.reason
+              << "\n";
   }
   // Exit status for monitoring: 0 ok, 1 warning, 2 critical.
   return static_cast<int>(s.worst);
@@ -660,6 +673,13 @@ int cmd_metrics(Cli& cli, const Args& a) {
   auto zl = [&](const ZoneHealth& h) {
     return "tenant=\"" + label(h.tenant) + "\",zone=\"" + label(h.zone) + "\"";
   };
+  head("signet_store_map_bytes", "gauge", "Size of the store's map (signet-map-size).");
+  out << "signet_store_map_bytes " << s.store.usage.map_bytes << "\n";
+  head("signet_store_available_bytes", "gauge",
+       "What writes can still take: the map above the high-water mark plus freed pages.");
+  out << "signet_store_available_bytes " << s.store.usage.available_bytes() << "\n";
+  head("signet_store_status", "gauge", "Health of the store: 0 ok, 1 warning, 2 critical.");
+  out << "signet_store_status " << static_cast<int>(s.store.status) << "\n";
   head("signet_zone_status", "gauge", "Health of the zone: 0 ok, 1 warning, 2 critical.");
   for (const auto& h : s.zones)
     out << "signet_zone_status{" << zl(h) << "} " << static_cast<int>(h.status) << "\n";

@@ -51,6 +51,26 @@ std::string parent_ds_state_name(ParentDsState s) {
   return "?";
 }
 
+StoreHealth assess_store(const lmdb::Env::Usage& u) {
+  StoreHealth h;
+  h.usage = u;
+  if (!u.map_bytes)
+    return h;
+  constexpr uint64_t kMiB = 1024 * 1024;
+  uint64_t avail = u.available_bytes();
+  auto mib = [&](uint64_t b) { return std::to_string((b + kMiB / 2) / kMiB) + " MiB"; };
+  std::string how = mib(avail) + " of " + mib(u.map_bytes) + " available";
+  if (avail * 20 < u.map_bytes || avail < kMiB) {
+    h.status = HealthStatus::kCritical;
+    h.reason = "store full: " + how +
+               "; writes and signature refreshes fail (raise signet-map-size, see README)";
+  } else if (avail * 5 < u.map_bytes) {
+    h.status = HealthStatus::kWarning;
+    h.reason = "store filling up: " + how + " (raise signet-map-size before it is full)";
+  }
+  return h;
+}
+
 ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, const lmdb::Txn& txn,
                        const ZoneRecord& zone, const std::string& tenant, uint64_t now) {
   ZoneHealth h;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "keystore/keyman.hh"
+#include "keystore/lmdb.hh"
 
 namespace signet {
 
@@ -49,6 +50,16 @@ struct ZoneHealth {
   std::string next_key_event_what;
   std::vector<KeyStatus> keys;
 };
+
+// The store as a whole: a full map fails every write (edits, refreshed signatures, rollover
+// steps), so it is critical before the last page goes — signatures then expire unrenewed.
+struct StoreHealth {
+  HealthStatus status = HealthStatus::kOk;
+  std::string reason;  // empty when ok
+  lmdb::Env::Usage usage;
+};
+// Critical below 5 % available (or 1 MiB), warning below 20 %.
+StoreHealth assess_store(const lmdb::Env::Usage& usage);
 
 ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, const lmdb::Txn& txn,
                        const ZoneRecord& zone, const std::string& tenant, uint64_t now);

@@ -73,8 +73,9 @@ void check_master_file(const std::string& path, const struct stat& st) {
   if (!S_ISREG(st.st_mode))
     throw InputError(master_file(path) + " is not a regular file");
   // Owned by whoever runs Signet or by root, as OpenSSH wants of its keys: another user could
-  // swap the key under us.
-  if (st.st_uid != ::geteuid() && st.st_uid != 0) {
+  // swap the key under us. Root is the exception: an operator runs signetutil as root against
+  // the key of the user pdns_server runs as, and that user can read the key in any case.
+  if (::geteuid() != 0 && st.st_uid != ::geteuid() && st.st_uid != 0) {
     throw InputError(master_file(path) + " is owned by uid " + std::to_string(st.st_uid) +
                      "; refusing it unless it belongs to uid " + std::to_string(::geteuid()) +
                      " (which runs this) or to root");

@@ -95,7 +95,30 @@ Env::Usage Env::usage() const {
   MDB_stat st;
   check(mdb_env_info(env_, &info), "env_info");
   check(mdb_env_stat(env_, &st), "env_stat");
-  return Usage{(uint64_t(info.me_last_pgno) + 1) * st.ms_psize, info.me_mapsize};
+  return Usage{(uint64_t(info.me_last_pgno) + 1) * st.ms_psize, info.me_mapsize, 0};
+}
+
+Env::Usage Env::usage(const Txn& txn) const {
+  Usage u = usage();
+  MDB_stat st;
+  check(mdb_env_stat(env_, &st), "env_stat");
+  // LMDB keeps freed pages in its free database (handle 0), one record per freeing
+  // transaction: an array of page numbers whose first element is their count.
+  MDB_cursor* cur = nullptr;
+  check(mdb_cursor_open(txn.get(), 0, &cur), "cursor_open");
+  MDB_val k, v;
+  uint64_t pages = 0;
+  for (int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    if (v.mv_size >= sizeof(size_t)) {
+      size_t n;
+      std::memcpy(&n, v.mv_data, sizeof n);
+      pages += n;
+    }
+  }
+  mdb_cursor_close(cur);
+  u.free_bytes = pages * st.ms_psize;
+  return u;
 }
 
 void Env::enter_txn() {

@@ -34,6 +34,8 @@ inline std::string_view to_view(const MDB_val& v) {
 // Throws StoreError "lmdb <what>: <reason>" for a non-zero LMDB return code.
 void check(int rc, const char* what);
 
+class Txn;
+
 class Env {
  public:
   struct Options {
@@ -56,9 +58,16 @@ class Env {
   struct Usage {
     uint64_t used_bytes = 0;
     uint64_t map_bytes = 0;
+    uint64_t free_bytes = 0;  // freed pages below the high-water mark, reusable by writes
     double fraction() const { return map_bytes ? double(used_bytes) / double(map_bytes) : 0; }
+    // What a write can still take: the map above the high-water mark plus the freed pages.
+    uint64_t available_bytes() const {
+      return (map_bytes > used_bytes ? map_bytes - used_bytes : 0) + free_bytes;
+    }
   };
   Usage usage() const;
+  // The same, counting the free pages as `txn` sees them (LMDB's freelist, as `mdb_stat -f`).
+  Usage usage(const Txn& txn) const;
 
   // ---- the remap gate (used by the transaction classes below)
   //

@@ -183,6 +183,12 @@ TEST(StoreFaults, AFullStoreRefusesWritesCleanlyAndPdnsKeepsServing) {
     }
   }
   ASSERT_EQ(small_failures, 3) << "could not fill the store";
+  // Health says so before any zone's signatures suffer from it.
+  RunResult health = s.signetutil({"health"});
+  EXPECT_EQ(health.status, 2) << health.out << health.err;
+  EXPECT_TRUE(contains(health.out, "# store: critical: store full: ")) << health.out;
+  std::string metrics = s.signetutil_ok({"metrics"});
+  EXPECT_TRUE(contains(metrics, "\nsignet_store_status 2\n")) << metrics;
   std::string zones_before = s.signetutil_ok({"list-zones"});
   std::string serve_before = s.signetutil_ok({"list-zone", "serve.test"});
 

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -86,13 +87,41 @@ TEST_F(MasterKeyFile, ADirectoryOrAFifoIsRefused) {
   EXPECT_EQ(refusal(fifo), "master key file '" + fifo + "' is not a regular file");
 }
 
-TEST_F(MasterKeyFile, AFileOfAnotherUserIsRefused) {
+TEST_F(MasterKeyFile, RootUsesTheKeyOfTheUserPdnsRunsAs) {
   if (::geteuid() != 0)
     GTEST_SKIP() << "needs root to give the file to another user";
   ASSERT_EQ(::chown(key.c_str(), 65534, 65534), 0);
-  EXPECT_EQ(refusal(key), "master key file '" + key +
-                              "' is owned by uid 65534; refusing it unless it belongs to uid 0 "
-                              "(which runs this) or to root");
+  EXPECT_EQ(refusal(key), "");
+}
+
+// An unprivileged process refuses a key that another unprivileged user could swap under it.
+TEST_F(MasterKeyFile, AFileOfAnotherUserIsRefused) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "needs root to switch to another user";
+  ASSERT_EQ(::chown(key.c_str(), 65534, 65534), 0);
+  ASSERT_EQ(::chmod(key.c_str(), 0600), 0);
+  ASSERT_EQ(::chown(dir.path().c_str(), 65533, 65533), 0);
+  int pipefd[2];
+  ASSERT_EQ(::pipe(pipefd), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipefd[0]);
+    int rc = ::setresgid(65533, 65533, 65533) == 0 && ::setresuid(65533, 65533, 65533) == 0;
+    std::string why = rc ? refusal(key) : "setresuid failed";
+    ssize_t w = ::write(pipefd[1], why.data(), why.size());
+    _exit(w == ssize_t(why.size()) ? 0 : 1);
+  }
+  ::close(pipefd[1]);
+  std::string why;
+  char buf[512];
+  for (ssize_t r; (r = ::read(pipefd[0], buf, sizeof buf)) > 0;)
+    why.append(buf, size_t(r));
+  ::close(pipefd[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  // Mode 0600 keeps the other user out already; either refusal names the file.
+  EXPECT_TRUE(why.rfind("master key file '" + key + "'", 0) == 0) << why;
+  EXPECT_NE(why.find("Permission denied"), std::string::npos) << why;
 }
 
 TEST_F(MasterKeyFile, AMissingFileSaysHowToMakeOne) {

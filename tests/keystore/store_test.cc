@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "keystore/health.hh"
 #include "signer/error.hh"
 #include "tests/support/store_fixture.hh"
 
@@ -166,4 +167,47 @@ TEST_F(StoreTest, SlotsOfKilledReadersAreReclaimedWhileRunning) {
   for (unsigned i = 0; i + 1 < lmdb::Env::kMaxReaders; ++i)
     readers.push_back(std::make_unique<lmdb::ReadTxn>(store->env()));
   EXPECT_NO_THROW(readers.push_back(std::make_unique<lmdb::ReadTxn>(store->env())));
+}
+
+// Pages freed by a deleted zone are reusable: the high-water mark stays, but what a write can
+// still take grows by them, so a store is not reported full because it once was.
+TEST_F(StoreTest, FreedPagesCountAsAvailableSpace) {
+  for (int i = 0; i < 20; ++i)
+    make_zone("acme", "z" + std::to_string(i) + ".example.");
+  lmdb::Env::Usage before;
+  {
+    auto txn = store->begin_read();
+    before = store->env().usage(txn);
+  }
+  {
+    auto txn = store->begin_write();
+    for (int i = 0; i < 20; ++i)
+      portfolio->delete_zone(txn, n("z" + std::to_string(i) + ".example."));
+    txn.commit();
+  }
+  // One more commit lets LMDB record the previous transaction's pages as free.
+  make_zone("acme", "late.example.");
+  auto txn = store->begin_read();
+  lmdb::Env::Usage after = store->env().usage(txn);
+  EXPECT_GT(after.free_bytes, 0u);
+  EXPECT_GE(after.used_bytes, before.used_bytes);
+  EXPECT_EQ(after.available_bytes(), after.map_bytes - after.used_bytes + after.free_bytes);
+}
+
+TEST(StoreHealth, AFullStoreIsCriticalAndAFillingOneAWarning) {
+  constexpr uint64_t kMiB = 1024 * 1024;
+  auto at = [](uint64_t used, uint64_t free) {
+    return assess_store(lmdb::Env::Usage{used, 100 * kMiB, free});
+  };
+  EXPECT_EQ(at(10 * kMiB, 0).status, HealthStatus::kOk);
+  EXPECT_TRUE(at(10 * kMiB, 0).reason.empty());
+  EXPECT_EQ(at(85 * kMiB, 0).status, HealthStatus::kWarning);
+  StoreHealth full = at(97 * kMiB, 0);
+  EXPECT_EQ(full.status, HealthStatus::kCritical);
+  EXPECT_EQ(full.reason.rfind("store full: 3 MiB of 100 MiB available", 0), 0u) << full.reason;
+  // Freed pages below the high-water mark count as room.
+  EXPECT_EQ(at(97 * kMiB, 50 * kMiB).status, HealthStatus::kOk);
+  // A tiny map is critical once less than 1 MiB is left, whatever the fraction.
+  EXPECT_EQ(assess_store(lmdb::Env::Usage{3 * kMiB / 2, 2 * kMiB, 0}).status,
+            HealthStatus::kCritical);
 }
