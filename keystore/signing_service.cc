@@ -171,10 +171,35 @@ SignStats SigningService::set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone,
   return sign(txn, zone, threads);
 }
 
+// RFC 4035 §2.2: every RRset of a signed zone carries an RRSIG of each algorithm in the apex
+// DNSKEY RRset. A KSK of an algorithm no active ZSK or CSK has leaves the data without that
+// algorithm's signatures, a ZSK of an algorithm no KSK or CSK has leaves the DNSKEY RRset
+// without them: validators that follow the rule strictly fail the zone.
+void SigningService::require_algorithm_partner(const lmdb::Txn& txn, const ZoneRecord& zone,
+                                               uint8_t algorithm, KeyRole role) const {
+  if (role == KeyRole::kCsk)
+    return;
+  uint64_t now = clock_.now();
+  bool want_keys = role == KeyRole::kZsk;  // the partner must sign what this key does not
+  for (const auto& k : keys_.list(txn, zone.id)) {
+    if (k.algorithm == algorithm && key_is_active(k, now) &&
+        (want_keys ? key_signs_keys(k) : key_signs_zone(k)))
+      return;
+  }
+  std::string alg = std::to_string(algorithm);
+  throw InputError("zone " + zone.name.to_text() + ": a " + key_role_name(role) +
+                   " of algorithm " + alg + " needs an active " +
+                   (want_keys ? "ksk or csk" : "zsk or csk") + " of algorithm " + alg +
+                   " in the zone (RFC 4035 section 2.2: every RRset is signed with every "
+                   "algorithm of the DNSKEY RRset); import it as csk, or change algorithms "
+                   "with a policy (algorithm rollover)");
+}
+
 KeyRecord SigningService::import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const PrivateKey& key,
                                      KeyRole role) {
   if (!state_.find(txn, zone.id))
     throw not_secured(zone, " (use secure-zone first)");
+  require_algorithm_partner(txn, zone, static_cast<uint8_t>(key.algorithm()), role);
   KeyRecord rec = keys_.add(txn, zone, key, role, clock_.now());
   events_.record(txn, zone, "key-imported", key_detail(rec));
   events_.record(txn, zone, "key-published", key_detail(rec));

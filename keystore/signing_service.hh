@@ -85,6 +85,8 @@ class SigningService : public ZoneEditHook {
   void after_move(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id) override;
 
  private:
+  void require_algorithm_partner(const lmdb::Txn& txn, const ZoneRecord& zone, uint8_t algorithm,
+                                 KeyRole role) const;
   // Signs every RRset and link of the zone with the keys active at `now`, schedules its refresh
   // and records who signed.
   SignStats sign_all(lmdb::WriteTxn& txn, ZoneRecord& zone, codec::DnssecRecord& state,

@@ -261,7 +261,9 @@ TEST_F(ImportKey, AKeyThatIsNotTheAlgorithmItClaimsIsRefused) {
 }
 
 TEST_F(ImportKey, RealBindFilesOfEveryAlgorithmImportWithTheirTags) {
-  // No dnssec-keygen needed: the checked-in files, each imported with the role of its .key.
+  // No dnssec-keygen needed: the checked-in files. The zone signs with algorithm 13; a KSK or
+  // ZSK of another algorithm would leave RRsets without that algorithm's signatures (RFC 4035
+  // §2.2), so those are refused with their .key's role and go in as CSKs.
   secure("default");
   for (const char* base :
        {"Kexample.com.+008+27660", "Kexample.com.+013+26637", "Kexample.com.+014+30968",
@@ -270,11 +272,38 @@ TEST_F(ImportKey, RealBindFilesOfEveryAlgorithmImportWithTheirTags) {
     fixture_copy(std::string(base) + ".key");
     std::string name(base);
     std::string tag = std::to_string(std::stoi(name.substr(name.size() - 5)));
-    ok({"import-key", "example.com", priv});
+    std::string alg = std::to_string(std::stoi(name.substr(name.size() - 9, 3)));
+    Dnskey bind = bind_dnskey(dir.file(std::string(base) + ".key"));
+    if (alg == "13") {
+      ok({"import-key", "example.com", priv});
+    } else {
+      expect_refused({"import-key", "example.com", priv},
+                     " of algorithm " + alg + " in the zone (RFC 4035 section 2.2");
+      // As a CSK the DNSKEY gains the SEP flag (RFC 4034 §2.1.1), and with it a new tag.
+      std::string out = ok({"import-key", "example.com", priv, "csk"});
+      tag = out.substr(out.find("imported key ") + 13);
+      tag = tag.substr(0, tag.find(' '));
+      bind.flags = "257";
+    }
     auto ours = dnskey_in(ok({"export-key", "example.com", tag}));
     ASSERT_TRUE(ours) << base;
-    EXPECT_EQ(*ours, bind_dnskey(dir.file(std::string(base) + ".key"))) << base;
+    EXPECT_EQ(*ours, bind) << base;
   }
-  // Not verified here: ZSKs of four more algorithms without KSKs of theirs leave the DNSKEY RRset
-  // unsigned by those algorithms (RFC 4035 §2.2), which verify-zone rightly reports.
+  ok({"sign-zone", "example.com"});
+  ok({"verify-zone", "example.com"});
+}
+
+// The attack on validators RFC 4035 §2.2 rules out: a ZSK of an algorithm that signs no DNSKEY
+// RRset (or a KSK of one that signs no data). Refused, and the zone's keys stay as they were.
+TEST_F(ImportKey, AKeyOfAnAlgorithmWithoutItsPartnerIsRefused) {
+  secure("default");
+  std::string rsa = fixture_copy("Kexample.com.+008+27660.private");
+  expect_refused({"import-key", "example.com", rsa, "zsk"},
+                 "signetutil: zone example.com.: a zsk of algorithm 8 needs an active ksk or csk "
+                 "of algorithm 8 in the zone (RFC 4035 section 2.2");
+  expect_refused({"import-key", "example.com", rsa, "ksk"},
+                 "signetutil: zone example.com.: a ksk of algorithm 8 needs an active zsk or csk "
+                 "of algorithm 8 in the zone (RFC 4035 section 2.2");
+  // A key of the zone's own algorithm has its partner already.
+  ok({"import-key", "example.com", fixture_copy("Kexample.com.+013+26637.private"), "zsk"});
 }
