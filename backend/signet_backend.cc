@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "backend/signet_backend.hh"
 
+#include <algorithm>
+
 #include "pdns/webserver.hh"  // ApiException: the HTTP API answers 422 with our message
 
 #include "signer/error.hh"
@@ -28,8 +30,12 @@ namespace {
 }
 
 constexpr size_t kMaxCachedZones = 4096;
-// Stored signatures expiring within this window are replaced by inline ones on the query path.
+// Stored signatures expiring within this window are replaced by inline ones on the query path
+// (less when the zone's refresh window is short: SignetBackend::inline_window).
 constexpr uint32_t kInlineSignWindow = 86400;
+// How long a zone's inline window is used before its signing schedule is read again (as long as
+// pdns' own zone-metadata-cache-ttl default).
+constexpr uint64_t kInlineWindowRecheck = 60;
 
 }  // namespace
 
@@ -239,8 +245,8 @@ void SignetBackend::load_row() {
     // A signature about to expire means the refresher fell behind: serve a fresh one made now
     // (so answers stay valid) and ask the refresher to store fresh ones.
     if (auto expiration = rrsig_expiration(sig_rdata_)) {
-      uint32_t now = static_cast<uint32_t>(ctx_->clock().now());
-      if (!time_before(now + kInlineSignWindow, *expiration))
+      uint64_t now = ctx_->clock().now();
+      if (!time_before(static_cast<uint32_t>(now) + inline_window(now), *expiration))
         sign_inline(kb);
     }
     if (owner_from_key_)
@@ -255,6 +261,31 @@ void SignetBackend::load_row() {
     // The owner comes from the key (lower case) unless the RRset kept its original spelling.
     set_owner_from_labels(codec::split_rrset_key(kb).namekey, rrset_.owner_case);
   }
+}
+
+uint32_t SignetBackend::inline_window(uint64_t now) {
+  const ZoneEntry& z = *zone_;
+  if (now < z.inline_until)
+    return z.inline_window;
+  // The refresher renews a signature when its zone's refresh window (the policy's, widened for the
+  // SOA EXPIRE) is left: the query path steps in only when it is half gone, and never earlier than
+  // a day before expiry. With a window of a day or less (rrsig-refresh 12h), a fixed day would sign
+  // every answer inline from a day before expiry until the refresher's turn, and wake it for
+  // nothing. The window is what the schedule says: earliest expiry - next refresh.
+  uint32_t w = kInlineSignWindow;
+  if (auto st = ctx_->dnssec().state().find(read_txn(), z.id);
+      st && st->next_refresh && st->earliest_expiry) {
+    // The 32-bit expiration as an absolute time near now (RFC 1982 window).
+    int64_t until = static_cast<int32_t>(st->earliest_expiry - static_cast<uint32_t>(now));
+    int64_t earliest = static_cast<int64_t>(now) + until;
+    if (earliest > static_cast<int64_t>(st->next_refresh)) {
+      w = static_cast<uint32_t>(
+          std::min<int64_t>(w, (earliest - static_cast<int64_t>(st->next_refresh)) / 2));
+    }
+  }
+  z.inline_window = w;
+  z.inline_until = now + kInlineWindowRecheck;
+  return w;
 }
 
 void SignetBackend::sign_inline(std::span<const uint8_t> key) {

@@ -88,6 +88,10 @@ class SignetBackend final : public DNSBackend {
     uint32_t id = 0;
     Name apex;
     DNSName apex_dns;
+    // Stored signatures with less validity left than this are replaced by inline ones; a cache of
+    // the zone's signing schedule (inline_window()), read again once it is `inline_until`.
+    mutable uint32_t inline_window = 0;
+    mutable uint64_t inline_until = 0;
   };
   enum class Mode { kIdle, kRRset, kScan, kSigs };
   // The cursors of one transaction; reused (renewed) between queries: no allocation once warm.
@@ -113,6 +117,9 @@ class SignetBackend final : public DNSBackend {
   Cursors& cursors();
   bool start_sigs();
   void sign_inline(std::span<const uint8_t> rrsig_key);
+  // How close to expiry a stored signature of the current zone may come before the query path
+  // signs inline: only when the refresher has fallen behind (see the definition).
+  uint32_t inline_window(uint64_t now);
   void set_owner_from_labels(std::span<const uint8_t> namekey, std::span<const uint8_t> owner_case);
   void end_read();
   const ZoneEntry* zone_entry(uint32_t id);

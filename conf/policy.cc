@@ -158,6 +158,8 @@ SigningPolicy parse_one(const std::string& source, const YAML::Node& node) {
         p.refresh = duration(source, key, v);
       else if (key == "rrsig-jitter")
         p.jitter = duration(source, key, v);
+      else if (key == "rrsig-refresh-batch")
+        p.refresh_batch = duration(source, key, v);
       else if (key == "rrsig-inception-offset")
         p.inception_offset = duration(source, key, v);
       else if (key == "verify")
@@ -270,6 +272,17 @@ void check_policy(const SigningPolicy& p) {
     bad("rrsig-validity (" + dur_text(p.validity) + ") must exceed rrsig-refresh + rrsig-jitter (" +
         dur_text(p.refresh + p.jitter) + ")");
   }
+  // A batch must leave room after itself (keystore/signing.hh refresh_batch): the signatures a
+  // refresh makes may not fall into its own batch. Without the key the default batch (1 day) is
+  // cut to what the timings leave, so policies written before the key existed stay valid.
+  if (p.refresh_batch && *p.refresh_batch &&
+      uint64_t(p.refresh) + *p.refresh_batch + p.jitter + 3600 > p.validity) {
+    bad("rrsig-refresh-batch (" + dur_text(*p.refresh_batch) +
+        ") leaves no room: rrsig-refresh + rrsig-refresh-batch + rrsig-jitter + 1h (" +
+        dur_text(static_cast<uint32_t>(std::min<uint64_t>(
+            uint64_t(p.refresh) + *p.refresh_batch + p.jitter + 3600, 0xffffffffu))) +
+        ") must not exceed rrsig-validity (" + dur_text(p.validity) + ")");
+  }
   if (p.refresh < p.max_zone_ttl + p.propagation_delay) {
     bad("rrsig-refresh (" + dur_text(p.refresh) +
         ") must cover max-zone-ttl + propagation-delay (" +
@@ -369,6 +382,9 @@ std::string policy_to_yaml(const SigningPolicy& p) {
   kv("rrsig-validity", dur_text(p.validity));
   kv("rrsig-refresh", dur_text(p.refresh));
   kv("rrsig-jitter", dur_text(p.jitter));
+  // Only when set: stored policies from before the key existed stay as they are.
+  if (p.refresh_batch)
+    kv("rrsig-refresh-batch", dur_text(*p.refresh_batch));
   kv("rrsig-inception-offset", dur_text(p.inception_offset));
   kv("verify", p.verify_all ? "all" : "sample");
   kv("denial", p.denial == DenialMode::kNsec ? "nsec" : "nsec3");

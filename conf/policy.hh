@@ -16,6 +16,7 @@
 //       rrsig-validity: 14d
 //       rrsig-refresh: 4d
 //       rrsig-jitter: 12h
+//       rrsig-refresh-batch: 1d         # a due refresh also renews what comes due this much later
 //       denial: nsec3                   # or nsec
 //       nsec3-iterations: 0
 //       nsec3-salt: "-"

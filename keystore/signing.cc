@@ -109,16 +109,67 @@ ZoneSigner::ZoneSigner(Store& store, lmdb::WriteTxn& txn, const ZoneRecord& zone
   soa_minimum_ = soa.minimum;
 }
 
+namespace {
+
+// How much earlier than `validity` after signing a signature of owner/type expires: 0..jitter.
+uint32_t expiration_spread(const SigningPolicy& policy, uint32_t zone_id,
+                           std::span<const uint8_t> rel, uint16_t type) {
+  if (!policy.jitter)
+    return 0;
+  uint64_t h = jitter_seed(zone_id, rel, type);
+  uint32_t batch = policy.refresh_batch.value_or(kDefaultRefreshBatch);
+  if (batch == 0 || batch >= policy.jitter)
+    return static_cast<uint32_t>(h % (policy.jitter + 1u));
+  // A batch narrower than the jitter: spread per RRset only within the batch (so one batch renews
+  // the whole zone, and the zone stays one batch), and the rest per zone (so the portfolio still
+  // spreads over the whole jitter). Type 0 has no signatures: its seed is the zone's own.
+  uint64_t z = jitter_seed(zone_id, {}, 0);
+  return static_cast<uint32_t>(z % (policy.jitter - batch + 1u) + h % (batch + 1u));
+}
+
+}  // namespace
+
 uint32_t signature_expiration(const SigningPolicy& policy, uint32_t zone_id,
                               std::span<const uint8_t> rel, uint16_t type, uint64_t now) {
-  uint32_t spread =
-      policy.jitter ? static_cast<uint32_t>(jitter_seed(zone_id, rel, type) % (policy.jitter + 1u))
-                    : 0;
-  return static_cast<uint32_t>(now + policy.validity - spread);
+  return static_cast<uint32_t>(now + policy.validity -
+                               expiration_spread(policy, zone_id, rel, type));
+}
+
+uint32_t refresh_batch(const SigningPolicy& policy, uint32_t window) {
+  uint64_t used = uint64_t(policy.jitter) + window + kRefreshBatchMargin;
+  uint64_t room = policy.validity > used ? policy.validity - used : 0;
+  return static_cast<uint32_t>(
+      std::min<uint64_t>(policy.refresh_batch.value_or(kDefaultRefreshBatch), room));
 }
 
 uint32_t ZoneSigner::expiration_for(std::span<const uint8_t> rel, uint16_t type) const {
-  return signature_expiration(policy_, zone_.id, rel, type, now_);
+  uint64_t e = now_ + policy_.validity - expiration_spread(policy_, zone_.id, rel, type);
+  if (align_hi_)
+    e = std::clamp(e, align_lo_, align_hi_);
+  return static_cast<uint32_t>(e);
+}
+
+void ZoneSigner::align_with_batch() {
+  // An edit re-signs only what it changed. With expirations of their own, those signatures would
+  // come due on their own, days after the rest of the zone, and every day of edits would cost a
+  // refresh (a serial change, a full transfer to every secondary) of its own later. Instead they
+  // expire inside the zone's next batch: not before the earliest stored signature (so the schedule,
+  // which follows it, stays right, and nothing reaches its refresh point before the zone is due),
+  // not after the batch's end (so the next refresh renews them with the rest). A signature made
+  // just before the zone is due thus lives only until that refresh: the price of one transfer.
+  align_lo_ = align_hi_ = 0;
+  if (!state_.next_refresh || !state_.earliest_expiry || state_.next_refresh <= now_)
+    return;  // never scheduled, or due already: plain expirations
+  // The 32-bit expiration as an absolute time near now (RFC 1982 window).
+  int64_t until = static_cast<int32_t>(state_.earliest_expiry - static_cast<uint32_t>(now_));
+  uint64_t earliest = static_cast<uint64_t>(static_cast<int64_t>(now_) + until);
+  if (earliest <= state_.next_refresh || earliest > now_ + policy_.validity)
+    return;  // a schedule from other timings (the policy changed): leave it to the refresher
+  uint32_t batch = refresh_batch(policy_, static_cast<uint32_t>(earliest - state_.next_refresh));
+  if (batch == 0)
+    return;
+  align_lo_ = earliest;
+  align_hi_ = earliest + batch;
 }
 
 std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::Txn& txn,
@@ -228,6 +279,11 @@ void ZoneSigner::make_rrsig(const CanonicalName& owner, std::span<const uint8_t>
   f.original_ttl = ttl;
   f.inception = static_cast<uint32_t>(now_ - policy_.inception_offset);
   f.expiration = expiration_for(rel_store, type);
+  // Compared as distances from now (RFC 1982 arithmetic on the 32-bit field).
+  uint32_t now32 = static_cast<uint32_t>(now_);
+  if (!earliest_made_ ||
+      static_cast<int32_t>(f.expiration - now32) < static_cast<int32_t>(*earliest_made_ - now32))
+    earliest_made_ = f.expiration;
   for (size_t i = 0; i < keys_.size(); ++i) {
     const ActiveKey& k = keys_[i];
     if (is_key_type(type) ? !k.signs_keys : !k.signs_zone)
@@ -932,44 +988,57 @@ SignStats ZoneSigner::update(const std::vector<Name>& names, const std::vector<N
 
 // ------------------------------------------------------------------ refresh
 
-SignStats ZoneSigner::refresh(size_t limit) {
-  SignStats st;
+ZoneSigner::RefreshPlan ZoneSigner::plan_refresh(size_t limit) {
   std::set<uint32_t> active;
   for (const auto& k : keys_)
     active.insert(k.record.id);
-  // Collect the names owning a signature that is due (expiring within the refresh window, or
-  // made by a key that no longer signs).
+  // The names owning a signature that is due (expiring within the refresh window, or made by a key
+  // that no longer signs), and those owning one that would come due within the batch after it.
+  const uint32_t due_by = static_cast<uint32_t>(now_ + policy_.refresh);
+  const uint32_t batch_by = due_by + refresh_batch(policy_, policy_.refresh);
   std::string prefix = codec::zone_prefix(zone_.id);
-  std::set<std::string> due_names;  // namekeys, in canonical order
-  bool chain_due = false;
+  RefreshPlan plan;
+  std::set<std::string> batch_names;
+  bool chain_batch = false;
   {
     lmdb::Cursor c(txn_, store_.dbi().rrsigs);
     for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
       auto key = codec::split_rrsig_key(c.key_bytes());
-      auto v = codec::decode_rrsig_value(c.value());
-      auto view = parse_rrsig(v.rdata);
-      bool due =
-          !view || !active.count(key.key_id) ||
-          !time_before(static_cast<uint32_t>(now_ + policy_.refresh), view->fields.expiration);
-      if (!due)
+      // Only the expiration matters here: read it in place (a large zone is scanned whole).
+      auto expiration = rrsig_expiration(codec::decode_rrsig_value(c.value()).rdata);
+      bool due = !expiration || !active.count(key.key_id) || !time_before(due_by, *expiration);
+      if (!due && time_before(batch_by, *expiration))
         continue;
       if (key.covered == rrtype::NSEC || key.covered == rrtype::NSEC3 ||
           key.covered == rrtype::NSEC3PARAM) {
-        chain_due = true;
+        (due ? plan.chain : chain_batch) = true;
         continue;
       }
-      due_names.emplace(reinterpret_cast<const char*>(key.namekey.data()), key.namekey.size());
-      if (due_names.size() >= limit)
+      (due ? plan.names : batch_names)
+          .emplace(reinterpret_cast<const char*>(key.namekey.data()), key.namekey.size());
+      if (plan.names.size() >= limit)
         break;
     }
   }
+  if (plan.empty())
+    return plan;  // nothing reached its refresh point: the batch waits for the zone to be due
+  for (auto it = batch_names.begin(); it != batch_names.end() && plan.names.size() < limit; ++it)
+    plan.names.insert(*it);
+  plan.chain |= chain_batch;
+  return plan;
+}
+
+SignStats ZoneSigner::refresh(const RefreshPlan& plan) {
+  SignStats st;
+  std::set<std::string> names = plan.names;
+  names.insert(std::string());  // the apex (its namekey is empty): the SOA serial changed
   uint8_t labels[Name::kMaxWire];
-  for (const auto& nk : due_names) {
+  for (const auto& nk : names) {
     size_t n = codec::decode_namekey(codec::as_bytes(nk), labels);
     std::span<const uint8_t> rel(labels, n);
     sign_name(rel, rows_at(rel), st);
   }
-  if (chain_due) {
+  if (plan.chain) {
     resign_all_links(st);
     sign_nsec3param(st);
   }

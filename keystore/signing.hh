@@ -74,9 +74,29 @@ void for_each_denial_record(
     const std::function<void(const Name&, uint16_t, uint32_t, std::span<const uint8_t>)>& fn);
 
 // The expiration a signature of owner/type gets when made at `now` under `policy`: validity minus
-// a deterministic per-zone, per-RRset jitter.
+// a deterministic per-zone, per-RRset jitter. A refresh batch narrower than the jitter narrows the
+// per-RRset part to the batch and spreads the rest per zone, so one batch renews a whole zone and
+// the portfolio still spreads over the whole jitter.
 uint32_t signature_expiration(const SigningPolicy& policy, uint32_t zone_id, std::span<const uint8_t> rel,
                               uint16_t type, uint64_t now);
+
+// Refresh batching (policy key rrsig-refresh-batch), after Knot's rrsig-pre-refresh: "how long at
+// most before a signature refresh time the signature might be refreshed, in order to refresh RRSIGs
+// in bigger batches" (Knot DNS reference manual, policy section; its rrsig-refresh is our
+// rrsig-refresh: "how long at least before a signature expiration the signature will be
+// refreshed"). A refresh that is due — a signature reached its refresh point, `window` before it
+// expires — also renews every signature that would reach its refresh point within the batch.
+// The schedule still follows the earliest signature: a batch only renews signatures early, never
+// late. And as everything due within the batch is renewed at once (and new signatures expire after
+// the batch), two refreshes of a zone are at least a batch apart: a secondary transfers the zone
+// again (pdns answers IXFR with AXFR) about once per batch at most, not once per refresher pass.
+constexpr uint32_t kDefaultRefreshBatch = 86400;
+// What a batch leaves between the signatures it makes and the next batch's end.
+constexpr uint32_t kRefreshBatchMargin = 3600;
+// The batch in force for a zone whose effective refresh window is `window`: the policy's
+// rrsig-refresh-batch (default 1 day), cut to validity - jitter - window - kRefreshBatchMargin so
+// that the signatures a batch makes never fall into the next one.
+uint32_t refresh_batch(const SigningPolicy& policy, uint32_t window);
 
 // Makes (without storing) the RRSIG by `key` over the RRset owner/`covered` as currently stored, or
 // over the zone's NSEC/NSEC3 record at `rel` (the hash label for NSEC3) or its NSEC3PARAM.
@@ -114,15 +134,32 @@ class ZoneSigner {
   // and repairs the chain around them. Returns what it did.
   SignStats update(const std::vector<Name>& names, const std::vector<Name>& subtrees);
 
-  // Re-signs RRsets and links whose signatures expire within the policy's refresh window (or were
-  // made by keys no longer active), at most `limit` RRsets. Returns what it did.
-  SignStats refresh(size_t limit);
+  // What a refresh re-signs: names (namekeys, canonical order) and whether the whole chain.
+  struct RefreshPlan {
+    std::set<std::string> names;
+    bool chain = false;
+    bool empty() const { return names.empty() && !chain; }
+  };
+  // When a signature expires within the policy's refresh window (or was made by a key no longer
+  // active): the names and links whose signatures do, and with them those whose signatures expire
+  // within the refresh batch after it (refresh_batch); at most `limit` names. Nothing due, nothing
+  // planned: the batch never starts a refresh.
+  RefreshPlan plan_refresh(size_t limit);
+  // Re-signs what `plan` names, and the apex: the caller bumped the serial (RFC 1982) first, as
+  // new signatures change what AXFR returns. Returns what it did.
+  SignStats refresh(const RefreshPlan& plan);
+
+  // For edits, before update(): signatures made from now on take expirations inside the zone's next
+  // refresh batch instead of their own (see the definition). No-op without a batch or a schedule.
+  void align_with_batch();
 
   // Removes every signature and chain of the zone.
   static void strip(Store& store, lmdb::WriteTxn& txn, uint32_t zone_id);
 
   // The expiration the signature of owner/type gets when signed now.
   uint32_t expiration_for(std::span<const uint8_t> rel, uint16_t type) const;
+  // The earliest expiration of the signatures update() and refresh() made (nullopt: none).
+  std::optional<uint32_t> earliest_made() const { return earliest_made_; }
   uint32_t negative_ttl() const { return negative_ttl_; }
 
  private:
@@ -164,6 +201,9 @@ class ZoneSigner {
   std::vector<uint8_t> sig_;
   std::set<uint32_t> verified_keys_;
   std::mt19937_64 rng_;
+  // align_with_batch: expirations clamped to [align_lo_, align_hi_] (absolute); 0: not aligned.
+  uint64_t align_lo_ = 0, align_hi_ = 0;
+  std::optional<uint32_t> earliest_made_;
 };
 
 }  // namespace signet

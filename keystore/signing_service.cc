@@ -226,12 +226,12 @@ SignStats SigningService::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t 
   uint64_t now = clock_.now();
   SigningPolicy policy = policies_.effective(txn, zone, *st);
   ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
-  SignStats s = signer.refresh(limit);
-  if (s.signatures > 0) {
-    // New signatures change what AXFR returns: secondaries must see a new serial (RFC 1982).
+  SignStats s;
+  if (auto plan = signer.plan_refresh(limit); !plan.empty()) {
+    // New signatures change what AXFR returns: secondaries must see a new serial (RFC 1982). It
+    // goes up first, so the refresh signs the new SOA with the rest.
     bump_serial(store_, txn, zone, now);
-    ZoneSigner again(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
-    s += again.update({zone.name}, {});
+    s = signer.refresh(plan);
     events_.record(txn, zone, "signatures-refreshed",
                    Json{{"signatures", s.signatures}, {"serial", zone.serial}});
   }
@@ -263,6 +263,25 @@ void SigningService::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, Dnsse
   state_.put_scheduled(txn, zone.id, state, next, earliest);
 }
 
+void SigningService::schedule_edit(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord& state,
+                                   uint32_t made) {
+  if (!state.next_refresh || !state.earliest_expiry)
+    return;
+  // The 32-bit expirations as absolute times near now (RFC 1982 window).
+  uint64_t now = clock_.now();
+  auto absolute = [&](uint32_t t) {
+    return static_cast<uint64_t>(static_cast<int64_t>(now) +
+                                 static_cast<int32_t>(t - static_cast<uint32_t>(now)));
+  };
+  uint64_t earliest = absolute(state.earliest_expiry), made_at = absolute(made);
+  if (made_at >= earliest || earliest <= state.next_refresh)
+    return;
+  // The window as schedule() applied it: its earliest expiry minus its refresh time.
+  uint64_t window = earliest - state.next_refresh;
+  uint64_t next = made_at > now + window ? made_at - window : now;
+  state_.put_scheduled(txn, zone.id, state, next, made);
+}
+
 void SigningService::note_signers(lmdb::WriteTxn& txn, uint32_t zone_id, uint64_t now) {
   auto before = state_.rollover(txn, zone_id);
   auto after = before;
@@ -278,15 +297,13 @@ uint32_t SigningService::earliest_expiration(const lmdb::Txn& txn, uint32_t zone
   std::string prefix = codec::zone_prefix(zone_id);
   lmdb::Cursor c(txn, store_.dbi().rrsigs);
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    auto v = codec::decode_rrsig_value(c.value());
-    auto view = parse_rrsig(v.rdata);
-    if (!view)
+    // Only the expiration matters here: read it in place (a large zone is scanned whole).
+    auto expiration = rrsig_expiration(codec::decode_rrsig_value(c.value()).rdata);
+    if (!expiration)
       continue;
     // Compare as distances from now (RFC 1982 arithmetic on the 32-bit field).
-    if (!best ||
-        static_cast<int32_t>(view->fields.expiration - now) < static_cast<int32_t>(*best - now)) {
-      best = view->fields.expiration;
-    }
+    if (!best || static_cast<int32_t>(*expiration - now) < static_cast<int32_t>(*best - now))
+      best = *expiration;
   }
   return best.value_or(0);
 }
@@ -390,7 +407,11 @@ void SigningService::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWrite
   }
   names.push_back(zone.name);
   ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  // The new signatures join the zone's next refresh batch rather than start one of their own.
+  signer.align_with_batch();
   signer.update(names, edit.subtrees);
+  if (auto made = signer.earliest_made())
+    schedule_edit(txn, zone, *st, *made);
   state_.put(txn, zone.id, *st);
 }
 

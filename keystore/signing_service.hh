@@ -95,6 +95,11 @@ class SigningService : public ZoneEditHook {
   // index; warns when signatures would expire inside the SOA EXPIRE horizon.
   void schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state,
                 const SigningPolicy& policy);
+  // After an edit: a signature it made (`made`) may expire before the zone's earliest one (its
+  // RRset's jitter is larger than any the zone had); the refresh then moves earlier with it, by
+  // the zone's refresh window, so nothing is renewed after its refresh point.
+  void schedule_edit(lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state,
+                     uint32_t made);
   // Records that the zone was just signed with the keys active at `now`.
   void note_signers(lmdb::WriteTxn& txn, uint32_t zone_id, uint64_t now);
   // Refuses a key set whose DNSKEY RRset would not be signed by a key the parent's DS points to.

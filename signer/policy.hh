@@ -30,6 +30,11 @@ struct SigningPolicy {
   uint32_t refresh = 4 * 86400;      // re-sign when less than this remains
   uint32_t jitter = 12 * 3600;       // expiration spread per zone and RRset
   uint32_t inception_offset = 3600;  // inception this far in the past (clock skew)
+  // When a zone's refresh is due, also renew what would come due within this much more, so the
+  // serial changes for signatures about once per batch (rrsig-refresh-batch, Knot's
+  // rrsig-pre-refresh); nullopt: 1 day, less where the timings leave less room
+  // (keystore/signing.hh refresh_batch).
+  std::optional<uint32_t> refresh_batch;
   // Self-check: verify every signature (true) or the first per key and a sample.
   bool verify_all = false;
   double verify_sample = 0.01;

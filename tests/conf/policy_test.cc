@@ -153,3 +153,47 @@ TEST(Policy, ABadDsHookTimeoutIsRefusedWithItsLine) {
   e = error_of("policies:\n  - name: h\n    ds-hook-timeout: 2h\n");
   EXPECT_NE(e.find("ds-hook-timeout (2h) must be 1s..1h"), std::string::npos) << e;
 }
+
+TEST(Policy, RefreshBatchIsReadAndWrittenBackOnlyWhenSet) {
+  auto ps = parse_policies(kGood, "p.yaml");
+  EXPECT_FALSE(ps[0].refresh_batch.has_value());  // the default (1 day, cut to the room left)
+  // A policy without the key does not grow it (stored policies stay byte for byte the same).
+  EXPECT_EQ(policy_to_yaml(ps[0]).find("rrsig-refresh-batch"), std::string::npos);
+  for (const char* batch : {"2d", "0"}) {
+    auto set = parse_policies(
+        std::string("policies:\n  - name: b\n    rrsig-refresh-batch: ") + batch + "\n", "p.yaml");
+    ASSERT_TRUE(set[0].refresh_batch.has_value());
+    EXPECT_EQ(*set[0].refresh_batch, std::string(batch) == "0" ? 0u : 2u * 86400);
+    std::string y = policy_to_yaml(set[0]);
+    EXPECT_NE(y.find(std::string("  rrsig-refresh-batch: ") +
+                     (std::string(batch) == "0" ? "0s" : "2d") + "\n"),
+              std::string::npos)
+        << y;
+    auto back = parse_policies("policies:\n" + y, "round-trip");
+    EXPECT_EQ(back[0].refresh_batch, set[0].refresh_batch);
+  }
+}
+
+// Room for the batch: the signatures a refresh makes must not fall into its own batch.
+TEST(Policy, ARefreshBatchWithoutRoomIsRefusedWithItsLine) {
+  std::string e = error_of(
+      "policies:\n  - name: short\n    rrsig-validity: 7d\n    rrsig-refresh: 12h\n"
+      "    max-zone-ttl: 1h\n    rrsig-refresh-batch: 6d\n");
+  EXPECT_NE(e.find("p.yaml:2: policy 'short': rrsig-refresh-batch (6d) leaves no room: "
+                   "rrsig-refresh + rrsig-refresh-batch + rrsig-jitter + 1h (169h) must not "
+                   "exceed rrsig-validity (1w)"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(error_of("policies:\n  - name: short\n    rrsig-validity: 7d\n    rrsig-refresh: 12h\n"
+                     "    max-zone-ttl: 1h\n    rrsig-refresh-batch: 143h\n"),
+            "");
+  EXPECT_NE(error_of("policies:\n  - name: x\n    rrsig-refresh-batch: soon\n")
+                .find("p.yaml:3: 'rrsig-refresh-batch'"),
+            std::string::npos);
+  // Without the key, or with a batch of 0, timings accepted before stay accepted, however tight.
+  const char* tight =
+      "policies:\n  - name: tight\n    rrsig-validity: 86430s\n    rrsig-refresh: 86415s\n"
+      "    rrsig-jitter: 5s\n    max-zone-ttl: 3s\n    propagation-delay: 1s\n";
+  EXPECT_EQ(error_of(tight), "");
+  EXPECT_EQ(error_of(std::string(tight) + "    rrsig-refresh-batch: 0\n"), "");
+}
