@@ -72,7 +72,7 @@ void cmd_secure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   // Without a policy the zone follows its tenant's default policy (set-policy --tenant).
   std::string policy_name =
       a.size() > 1 ? a[1] : dnssec.policies().name_for(txn, zone, codec::DnssecRecord());
-  auto policy = dnssec.policies().named(txn, policy_name);
+  auto policy = dnssec.policies().named(txn, zone.tenant_id, policy_name);
   if (!policy) {
     std::string names;
     for (const auto& n : builtin_policy_names())

@@ -11,7 +11,9 @@
 
 #include "admin/commands.hh"
 #include "conf/policy.hh"
+#include "conf/policy_import.hh"
 #include "keystore/health.hh"
+#include "keystore/policy_store.hh"
 #include "signer/clock.hh"
 #include "signer/error.hh"
 #include "signer/json.hh"
@@ -75,110 +77,184 @@ std::string policy_summary(const SigningPolicy& p) {
 }
 
 // ------------------------------------------------------------------ policies
+//
+// Owners (keystore/policy_store.hh): unscoped, signetutil works on the global policies (and lists
+// every tenant's too); with --tenant T, on T's policies and the global ones T's zones may use.
+
+// Whose policies a file holds: the scope decides.
+PolicyAuthor author_of(const Cli& cli) {
+  return cli.portfolio.scope() ? PolicyAuthor::kTenant : PolicyAuthor::kOperator;
+}
+
+// The tenant whose view of the policies the command has: the scope's, or 0 (the global view).
+uint32_t viewer(const Cli& cli, const lmdb::Txn& txn) {
+  if (!cli.portfolio.scope())
+    return kGlobalPolicyOwner;
+  return cli.portfolio.tenant(txn, *cli.portfolio.scope()).id;
+}
+
+std::string owner_text(const Cli& cli, const lmdb::Txn& txn, const PolicyResolver::Found& f) {
+  if (!f.stored)
+    return "built-in";
+  if (f.stored->owner == kGlobalPolicyOwner)
+    return "global";
+  return "tenant " + cli.portfolio.tenant_name(txn, f.stored->owner);
+}
+
+std::string unsealed_note(const PolicyResolver::Found& f) {
+  return f.secret_in_clear ? " (TSIG secret not sealed: stored before schema 3; import it again)"
+                           : "";
+}
+
+int cmd_policy_check(Cli& cli, const Args& a) {
+  if (a.size() != 2)
+    throw InputError("usage: policy check FILE");
+  auto list = load_policy_file(a[1], author_of(cli));
+  for (const auto& p : list) {
+    auto d = [](uint64_t s) { return duration_text(static_cast<uint32_t>(s)); };
+    cli.out << p.name << ": ok (" << policy_summary(p) << "; ";
+    if (p.csk) {
+      cli.out << "a CSK rollover takes at least "
+              << d(std::max(zsk_rollover_duration(p), ksk_rollover_duration(p) + p.max_zone_ttl));
+    } else {
+      cli.out << "a ZSK rollover takes " << d(zsk_rollover_duration(p))
+              << ", a KSK rollover at least " << d(ksk_rollover_duration(p));
+    }
+    cli.out << ")\n";
+  }
+  return 0;
+}
+
+// The policy as the scope's zones see it, its TSIG secret redacted.
+int cmd_policy_show(Cli& cli, const Args& a) {
+  if (a.size() != 2)
+    throw InputError("usage: policy show NAME");
+  auto txn = cli.ctx.store().begin_read();
+  auto f = cli.ctx.dnssec().policies().find(txn, viewer(cli, txn), a[1]);
+  if (!f)
+    throw NotFound("unknown policy '" + a[1] + "' (see list-policies)");
+  std::string yaml = policy_to_yaml(f->policy, TsigSecretForm::kRedacted);
+  std::string owner = owner_text(cli, txn, *f);
+  if (f->secret_in_clear)
+    cli.err << "signetutil: warning: policy '" << a[1] << "'" << unsealed_note(*f) << "\n";
+  if (cli.json) {
+    cli.out << json_text(Json{{"name", f->policy.name}, {"source", owner}, {"yaml", yaml}}) << "\n";
+    return 0;
+  }
+  cli.out << "# " << owner << " policy\npolicies:\n" << yaml;
+  return 0;
+}
+
+int cmd_policy_import(Cli& cli, const Args& a) {
+  if (a.size() != 2)
+    throw InputError("usage: policy import FILE");
+  auto list = load_policy_file(a[1], author_of(cli));  // all valid, or nothing is stored
+  std::vector<PolicyImport> done;
+  std::string owner_name;
+  {
+    auto txn = cli.ctx.store().begin_write();
+    std::optional<TenantRecord> owner;
+    if (cli.portfolio.scope()) {
+      owner = cli.portfolio.tenant(txn, *cli.portfolio.scope());
+      owner_name = " (tenant " + owner->name + ")";
+    }
+    PolicyImporter importer(cli.ctx.dnssec(), cli.ctx.keyman(), cli.ctx.audit());
+    done = importer.import(txn, owner ? &*owner : nullptr, list);
+    txn.commit();
+  }
+  for (const auto& r : done) {
+    const char* what = r.change == PolicyImport::Change::kCreated   ? "created"
+                       : r.change == PolicyImport::Change::kUpdated ? "updated"
+                                                                    : "unchanged";
+    cli.out << "policy " << r.name << owner_name << ": " << what
+            << (r.sealed_now ? ", its TSIG secret sealed" : "")
+            << (r.followers ? " (" + std::to_string(r.followers) + " zone(s) follow it)" : "")
+            << "\n";
+  }
+  return 0;
+}
 
 // policy check FILE | policy import FILE | policy show NAME
 int cmd_policy_read(Cli& cli, const Args& a) {
   const std::string& sub = a[0];
-  if (sub == "check") {
-    if (a.size() != 2)
-      throw InputError("usage: policy check FILE");
-    auto list = load_policy_file(a[1]);
-    for (const auto& p : list) {
-      auto d = [](uint64_t s) { return duration_text(static_cast<uint32_t>(s)); };
-      cli.out << p.name << ": ok (" << policy_summary(p) << "; ";
-      if (p.csk) {
-        cli.out << "a CSK rollover takes at least "
-                << d(std::max(zsk_rollover_duration(p), ksk_rollover_duration(p) + p.max_zone_ttl));
-      } else {
-        cli.out << "a ZSK rollover takes " << d(zsk_rollover_duration(p))
-                << ", a KSK rollover at least " << d(ksk_rollover_duration(p));
-      }
-      cli.out << ")\n";
-    }
-    return 0;
-  }
-  if (sub == "show") {
-    if (a.size() != 2)
-      throw InputError("usage: policy show NAME");
-    auto txn = cli.ctx.store().begin_read();
-    auto p = cli.ctx.dnssec().policies().named(txn, a[1]);
-    if (!p)
-      throw NotFound("unknown policy '" + a[1] + "' (see list-policies)");
-    cli.out << "policies:\n" << policy_to_yaml(*p);
-    return 0;
-  }
-  if (sub == "import") {
-    if (a.size() != 2)
-      throw InputError("usage: policy import FILE");
-    auto list = load_policy_file(a[1]);  // all valid, or nothing is stored
-    std::vector<std::string> lines;
-    {
-      auto txn = cli.ctx.store().begin_write();
-      auto& dnssec = cli.ctx.dnssec();
-      for (const auto& p : list) {
-        std::string yaml = policy_to_yaml(p);
-        auto old = txn.find(cli.ctx.store().dbi().policies, p.name);
-        std::string before =
-            old ? std::string(reinterpret_cast<const char*>(old->data()), old->size()) : "";
-        if (before == yaml) {
-          lines.push_back("policy " + p.name + ": unchanged");
-          continue;
-        }
-        txn.put(cli.ctx.store().dbi().policies, p.name, yaml);
-        size_t woken = cli.ctx.keyman().wake_policy_users(txn, p.name);
-        cli.ctx.audit().append(txn, old ? "policy-changed" : "policy-created", 0, 0, "", "",
-                               Json{{"policy", p.name}, {"before", before}, {"after", yaml}});
-        lines.push_back("policy " + p.name + ": " + (old ? "updated" : "created") +
-                        (woken ? " (" + std::to_string(woken) + " zone(s) follow it)" : ""));
-      }
-      (void)dnssec;
-      txn.commit();
-    }
-    for (const auto& l : lines)
-      cli.out << l << "\n";
-    return 0;
-  }
+  if (sub == "check")
+    return cmd_policy_check(cli, a);
+  if (sub == "show")
+    return cmd_policy_show(cli, a);
+  if (sub == "import")
+    return cmd_policy_import(cli, a);
   throw InputError("unknown policy command '" + sub + "' (check, import, show)");
 }
 
+// Built-in policies and the stored ones the scope sees: unscoped, the global ones and every
+// tenant's; with --tenant T, what T's zones get under each name (T's own, else the global one).
 int cmd_list_policies(Cli& cli, const Args&) {
   auto txn = cli.ctx.store().begin_read();
-  std::map<std::string, std::pair<SigningPolicy, std::string>> all;
+  const PolicyResolver& resolver = cli.ctx.dnssec().policies();
+  struct Row {
+    std::string name, source, summary;
+  };
+  std::vector<Row> rows;
+  auto add = [&](const PolicyResolver::Found& f) {
+    rows.push_back(
+        Row{f.policy.name, owner_text(cli, txn, f), policy_summary(f.policy) + unsealed_note(f)});
+  };
+  uint32_t tenant = viewer(cli, txn);
+  std::set<std::string> names;
   for (const auto& n : builtin_policy_names())
-    all[n] = {*builtin_policy(n), "built-in"};
-  {
-    lmdb::Cursor c(txn, cli.ctx.store().dbi().policies);
-    for (bool ok = c.first(); ok; ok = c.next()) {
-      std::string name(c.key());
-      if (auto p = cli.ctx.dnssec().policies().named(txn, name))
-        all[name] = {*p, "stored"};
+    names.insert(n);
+  const PolicyStore& store = cli.ctx.dnssec().policy_store();
+  if (tenant != kGlobalPolicyOwner) {
+    for (const auto& p : store.owned_by(txn, kGlobalPolicyOwner))
+      names.insert(p.name);
+    for (const auto& p : store.owned_by(txn, tenant))
+      names.insert(p.name);
+    for (const auto& n : names)
+      add(*resolver.find(txn, tenant, n));
+  } else {
+    auto stored = store.all(txn);
+    for (const auto& n : names) {
+      bool global = std::any_of(stored.begin(), stored.end(), [&](const StoredPolicy& p) {
+        return p.owner == kGlobalPolicyOwner && p.name == n;
+      });
+      if (!global)
+        add(*resolver.find(txn, kGlobalPolicyOwner, n));
     }
+    for (const auto& p : stored)
+      add(resolver.parse(p));
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& x, const Row& y) { return x.name < y.name; });
   }
   if (cli.json) {
     Json list = Json::array();
-    for (const auto& [name, v] : all)
-      list.push_back(
-          Json{{"name", name}, {"source", v.second}, {"summary", policy_summary(v.first)}});
+    for (const auto& r : rows)
+      list.push_back(Json{{"name", r.name}, {"source", r.source}, {"summary", r.summary}});
     cli.out << json_text(list) << "\n";
     return 0;
   }
-  for (const auto& [name, v] : all)
-    cli.out << name << "\t" << v.second << "\t" << policy_summary(v.first) << "\n";
+  for (const auto& r : rows)
+    cli.out << r.name << "\t" << r.source << "\t" << r.summary << "\n";
   return 0;
 }
 
 // set-policy ZONE POLICY | set-policy --tenant T POLICY | set-policy ZONE --inherit
+// The policy must be one the zone's (or the tenant's) zones see: the tenant's own, a global or a
+// built-in one.
 void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   Opts o = parse_opts(a, {"--tenant"}, {"--inherit"});
   auto& dnssec = cli.ctx.dnssec();
   auto& store = cli.ctx.store();
+  auto unknown = [](const std::string& name, const std::string& tenant) {
+    return NotFound("unknown policy '" + name + "' for tenant '" + tenant +
+                    "' (see list-policies)");
+  };
   if (o.values.count("--tenant")) {
     if (o.positional.size() != 1)
       throw InputError("usage: set-policy --tenant T POLICY");
     const std::string& name = o.positional[0];
-    if (name != "-" && !dnssec.policies().named(txn, name))
-      throw NotFound("unknown policy '" + name + "' (see list-policies)");
     TenantRecord t = cli.portfolio.tenant(txn, o.values["--tenant"]);
+    if (name != "-" && !dnssec.policies().find(txn, t.id, name))
+      throw unknown(name, t.name);
     std::string before = t.policy.empty() ? "default" : t.policy;
     t.policy = name == "-" ? "" : name;
     store.put_tenant(txn, t);
@@ -207,8 +283,8 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
     throw Conflict("zone '" + zone.name.to_text() + "' is not secured (secure-zone ZONE POLICY)");
   std::string before = dnssec.policies().name_for(txn, zone, *st);
   std::string name = inherit ? "" : o.positional[1];
-  if (!inherit && !dnssec.policies().named(txn, name))
-    throw NotFound("unknown policy '" + name + "' (see list-policies)");
+  if (!inherit && !dnssec.policies().find(txn, zone.tenant_id, name))
+    throw unknown(name, cli.portfolio.tenant_name(txn, zone.tenant_id));
   st->policy = name;
   dnssec.state().put(txn, zone.id, *st);
   // An earlier operator algorithm choice gives way to the policy's.
@@ -222,7 +298,10 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
                          tenant ? tenant->name : "", zone.name.to_text(),
                          Json{{"before", before}, {"after", after}});
   // The policy's denial settings apply now (one transaction: no unsigned moment).
-  SigningPolicy policy = *dnssec.policies().named(txn, after);
+  auto named = dnssec.policies().named(txn, zone.tenant_id, after);
+  if (!named)
+    throw unknown(after, tenant ? tenant->name : "");
+  SigningPolicy policy = *named;
   SigningPolicy current = dnssec.policies().for_zone(txn, zone, *st);
   bool denial_differs =
       policy.denial != current.denial ||
@@ -747,11 +826,13 @@ int cmd_metrics(Cli& cli, const Args& a) {
 const std::vector<Command>& keyman_commands() {
   static const std::vector<Command> table = {
       {"policy", "policy check FILE | policy import FILE | policy show NAME",
-       "Validate a YAML policy file (file:line errors), store its policies (audited; zones "
-       "following them are re-planned), or print one",
+       "Validate a YAML policy file (file:line errors), store its policies (global; with "
+       "--tenant T, T's own, without ds-hook, ds-push or parent-nameservers; audited, TSIG "
+       "secrets sealed; zones following them are re-planned), or print one (secret redacted)",
        2, 2, cmd_policy_read, nullptr},
-      {"list-policies", "list-policies", "Built-in and stored policies", 0, 0, cmd_list_policies,
-       nullptr},
+      {"list-policies", "list-policies",
+       "Built-in, global and tenants' policies (with --tenant T: those T's zones may use)", 0, 0,
+       cmd_list_policies, nullptr},
       {"set-policy",
        "set-policy ZONE POLICY | set-policy ZONE --inherit | set-policy --tenant T POLICY",
        "Assign a policy to a zone, or a tenant's default (zones without their own follow it)", 2, 3,

@@ -25,12 +25,7 @@ CompositionRoot::CompositionRoot(Config config, std::unique_ptr<Clock> clock)
   audit_ = std::make_unique<AuditLog>(*store_, *clock_, process_actor());
   dnssec_->events().set_audit(audit_.get());
   // Stored policies are kept as YAML (conf/policy.hh); the keystore asks us to read them back.
-  dnssec_->policies().set_parser([](const std::string& name, const std::string& yaml) {
-    auto list = parse_policies("policies:\n" + yaml, "stored policy '" + name + "'");
-    if (list.size() != 1)
-      throw CorruptionError("stored policy '" + name + "' does not hold one policy");
-    return list.front();
-  });
+  dnssec_->policies().set_parser(parse_stored_policy);
   keyman_ =
       std::make_unique<KeyManager>(*store_, *dnssec_, *clock_, nullptr, config_.signing_threads);
   // Parent discovery asks the resolvers of `signet-resolver` (empty: /etc/resolv.conf), never

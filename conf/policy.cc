@@ -14,9 +14,33 @@ namespace signet {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& source, const YAML::Node& node, const std::string& why) {
+std::string where(const std::string& source, const YAML::Node& node) {
   int line = node.Mark().line >= 0 ? node.Mark().line + 1 : 0;
-  throw InputError(source + ":" + std::to_string(line) + ": " + why);
+  return source + ":" + std::to_string(line);
+}
+
+[[noreturn]] void fail(const std::string& source, const YAML::Node& node, const std::string& why) {
+  throw InputError(where(source, node) + ": " + why);
+}
+
+// How a text is read: whose policies it holds, and whether it is the store's form (the TSIG
+// secret sealed apart) or a file's.
+struct ParseMode {
+  PolicyAuthor author = PolicyAuthor::kOperator;
+  bool stored = false;
+};
+
+// The keys only the operator's policies may set (keystore/policy_store.hh, operator_only_key,
+// enforces the same rule where policies are stored).
+bool operator_only(const std::string& key) {
+  return key == "ds-hook" || key == "ds-push" || key == "parent-nameservers";
+}
+
+[[noreturn]] void refuse_for_tenant(const std::string& source, const YAML::Node& node,
+                                    const std::string& policy, const std::string& key) {
+  throw ScopeError(where(source, node) + ": policy '" + policy + "' sets '" + key +
+                   "', which only the operator's global policies may (it runs a program or uses "
+                   "the operator's credentials and network); import it without --tenant");
 }
 
 std::string scalar(const std::string& source, const std::string& key, const YAML::Node& n) {
@@ -88,7 +112,7 @@ std::string dur_text(uint32_t s) {
   return std::to_string(s) + "s";
 }
 
-SigningPolicy parse_one(const std::string& source, const YAML::Node& node) {
+SigningPolicy parse_one(const std::string& source, const YAML::Node& node, ParseMode mode) {
   if (!node.IsMap())
     fail(source, node, "each policy must be a mapping");
   SigningPolicy p;
@@ -106,6 +130,8 @@ SigningPolicy parse_one(const std::string& source, const YAML::Node& node) {
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
     const YAML::Node& v = kv.second;
+    if (mode.author == PolicyAuthor::kTenant && operator_only(key))
+      refuse_for_tenant(source, kv.first, p.name, key);
     auto in = [&](const std::vector<std::string>& allowed) {
       std::string s = scalar(source, key, v);
       if (std::find(allowed.begin(), allowed.end(), s) == allowed.end()) {
@@ -216,9 +242,13 @@ SigningPolicy parse_one(const std::string& source, const YAML::Node& node) {
             p.ds_push.tsig_name = scalar(source, pk, pv.second);
           else if (pk == "tsig-algorithm")
             p.ds_push.tsig_algorithm = scalar(source, pk, pv.second);
-          else if (pk == "tsig-secret")
+          else if (pk == "tsig-secret") {
             p.ds_push.tsig_secret = scalar(source, pk, pv.second);
-          else
+            if (p.ds_push.tsig_secret == kRedactedSecret)
+              fail(source, pv.second,
+                   "'ds-push.tsig-secret' is " + std::string(kRedactedSecret) +
+                       " (policy show hides it): write the secret itself");
+          } else
             fail(source, pv.first, "unknown key 'ds-push." + pk + "'");
         }
       } else if (key == "approval")
@@ -241,6 +271,14 @@ SigningPolicy parse_one(const std::string& source, const YAML::Node& node) {
     check_policy(p);
   } catch (const InputError& e) {
     fail(source, node["name"], e.what());
+  }
+  // In a file the secret is written out; in the store it is sealed apart (keystore/policy_store).
+  if (!mode.stored && p.ds_submission == SigningPolicy::DsSubmission::kPush &&
+      p.ds_push.tsig_secret.empty()) {
+    fail(source, node["name"],
+         "policy '" + p.name +
+             "': ds-submission: push needs ds-push.server, tsig-name and "
+             "tsig-secret");
   }
   return p;
 }
@@ -316,13 +354,16 @@ void check_policy(const SigningPolicy& p) {
   // The hook runs in the key manager's thread: a long timeout holds up every other zone's steps.
   if (p.ds_hook_timeout < 1 || p.ds_hook_timeout > 3600)
     bad("ds-hook-timeout (" + dur_text(p.ds_hook_timeout) + ") must be 1s..1h");
+  // (The TSIG secret is a file's business: parse_one asks for it there.)
   if (p.ds_submission == SigningPolicy::DsSubmission::kPush &&
-      (p.ds_push.server.empty() || p.ds_push.tsig_name.empty() || p.ds_push.tsig_secret.empty())) {
+      (p.ds_push.server.empty() || p.ds_push.tsig_name.empty())) {
     bad("ds-submission: push needs ds-push.server, tsig-name and tsig-secret");
   }
 }
 
-std::vector<SigningPolicy> parse_policies(const std::string& yaml, const std::string& source) {
+// The "policies:" list of a text, each policy read as `mode` says.
+static std::vector<SigningPolicy> parse_all(const std::string& yaml, const std::string& source,
+                                            ParseMode mode) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml);
@@ -342,7 +383,7 @@ std::vector<SigningPolicy> parse_policies(const std::string& yaml, const std::st
   std::vector<SigningPolicy> out;
   std::set<std::string> names;
   for (const auto& n : list) {
-    SigningPolicy p = parse_one(source, n);
+    SigningPolicy p = parse_one(source, n, mode);
     if (!names.insert(p.name).second)
       fail(source, n["name"], "policy '" + p.name + "' is defined twice");
     out.push_back(std::move(p));
@@ -350,16 +391,34 @@ std::vector<SigningPolicy> parse_policies(const std::string& yaml, const std::st
   return out;
 }
 
-std::vector<SigningPolicy> load_policy_file(const std::string& path) {
+std::vector<SigningPolicy> parse_policies(const std::string& yaml, const std::string& source,
+                                          PolicyAuthor author) {
+  return parse_all(yaml, source, ParseMode{author, false});
+}
+
+std::vector<SigningPolicy> load_policy_file(const std::string& path, PolicyAuthor author) {
   std::ifstream in(path);
   if (!in)
     throw InputError(path + ": cannot read policy file");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_policies(ss.str(), path);
+  return parse_policies(ss.str(), path, author);
 }
 
-std::string policy_to_yaml(const SigningPolicy& p) {
+SigningPolicy parse_stored_policy(const std::string& name, const std::string& yaml) {
+  std::string source = "stored policy '" + name + "'";
+  std::vector<SigningPolicy> list;
+  try {
+    list = parse_all("policies:\n" + yaml, source, ParseMode{PolicyAuthor::kOperator, true});
+  } catch (const InputError& e) {
+    throw CorruptionError(e.what());
+  }
+  if (list.size() != 1 || list.front().name != name)
+    throw CorruptionError(source + " does not hold that one policy");
+  return list.front();
+}
+
+std::string policy_to_yaml(const SigningPolicy& p, TsigSecretForm secret) {
   std::ostringstream o;
   o << "- name: " << p.name << "\n";
   auto kv = [&](const char* k, const std::string& v) { o << "  " << k << ": " << v << "\n"; };
@@ -411,8 +470,12 @@ std::string policy_to_yaml(const SigningPolicy& p) {
     kv("ds-hook-timeout", dur_text(p.ds_hook_timeout));
   if (!p.ds_push.server.empty()) {
     o << "  ds-push: {server: \"" << p.ds_push.server << "\", tsig-name: \"" << p.ds_push.tsig_name
-      << "\", tsig-algorithm: \"" << p.ds_push.tsig_algorithm << "\", tsig-secret: \""
-      << p.ds_push.tsig_secret << "\"}\n";
+      << "\", tsig-algorithm: \"" << p.ds_push.tsig_algorithm << "\"";
+    // The secret itself is never written: the store seals it apart (keystore/policy_store.hh).
+    bool tsig = !p.ds_push.tsig_name.empty() || !p.ds_push.tsig_secret.empty();
+    if (secret == TsigSecretForm::kRedacted && tsig)
+      o << ", tsig-secret: \"" << kRedactedSecret << "\"";
+    o << "}\n";
   }
   kv("approval", p.manual_approval ? "manual" : "auto");
   return o.str();

@@ -28,11 +28,15 @@
 //       ds-submission: hook             # none | hook | push
 //       ds-hook: /usr/local/bin/submit-ds   # run as: PROGRAM -- ZONE DS... (signer/ds_hook.hh)
 //       ds-hook-timeout: 60s            # then the hook is killed and retried with backoff
-//       ds-push: {server: "192.0.2.1:53", tsig-name: k., tsig-secret: "..."}
+//       ds-push: {server: "192.0.2.1:53", tsig-name: k., tsig-secret: "..."}  # sealed when stored
 //       approval: auto                  # or manual
 //
 // Durations are seconds or a number with s, m, h, d or w. Unknown keys, bad values and impossible
 // timings (a key lifetime shorter than the rollover it needs) are refused with file:line.
+//
+// The TSIG secret (ds-push tsig-secret) is read from a policy file and from nowhere else: the
+// store keeps it sealed beside the policy's YAML (keystore/policy_store.hh), and no YAML written
+// here contains it.
 #pragma once
 
 #include <string>
@@ -42,16 +46,35 @@
 
 namespace signet {
 
-// Parses YAML text; `source` names it in messages. Throws InputError "source:line: reason".
-std::vector<SigningPolicy> parse_policies(const std::string& yaml, const std::string& source);
-std::vector<SigningPolicy> load_policy_file(const std::string& path);
+// Whose policies a file holds, which decides the keys it may set: the operator's (global
+// policies: every key) or a tenant's (signetutil --tenant T policy import: not ds-hook, ds-push
+// or parent-nameservers, which run programs or use the operator's credentials and network; see
+// keystore/policy_store.hh).
+enum class PolicyAuthor : uint8_t { kOperator, kTenant };
+
+// What `policy show` prints instead of a TSIG secret; a file holding it is refused.
+inline constexpr const char* kRedactedSecret = "<redacted>";
+
+// Parses YAML text; `source` names it in messages. Throws InputError "source:line: reason", and
+// ScopeError "source:line: reason" for a key the author may not set.
+std::vector<SigningPolicy> parse_policies(const std::string& yaml, const std::string& source,
+                                          PolicyAuthor author = PolicyAuthor::kOperator);
+std::vector<SigningPolicy> load_policy_file(const std::string& path,
+                                            PolicyAuthor author = PolicyAuthor::kOperator);
+// A policy as the store keeps it (policy_to_yaml): the same keys, its TSIG secret absent (sealed
+// apart). A policy stored before schema 3 may still have it in its YAML: it is read then.
+// Throws CorruptionError.
+SigningPolicy parse_stored_policy(const std::string& name, const std::string& yaml);
 
 // Refuses timings that cannot work (throws InputError naming the policy).
 void check_policy(const SigningPolicy& p);
 
 // The policy in the same YAML form (one entry of "policies:"), canonical: what the store keeps
-// and what the audit log compares.
-std::string policy_to_yaml(const SigningPolicy& p);
+// and what the audit log compares. Never with the TSIG secret: kOmitted leaves the key out (the
+// stored form), kRedacted writes kRedactedSecret where a TSIG key is configured (for people).
+enum class TsigSecretForm : uint8_t { kOmitted, kRedacted };
+std::string policy_to_yaml(const SigningPolicy& p,
+                           TsigSecretForm secret = TsigSecretForm::kOmitted);
 
 // A duration as the YAML writes it: "90d", "1h", "30s".
 std::string duration_text(uint32_t seconds);

@@ -603,6 +603,46 @@ uint64_t decode_u64_key(std::span<const uint8_t> key) {
   return load_u64(key.data());
 }
 
+std::string policy_key(uint32_t owner, std::string_view name) {
+  std::string k;
+  put_u32(k, owner);
+  k.append(name);
+  return k;
+}
+
+PolicyKeyParts split_policy_key(std::span<const uint8_t> key) {
+  // Policy names are 1-63 characters (conf/policy.hh).
+  if (key.size() < 4 + 1 || key.size() > 4 + 63)
+    throw CorruptionError("bad policy key");
+  return PolicyKeyParts{
+      load_u32(key.data()),
+      std::string_view(reinterpret_cast<const char*>(key.data() + 4), key.size() - 4)};
+}
+
+std::string encode_policy(const PolicyRecord& p) {
+  std::string out;
+  out.reserve(1 + 4 + p.yaml.size() + 2 + p.sealed_secret.size());
+  put_u8(out, 1);
+  put_u32(out, static_cast<uint32_t>(p.yaml.size()));
+  out += p.yaml;
+  put_u16(out, static_cast<uint16_t>(p.sealed_secret.size()));
+  put_bytes(out, p.sealed_secret);
+  return out;
+}
+
+PolicyRecord decode_policy(std::span<const uint8_t> value) {
+  Reader r(value, "policy value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("unknown policy value version " + std::to_string(version));
+  PolicyRecord p;
+  auto yaml = r.bytes(r.u32());
+  p.yaml.assign(reinterpret_cast<const char*>(yaml.data()), yaml.size());
+  auto sealed = r.bytes(r.u16());
+  p.sealed_secret.assign(sealed.begin(), sealed.end());
+  return p;
+}
+
 std::string meta_prefix(uint32_t zone_id, std::string_view kind) {
   std::string k;
   put_u32(k, zone_id);

@@ -12,7 +12,9 @@
 //                   "next-zone-id"    u32  next zone id to hand out (ids start at 1)
 //
 //   tenants       key: tenant_id u32                  value: tenant
-//     tenant   := 0x01 created:u64 name_len:u8 name:octets [dk_len:u16 sealed_data_key]
+//     tenant   := 0x01 created:u64 name_len:u8 name:octets [dk_len:u16 sealed_data_key
+//                 [policy_len:u8 policy]]
+//                 (policy: the name of the tenant's default policy; absent or empty = "default")
 //   tenant_names  key: tenant name (ascii)            value: tenant_id u32
 //   tenant_zones  key: tenant_id u32 zone_id u32      value: (empty)
 //
@@ -83,8 +85,22 @@
 //                  signers: the keys that signed at the last full signing — when the keys active
 //                  now differ, the zone is signed again)
 //   key_due       key: next_wakeup:u64 zone_id:u32    value: (empty)   -- as "due", for the key
-//   manager policies      key: name (ascii)                   value: YAML text (conf/policy.hh) of
-//   one policy tenant value may end with policy_len:u8 policy: the tenant's default policy
+//                 manager
+//
+//   policies      key: owner:u32 name:ascii           value: policy
+//                 owner 0: a global policy (the operator's); else the id of the tenant owning it.
+//                 A tenant's zones see its policies and the global ones. A name has one owner:
+//                 no two keys share a name (keystore/policy_store.hh enforces it).
+//     policy   := 0x01 yaml_len:u32 yaml:octets sealed_len:u16 sealed:octets
+//                 yaml: the policy in canonical YAML (conf/policy.hh), without its TSIG secret
+//                 sealed: its TSIG secret (ds-push tsig-secret, as written), empty when it has
+//                 none:
+//                   nonce:24 XChaCha20-Poly1305(K, secret) with associated data
+//                   "signet/policy/1" owner:u32 name, K = the master key for owner 0, else the
+//                   owning tenant's data key; copied to another owner or name, it does not open.
+//                 (Schema 2 keyed policies by name alone, value the YAML with the secret in it;
+//                  the migration to 3 makes them global and keeps such a YAML as it is until the
+//                  policy is imported again.)
 //
 //   audit: the audit log (keystore/audit.hh).
 //
@@ -112,7 +128,7 @@
 
 namespace signet::codec {
 
-inline constexpr uint32_t kSchemaVersion = 2;
+inline constexpr uint32_t kSchemaVersion = 3;
 // LMDB's compiled-in maximum key size.
 inline constexpr size_t kMaxKey = 511;
 
@@ -381,6 +397,24 @@ std::span<const uint8_t> chain_key_order(std::span<const uint8_t> key);
 std::array<uint8_t, 20> chain_key_hash(std::span<const uint8_t> key);
 std::string encode_link(const ChainLink& l);
 ChainLink decode_link(std::span<const uint8_t> value);
+
+// ---------------------------------------------------------------- policies
+// policies key: owner | name (owner 0: global)
+std::string policy_key(uint32_t owner, std::string_view name);
+struct PolicyKeyParts {
+  uint32_t owner;
+  std::string_view name;  // points into the key
+};
+// Throws CorruptionError unless `key` is an owner and a name of 1 to 63 octets.
+PolicyKeyParts split_policy_key(std::span<const uint8_t> key);
+
+struct PolicyRecord {
+  std::string yaml;                    // canonical YAML without the TSIG secret
+  std::vector<uint8_t> sealed_secret;  // the sealed TSIG secret; empty: none
+  bool operator==(const PolicyRecord&) const = default;
+};
+std::string encode_policy(const PolicyRecord& p);
+PolicyRecord decode_policy(std::span<const uint8_t> value);
 
 // meta key: zone_id | kind | 0x00 | index
 std::string meta_key(uint32_t zone_id, std::string_view kind, uint16_t index);

@@ -6,7 +6,8 @@ namespace signet {
 Dnssec::Dnssec(Store& store, const Clock& clock, MasterKeyProvider master)
     : events_(store),
       state_(store),
-      policies_(store, state_, events_),
+      policy_store_(store, master),
+      policies_(store, policy_store_, state_, events_),
       keys_(store, clock, std::move(master)),
       signing_(store, clock, state_, policies_, keys_, events_),
       verifier_(store, state_, keys_, clock),

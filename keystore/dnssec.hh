@@ -6,6 +6,8 @@
 //   state()     ZoneState       a zone's stored signing state and key manager record, and the
 //                               due indexes that schedule them (keystore/zone_state.hh)
 //   policies()  PolicyResolver  which signing policy a zone follows (keystore/policy_resolver.hh)
+//   policy_store()  PolicyStore the stored policies, their owners and sealed TSIG secrets
+//                               (keystore/policy_store.hh)
 //   keys()      ZoneKeys        a zone's keys: records, generation, unsealing through the key
 //                               cache (keystore/zone_keys.hh, keystore/key_cache.hh)
 //   signing()   SigningService  secure, sign, refresh, set-nsec3, key RRsets, inline signatures;
@@ -25,6 +27,7 @@
 #include "keystore/audit.hh"
 #include "keystore/keyring.hh"
 #include "keystore/policy_resolver.hh"
+#include "keystore/policy_store.hh"
 #include "keystore/signing_service.hh"
 #include "keystore/store.hh"
 #include "keystore/zone_ds.hh"
@@ -48,6 +51,8 @@ class Dnssec {
   const ZoneState& state() const { return state_; }
   PolicyResolver& policies() { return policies_; }
   const PolicyResolver& policies() const { return policies_; }
+  PolicyStore& policy_store() { return policy_store_; }
+  const PolicyStore& policy_store() const { return policy_store_; }
   ZoneKeys& keys() { return keys_; }
   const ZoneKeys& keys() const { return keys_; }
   SigningService& signing() { return signing_; }
@@ -60,6 +65,7 @@ class Dnssec {
   // Declaration order is construction order: each unit is built from the ones above it.
   ZoneEvents events_;
   ZoneState state_;
+  PolicyStore policy_store_;
   PolicyResolver policies_;
   ZoneKeys keys_;
   SigningService signing_;

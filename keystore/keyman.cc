@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "keystore/keyman.hh"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -248,19 +250,6 @@ void KeyManager::wake(lmdb::WriteTxn& txn, uint32_t zone_id) {
   auto after = before;
   after.next_wakeup = clock_.now();
   dnssec_.state().put_rollover(txn, zone_id, before, after);
-}
-
-size_t KeyManager::wake_policy_users(lmdb::WriteTxn& txn, const std::string& name) {
-  size_t n = 0;
-  for (uint32_t id : dnssec_.state().secured_zone_ids(txn)) {
-    auto zone = store_.zone_by_id(txn, id);
-    auto st = dnssec_.state().find(txn, id);
-    if (zone && st && dnssec_.policies().name_for(txn, *zone, *st) == name) {
-      wake(txn, id);
-      ++n;
-    }
-  }
-  return n;
 }
 
 // ------------------------------------------------------------------ the parent
@@ -932,14 +921,25 @@ SubmissionOutcome submit_by_hook(const SigningPolicy& policy, const std::string&
   return out;
 }
 
-// RFC 2136 UPDATE of the DS RRset at the parent's primary, TSIG-signed when configured.
+// RFC 2136 UPDATE of the DS RRset at the parent's primary, TSIG-signed when configured. The TSIG
+// secret was unsealed for this update (keystore/policy_store.hh); its text copy is wiped after.
 SubmissionOutcome submit_by_push(const SigningPolicy& policy, const ZoneRecord& zone,
-                                 const std::vector<std::vector<uint8_t>>& ds) {
+                                 const std::vector<std::vector<uint8_t>>& ds,
+                                 const std::optional<Secret>& secret) {
   DnsServer server = parse_dns_server(policy.ds_push.server);
   std::optional<TsigKeySpec> tsig;
+  struct Wipe {
+    std::optional<TsigKeySpec>& spec;
+    ~Wipe() {
+      if (spec)
+        sodium_memzero(spec->secret.data(), spec->secret.size());
+    }
+  } wipe{tsig};
   if (!policy.ds_push.tsig_name.empty()) {
+    if (!secret)
+      throw Error("policy '" + policy.name + "' has no TSIG secret for its ds-push");
     tsig = TsigKeySpec{policy.ds_push.tsig_name, policy.ds_push.tsig_algorithm,
-                       policy.ds_push.tsig_secret};
+                       std::string(reinterpret_cast<const char*>(secret->data()), secret->size())};
   }
   dns_push_ds(server, zone.name.parent(), zone.name, policy.ds_ttl, ds, tsig);
   return SubmissionOutcome{true, "push", "RFC 2136 update accepted by " + server.text()};
@@ -951,10 +951,15 @@ std::string KeyManager::run_submission(uint32_t zone_id, const Submission& sub) 
   std::vector<std::string> lines = ds_lines(sub.zone, sub.policy.ds_ttl, sub.ds);
   SubmissionOutcome out;
   out.method = sub.method == SigningPolicy::DsSubmission::kHook ? "hook" : "push";
+  // The policy's TSIG secret, unsealed only now: the policy as the zone's tenant sees it.
+  auto tsig_secret = [&] {
+    auto txn = store_.begin_read();
+    return dnssec_.policies().tsig_secret(txn, sub.zone.tenant_id, sub.policy.name);
+  };
   try {
     out = sub.method == SigningPolicy::DsSubmission::kHook
               ? submit_by_hook(sub.policy, sub.zone.name.to_text(), sub.tenant, lines)
-              : submit_by_push(sub.policy, sub.zone, sub.ds);
+              : submit_by_push(sub.policy, sub.zone, sub.ds, tsig_secret());
   } catch (const std::exception& e) {
     out.ok = false;
     out.outcome = e.what();

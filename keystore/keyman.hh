@@ -104,8 +104,7 @@ class KeyManager {
   void ds_seen(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint16_t tag);
   // Plan the zone again at the next tick (after a policy change, say).
   void wake(lmdb::WriteTxn& txn, uint32_t zone_id);
-  // Wakes every secured zone whose policy is `name`; returns how many.
-  size_t wake_policy_users(lmdb::WriteTxn& txn, const std::string& name);
+  // (The zones that follow a changed policy: PolicyResolver::followers, conf/policy_import.)
 
   // ---- the engine
   enum class Mode {

@@ -32,6 +32,13 @@ std::vector<uint8_t> key_ad(uint32_t tenant_id, uint32_t zone_id, uint32_t key_i
   return std::vector<uint8_t>(ad.begin(), ad.end());
 }
 
+std::vector<uint8_t> policy_ad(uint32_t owner, std::string_view name) {
+  std::string ad = "signet/policy/1";
+  codec::put_u32(ad, owner);
+  ad.append(name);
+  return std::vector<uint8_t>(ad.begin(), ad.end());
+}
+
 void init_sodium() {
   if (sodium_init() < 0)
     throw Error("libsodium failed to initialise");
@@ -213,6 +220,29 @@ Secret Keyring::tenant_key(const lmdb::Txn& txn, uint32_t tenant_id) const {
                           "' does not open with this master key (wrong signet-master-key-file?)");
   }
   return std::move(*dk);
+}
+
+// ------------------------------------------------------------------ policy secrets
+
+std::vector<uint8_t> Keyring::seal_policy_secret(lmdb::WriteTxn& txn, uint32_t owner,
+                                                 std::string_view name,
+                                                 std::span<const uint8_t> secret) {
+  if (owner == 0)
+    return seal(master_.key(), policy_ad(owner, name), secret);
+  return seal(tenant_key(txn, owner), policy_ad(owner, name), secret);
+}
+
+Secret Keyring::open_policy_secret(const lmdb::Txn& txn, uint32_t owner, std::string_view name,
+                                   std::span<const uint8_t> sealed) const {
+  std::optional<Secret> secret = owner == 0
+                                     ? open(master_.key(), policy_ad(owner, name), sealed)
+                                     : open(tenant_key(txn, owner), policy_ad(owner, name), sealed);
+  if (!secret) {
+    throw CorruptionError("the TSIG secret of policy '" + std::string(name) +
+                          "' does not open: it was not sealed for this policy and owner, or "
+                          "under this master key");
+  }
+  return std::move(*secret);
 }
 
 // ------------------------------------------------------------------ zone keys

@@ -3,8 +3,11 @@
 // Keys at rest. Private keys never reach LMDB unsealed:
 //
 //   master key (a file of mode 0600, signet-master-key-file)
-//     └─ seals each tenant's data key   (ad: "signet/tenant/1" tenant_id)
-//          └─ seals each private key    (ad: "signet/key/1" tenant_id zone_id key_id)
+//     ├─ seals each tenant's data key   (ad: "signet/tenant/1" tenant_id)
+//     │    ├─ seals each private key    (ad: "signet/key/1" tenant_id zone_id key_id)
+//     │    └─ seals the TSIG secret of each of the tenant's policies
+//     │                                 (ad: "signet/policy/1" tenant_id name)
+//     └─ seals the TSIG secret of each global policy (ad: "signet/policy/1" 0 name)
 //
 // with libsodium's XChaCha20-Poly1305 (random 192-bit nonces, safe to pick at random). The
 // associated data binds a sealed blob to where it belongs: copied to another tenant, zone or key
@@ -69,6 +72,15 @@ class Keyring {
   // yet), in the caller's transaction — the associated data names the tenant, so a key left
   // sealed to the old tenant would never open again. Returns how many keys were re-sealed.
   size_t reseal_zone_keys(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id);
+
+  // The TSIG secret of the policy `name` of `owner` (0: a global policy, else a tenant id),
+  // sealed under the master key (global) or the owner's data key (made when it has none yet).
+  std::vector<uint8_t> seal_policy_secret(lmdb::WriteTxn& txn, uint32_t owner,
+                                          std::string_view name, std::span<const uint8_t> secret);
+  // The same opened. Throws CorruptionError when it does not open: sealed for another owner or
+  // policy name, or under another master key.
+  Secret open_policy_secret(const lmdb::Txn& txn, uint32_t owner, std::string_view name,
+                            std::span<const uint8_t> sealed) const;
 
   std::vector<codec::KeyRecord> keys(const lmdb::Txn& txn, uint32_t zone_id) const;
   void put_key(lmdb::WriteTxn& txn, const codec::KeyRecord& key);

@@ -21,8 +21,30 @@ struct Migration {
 // tails that version-1 readers ignore and version-2 readers default.
 void migrate_1_to_2(lmdb::WriteTxn&, const Store::Dbis&) {}
 
+// Schema 3 gave policies an owner (codec.hh, "policies"): schema 2 keyed them by name, with the
+// YAML text as the value. They were the operator's, so they become global (owner 0), their YAML
+// kept as it is: a TSIG secret in it stays readable (conf/policy.hh, parse_stored_policy) until
+// the policy is imported again, which seals it — the store cannot seal without the master key.
+void migrate_2_to_3(lmdb::WriteTxn& txn, const Store::Dbis& dbi) {
+  std::vector<std::pair<std::string, std::string>> old;
+  {
+    lmdb::Cursor c(txn, dbi.policies);
+    for (bool ok = c.first(); ok; ok = c.next())
+      old.emplace_back(
+          std::string(c.key()),
+          std::string(reinterpret_cast<const char*>(c.value().data()), c.value().size()));
+  }
+  for (const auto& [name, yaml] : old) {
+    txn.del(dbi.policies, name);
+    codec::PolicyRecord p;
+    p.yaml = yaml;
+    txn.put(dbi.policies, codec::policy_key(0, name), codec::encode_policy(p));
+  }
+}
+
 const Migration kMigrations[] = {
     {1, &migrate_1_to_2},
+    {2, &migrate_2_to_3},
 };
 
 uint32_t read_u32_value(lmdb::Bytes b, const char* what) {
@@ -194,6 +216,17 @@ void Store::delete_tenant(lmdb::WriteTxn& txn, const TenantRecord& tenant) {
   if (tenant_has_zones(txn, tenant.id)) {
     throw Conflict("tenant '" + tenant.name + "' still owns zones; delete or move them first");
   }
+  // Its policies go with it (keystore/policy_store.hh): their names are free again, and a TSIG
+  // secret sealed under its data key would never open.
+  std::vector<std::string> policies;
+  {
+    lmdb::Cursor c(txn, dbi_.policies);
+    for (bool ok = c.seek_prefix(u32_key(tenant.id)); ok;
+         ok = c.next() && c.key_has_prefix(u32_key(tenant.id)))
+      policies.emplace_back(c.key());
+  }
+  for (const auto& k : policies)
+    txn.del(dbi_.policies, k);
   txn.del(dbi_.tenants, u32_key(tenant.id));
   txn.del(dbi_.tenant_names, tenant.name);
 }

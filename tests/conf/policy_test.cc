@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "keystore/policy_store.hh"
 #include "signer/error.hh"
 
 using namespace signet;
@@ -196,4 +199,98 @@ TEST(Policy, ARefreshBatchWithoutRoomIsRefusedWithItsLine) {
       "    rrsig-jitter: 5s\n    max-zone-ttl: 3s\n    propagation-delay: 1s\n";
   EXPECT_EQ(error_of(tight), "");
   EXPECT_EQ(error_of(std::string(tight) + "    rrsig-refresh-batch: 0\n"), "");
+
+namespace {
+const std::string kSecret = "c2lnbmV0LWNvbmYtdGVzdC1zZWNyZXQ=";
+std::string pushing() {
+  return "policies:\n  - name: pushed\n    ds-submission: push\n"
+         "    ds-push: {server: \"192.0.2.53\", tsig-name: ds-update., tsig-secret: \"" +
+         kSecret + "\"}\n";
+}
+}  // namespace
+
+// A tenant's file (signetutil --tenant T policy import) cannot set what runs a program or uses
+// the operator's credentials and network; the refusal names the key and its file:line. The store
+// enforces the same rule (keystore/policy_store.hh): both agree on the keys.
+TEST(Policy, ATenantsFileCannotSetKeysThatRunProgramsOrUseTheOperatorsCredentials) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"ds-hook", "    ds-submission: hook\n    ds-hook: /tmp/evil\n"},
+      {"ds-push",
+       "    ds-push: {server: \"10.0.0.1\", tsig-name: k., tsig-secret: \"c2VjcmV0\"}\n"},
+      {"parent-nameservers", "    parent-nameservers: [\"10.0.0.1\"]\n"},
+  };
+  for (const auto& [key, lines] : cases) {
+    std::string yaml = "policies:\n  - name: x\n    keys: csk\n" + lines;
+    std::string error;
+    try {
+      parse_policies(yaml, "t.yaml", PolicyAuthor::kTenant);
+    } catch (const ScopeError& e) {
+      error = e.what();
+    }
+    int line = key == "ds-hook" ? 5 : 4;
+    EXPECT_NE(error.find("t.yaml:" + std::to_string(line) + ": policy 'x' sets '" + key + "'"),
+              std::string::npos)
+        << key << ": " << error;
+    // The operator may; and the store's rule names the same key.
+    auto ps = parse_policies(yaml, "t.yaml", PolicyAuthor::kOperator);
+    EXPECT_EQ(operator_only_key(ps[0]), key);
+  }
+  EXPECT_EQ(parse_policies(kGood, "p.yaml", PolicyAuthor::kOperator).size(), 2u);
+  EXPECT_EQ(
+      parse_policies("policies:\n  - name: fine\n    keys: csk\n", "t.yaml", PolicyAuthor::kTenant)
+          .size(),
+      1u);
+}
+
+// What is written as YAML — the stored form, the audit log's before/after, policy show — never
+// holds the TSIG secret.
+TEST(Policy, NoYamlWrittenHoldsTheTsigSecret) {
+  auto p = parse_policies(pushing(), "p.yaml")[0];
+  EXPECT_EQ(p.ds_push.tsig_secret, kSecret);
+  std::string stored = policy_to_yaml(p);
+  EXPECT_EQ(stored, policy_to_yaml(p, TsigSecretForm::kOmitted));
+  EXPECT_EQ(stored.find(kSecret), std::string::npos) << stored;
+  EXPECT_EQ(stored.find("tsig-secret"), std::string::npos) << stored;
+  EXPECT_NE(stored.find("tsig-name: \"ds-update.\""), std::string::npos) << stored;
+  std::string shown = policy_to_yaml(p, TsigSecretForm::kRedacted);
+  EXPECT_EQ(shown.find(kSecret), std::string::npos) << shown;
+  EXPECT_NE(shown.find("tsig-secret: \"<redacted>\""), std::string::npos) << shown;
+}
+
+// The stored form reads back as the same policy, without its secret (sealed apart); as a file it
+// would lack the secret a push needs.
+TEST(Policy, StoredYamlReadsBackWithoutTheSecret) {
+  auto p = parse_policies(pushing(), "p.yaml")[0];
+  std::string stored = policy_to_yaml(p);
+  SigningPolicy back = parse_stored_policy("pushed", stored);
+  EXPECT_TRUE(back.ds_push.tsig_secret.empty());
+  EXPECT_EQ(back.ds_push.server, "192.0.2.53");
+  EXPECT_EQ(policy_to_yaml(back), stored);
+  EXPECT_NE(
+      error_of("policies:\n" + stored).find("needs ds-push.server, tsig-name and tsig-secret"),
+      std::string::npos);
+  EXPECT_THROW(parse_stored_policy("other-name", stored), CorruptionError);
+  EXPECT_THROW(parse_stored_policy("pushed", "- name: pushed\n  bogus: 1\n"), CorruptionError);
+}
+
+// A policy stored before schema 3 has the secret in its YAML: it is read, to be sealed when the
+// policy is imported again.
+TEST(Policy, AStoredPolicyFromSchema2StillHasItsSecret) {
+  std::string legacy =
+      "- name: old\n  ds-submission: push\n  ds-push: {server: \"192.0.2.1\", tsig-name: "
+      "\"k.\", tsig-algorithm: \"hmac-sha256\", tsig-secret: \"" +
+      kSecret + "\"}\n";
+  EXPECT_EQ(parse_stored_policy("old", legacy).ds_push.tsig_secret, kSecret);
+}
+
+// `policy show` output fed back to `policy import` would make "<redacted>" the secret.
+TEST(Policy, TheRedactedPlaceholderIsNotASecret) {
+  auto p = parse_policies(pushing(), "p.yaml")[0];
+  std::string e = error_of("policies:\n" + policy_to_yaml(p, TsigSecretForm::kRedacted));
+  std::string yaml = "policies:\n" + policy_to_yaml(p, TsigSecretForm::kRedacted);
+  int line =
+      1 + static_cast<int>(std::count(yaml.begin(), yaml.begin() + yaml.find("ds-push"), '\n'));
+  EXPECT_NE(e.find("p.yaml:" + std::to_string(line) + ": 'ds-push.tsig-secret' is <redacted>"),
+            std::string::npos)
+      << e;
 }

@@ -5,7 +5,8 @@
 //
 //  * a decoder, with arbitrary bytes: it may refuse them only with CorruptionError — never crash,
 //    read out of bounds or loop — and what it accepts must re-encode stably:
-//    encode(decode(encode(decode(b)))) == encode(decode(b));
+//    encode(decode(encode(decode(b)))) == encode(decode(b)) (the policy key and value decoders
+//    take the bytes of the rrset key's case, 9, too);
 //  * the audit log, with an arbitrary stored entry or head: verify() reports a problem instead of
 //    throwing, for_each() and append() throw CorruptionError at worst;
 //  * the encoders, with a value built from the input within the grammar's limits:
@@ -152,6 +153,15 @@ void decoders(uint8_t which, Bytes in) {
           fuzz::fail("split_rrset_key: name key outside the key");
       } catch (const CorruptionError&) {
       }
+      // The same bytes as a policy key and a policy value.
+      try {
+        PolicyKeyParts p = split_policy_key(in);
+        if (policy_key(p.owner, p.name) !=
+            std::string_view(reinterpret_cast<const char*>(in.data()), in.size()))
+          fuzz::fail("policy_key(split_policy_key(k)) != k");
+      } catch (const CorruptionError&) {
+      }
+      stable("policy", in, decode_policy, encode_policy);
       break;
   }
 }

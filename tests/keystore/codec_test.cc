@@ -224,3 +224,24 @@ TEST(Codec, SoaTimersAreReadAndTheSerialPatchedInPlace) {
   EXPECT_EQ(soa_fields(patched).minimum, 300u);
   EXPECT_THROW(soa_fields(std::span<const uint8_t>(rdata).first(21)), CorruptionError);
 }
+
+TEST(Codec, PolicyKeysGroupByOwnerAndValuesRoundTrip) {
+  // Owner first, big-endian: one owner's policies are one prefix, the global ones (0) first.
+  EXPECT_EQ(policy_key(0, "std"), std::string("\0\0\0\0std", 7));
+  EXPECT_LT(policy_key(0, "zzz"), policy_key(1, "aaa"));
+  EXPECT_LT(policy_key(1, "zzz"), policy_key(256, "aaa"));
+  auto k = policy_key(7, "standard");
+  auto parts = split_policy_key(as_bytes(k));
+  EXPECT_EQ(parts.owner, 7u);
+  EXPECT_EQ(parts.name, "standard");
+  EXPECT_THROW(split_policy_key(as_bytes(std::string("\0\0\0\0", 4))), CorruptionError);
+  EXPECT_THROW(split_policy_key(as_bytes(policy_key(0, std::string(64, 'x')))), CorruptionError);
+
+  PolicyRecord p{"- name: standard\n", {1, 2, 3}};
+  std::string v = encode_policy(p);
+  EXPECT_EQ(v[0], '\x01');
+  EXPECT_EQ(decode_policy(as_bytes(v)), p);
+  EXPECT_EQ(decode_policy(as_bytes(encode_policy(PolicyRecord{"y", {}}))).sealed_secret.size(), 0u);
+  for (size_t cut = 0; cut < v.size(); ++cut)
+    EXPECT_THROW(decode_policy(as_bytes(v.substr(0, cut))), CorruptionError) << cut;
+}
