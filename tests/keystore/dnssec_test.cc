@@ -56,7 +56,7 @@ class DnssecTest : public StoreTest {
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
     auto st = dnssec->state().find(txn, z.id);
     std::vector<std::string> out;
-    std::string prefix = codec::chain_prefix(z.id, st->denial);
+    std::string prefix = codec::chain_prefix(z.id, st->live_gen());
     lmdb::Cursor c(txn, store->dbi().chain);
     for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
       auto link = codec::decode_link(c.value());
@@ -171,7 +171,8 @@ TEST_F(DnssecTest, SwitchingBetweenNsecAndNsec3KeepsTheZoneValid) {
   auto txn = store->begin_read();
   ZoneRecord z = portfolio->zone(txn, n("example.com."));
   lmdb::Cursor c(txn, store->dbi().chain);
-  EXPECT_FALSE(c.seek_prefix(codec::chain_prefix(z.id, codec::Denial::kNsec)));
+  EXPECT_FALSE(
+      c.seek_prefix(codec::chain_prefix(z.id, static_cast<uint8_t>(codec::Denial::kNsec))));
 }
 
 TEST_F(DnssecTest, OperatorsCannotEditTheManagedKeyRecords) {
