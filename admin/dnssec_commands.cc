@@ -274,9 +274,22 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   SigningPolicy policy = dnssec.policies().for_zone(txn, zone, *st);
   std::string policy_name = dnssec.policies().name_for(txn, zone, *st);
   CanonicalName apex(zone.name);
+  // Whole-zone work under way or left by a killed process (keystore/resign.hh).
+  std::vector<std::string> pending;
+  if (st->pending_gen) {
+    codec::DnssecRecord next = codec::pending_view(*st);
+    pending.push_back("building the " + SigningService::denial_text(next) + " chain" +
+                      (st->then_nsec3 ? " (then another salt)" : ""));
+  }
+  if (st->gc_gen)
+    pending.push_back("deleting the previous chain");
+  if (st->resign_inception)
+    pending.push_back("re-signing every RRset");
   if (cli.json) {
     doc["policy"] = policy_name;
     doc["denial"] = denial;
+    if (!pending.empty())
+      doc["pending"] = pending;
     doc["earliest_expiration"] = time_text(earliest);
     Json& out_keys = doc["keys"] = Json::array();
     for (const auto& k : keys) {
@@ -295,7 +308,10 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   }
   cli.out << "dnssec\tsigned (policy " << policy_name
           << (st->policy.empty() ? ", the tenant's" : "") << ")\ndenial\t" << denial
-          << "\nearliest signature expiry\t" << time_text(earliest) << "\nkeys:\n";
+          << "\nearliest signature expiry\t" << time_text(earliest) << "\n";
+  for (const auto& w : pending)
+    cli.out << "pending\t" << w << "\n";
+  cli.out << "keys:\n";
   for (const auto& k : keys) {
     auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
     cli.out << "  tag " << k.tag << "\t" << algorithm_name(static_cast<Algorithm>(k.algorithm))
@@ -327,6 +343,13 @@ int cmd_refresh(Cli& cli, const Args& a) {
       for (const auto& z : cli.portfolio.zones(txn, cli.portfolio.scope()))
         only.insert(z.id);
     }
+  }
+  // Naming the zone takes over whole-zone work a killed process left, lease or not
+  // (keystore/resign.hh); the background refresher waits for the lease to pass.
+  if (!a.empty()) {
+    SignStats s = cli.ctx.dnssec().signing().complete(*only.begin(), threads(cli));
+    if (s.signatures)
+      print_stats(cli.out, s);
   }
   bool filtered = !a.empty() || cli.portfolio.scope();
   size_t n = r.run_once(SIZE_MAX, filtered ? [&](uint32_t id) { return only.count(id) > 0; }

@@ -365,6 +365,7 @@ std::string encode_dnssec(const DnssecRecord& d) {
   put_u8(out, d.then_nsec3 ? 1 : 0);
   put_u8(out, static_cast<uint8_t>(d.then_salt.size()));
   put_bytes(out, d.then_salt);
+  put_u8(out, d.refresh_open ? 1 : 0);
   return out;
 }
 
@@ -416,6 +417,8 @@ DnssecRecord decode_dnssec(std::span<const uint8_t> value) {
     auto ts = r.bytes(r.u8());
     d.then_salt.assign(ts.begin(), ts.end());
   }
+  if (!r.at_end())
+    d.refresh_open = r.u8() != 0;
   return d;
 }
 

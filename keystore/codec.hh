@@ -53,6 +53,7 @@
 //                 chain_gen:u8 pending_gen:u8 pending_denial:u8 pending_flags:u8
 //                 pending_iterations:u16 pending_salt_len:u8 pending_salt gc_gen:u8 gc_denial:u8
 //                 resign_inception:u64 lease_until:u64 then_nsec3:u8 then_salt_len:u8 then_salt
+//                 refresh_open:u8
 //                 (policy: the zone's own policy name, empty = its tenant's default policy)
 //                 (chain_ttl: the TTL the chain's signatures were made with, the zone's negative
 //                  TTL; when the SOA changes it, every link is signed again; next_refresh: when the
@@ -70,6 +71,8 @@
 //                  same parameters but salt then_salt — a change of NSEC3 flags alone goes
 //                  through a random salt, because a chain with the live salt and iterations
 //                  would hash to the live owners and overwrite their RRSIGs early)
+//                 (refresh_open, may be absent = 0: a refresh committed in parts has changed
+//                  signatures since the last serial bump; the part that finishes it bumps it)
 //
 //   due           key: next_refresh:u64 zone_id:u32     value: (empty)
 //                 The refresh schedule of every secured zone, in time order: the refresher reads
@@ -344,6 +347,9 @@ struct DnssecRecord {
   uint64_t lease_until = 0;       // the driving process holds the work until then
   bool then_nsec3 = false;        // after the switch, rebuild once more with salt then_salt
   std::vector<uint8_t> then_salt;
+  // A refresh in parts (Refresher) committed signatures no serial covers yet: its last part
+  // bumps the serial even when it signs nothing itself (the part before it was killed).
+  bool refresh_open = false;
 
   uint8_t live_gen() const { return chain_gen ? chain_gen : static_cast<uint8_t>(denial); }
   bool has_pending_work() const { return pending_gen || gc_gen || resign_inception || then_nsec3; }

@@ -386,6 +386,11 @@ void ZoneSigner::sign_link(const std::string& key, const codec::ChainLink& link,
     rdata = nsec_rdata(Name::concat(next.owner, apex_.name()), bitmap);
   }
   uint16_t type = state_.denial == codec::Denial::kNsec3 ? rrtype::NSEC3 : rrtype::NSEC;
+  // Signatures by keys that no longer sign (a chunked re-sign under way) would not match the
+  // record any more: they go with the others.
+  std::string rp = codec::name_prefix(zone_.id, rel);
+  codec::put_u16(rp, type);
+  txn_.del_prefix(store_.dbi().rrsigs, rp);
   CanonicalName owner(Name::concat(rel, zone_.name));
   std::span<const uint8_t> one[1] = {rdata};
   make_rrsig(owner, rel, type, negative_ttl_, one, st);

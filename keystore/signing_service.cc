@@ -316,9 +316,17 @@ SignStats SigningService::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t 
   SigningPolicy policy = policies_.effective(txn, zone, *st);
   ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
   SignStats s = signer.refresh(limit);
-  if (!finish)
+  if (!finish) {
+    // Committed without a serial bump: recorded, so that the part that finishes the refresh
+    // bumps it even if this process is killed before then and another one finishes.
+    if (s.signatures > 0 && !st->refresh_open) {
+      st->refresh_open = true;
+      state_.put(txn, zone.id, *st);
+    }
     return s;
-  if (s.signatures + signed_before > 0) {
+  }
+  if (s.signatures + signed_before > 0 || st->refresh_open) {
+    st->refresh_open = false;
     // New signatures change what AXFR returns: secondaries must see a new serial (RFC 1982).
     bump_serial(store_, txn, zone, now);
     ZoneSigner again(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);

@@ -78,7 +78,8 @@ class SigningService : public ZoneEditHook {
   SignStats complete(uint32_t zone_id, unsigned threads, const ChunkHook& hook = {},
                      const ChunkLimits& limits = {});
   // Re-signs what is due; returns what it did. `finish`: this is the last part of the refresh:
-  // bump the serial (when `signed_before` or this part signed anything) and schedule the next.
+  // bump the serial (when `signed_before`, this part or an unfinished earlier refresh signed
+  // anything: DnssecRecord::refresh_open) and schedule the next.
   SignStats refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit, bool finish = true,
                     size_t signed_before = 0);
 
@@ -96,6 +97,9 @@ class SigningService : public ZoneEditHook {
   std::optional<std::vector<uint8_t>> sign_now(const lmdb::Txn& txn, uint32_t zone_id,
                                                std::span<const uint8_t> rel, uint16_t covered,
                                                uint32_t key_id);
+
+  // "NSEC" or "NSEC3 ALG FLAGS ITER SALT": the denial a signing state describes.
+  static std::string denial_text(const codec::DnssecRecord& st);
 
   // The earliest RRSIG expiration of the zone (0 when it has no signatures).
   uint32_t earliest_expiration(const lmdb::Txn& txn, uint32_t zone_id) const;
@@ -120,7 +124,6 @@ class SigningService : public ZoneEditHook {
                 const SigningPolicy& policy, std::optional<uint32_t> earliest = std::nullopt);
   // Bumps the serial through a ZoneWriter that reports to nobody (the caller signs afterwards).
   static void bump_serial(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone, uint64_t now);
-  static std::string denial_text(const codec::DnssecRecord& st);
   // Stores `st` and files the zone in the due index no later than when its lease passes.
   void file_resume(lmdb::WriteTxn& txn, uint32_t zone_id, codec::DnssecRecord& st, uint64_t now);
   // A chain generation no chain of the zone uses (neither the live one nor garbage).

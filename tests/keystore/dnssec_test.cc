@@ -215,6 +215,40 @@ TEST_F(DnssecTest, RefreshResignsSignaturesNearingExpiryAndNothingElse) {
   EXPECT_TRUE(dnssec->verifier().verify(txn, portfolio->zone(txn, n("example.com."))).ok());
 }
 
+// A refresh in parts (the refresher's short transactions) whose process dies after a part that
+// signed everything due, before the last part: the next run signs nothing, and still bumps the
+// serial, so secondaries transfer the new signatures.
+TEST_F(DnssecTest, ARefreshKilledBeforeItsLastPartStillEndsWithANewSerial) {
+  secure();
+  uint32_t s0 = serial();
+  clock.advance(11 * 86400);
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    EXPECT_GT(dnssec->signing().refresh(txn, z, SIZE_MAX, /*finish=*/false).signatures, 5u);
+    txn.commit();  // then killed: the last part never runs
+  }
+  EXPECT_EQ(serial(), s0);
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    EXPECT_EQ(dnssec->signing().refresh(txn, z, SIZE_MAX, /*finish=*/false).signatures, 0u);
+    dnssec->signing().refresh(txn, z, SIZE_MAX, /*finish=*/true, 0);
+    txn.commit();
+  }
+  EXPECT_EQ(serial(), s0 + 1);
+  {
+    // Finished: the next refresh with nothing to do leaves the serial alone.
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    dnssec->signing().refresh(txn, z, SIZE_MAX);
+    txn.commit();
+  }
+  EXPECT_EQ(serial(), s0 + 1);
+  auto txn = store->begin_read();
+  EXPECT_TRUE(dnssec->verifier().verify(txn, portfolio->zone(txn, n("example.com."))).ok());
+}
+
 // Expirations spread per RRset so a portfolio never renews all at once.
 TEST_F(DnssecTest, ExpirationsCarryAPerRRsetJitter) {
   SigningPolicy p = *builtin_policy("default");
