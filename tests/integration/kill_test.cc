@@ -415,7 +415,10 @@ class KillTest : public ::testing::Test {
           EXPECT_TRUE(progressed ? without_serial(resumed.at(z)) == without_serial(op.after.at(z))
                                  : resumed.at(z) == op.after.at(z))
               << when.str() << ": run again, zone " << z << " is not as after an uninterrupted "
-              << "run: " << compare(resumed.at(z), op.after.at(z));
+              << "run: "
+              << (progressed
+                      ? compare(without_serial(resumed.at(z)), without_serial(op.after.at(z)))
+                      : compare(resumed.at(z), op.after.at(z)));
           if (progressed) {
             EXPECT_GT(resumed.at(z).serial, before.at(z).serial) << when.str();
           }
