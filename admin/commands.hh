@@ -4,6 +4,7 @@
 // the core (Portfolio, zone files) and print; every rule lives in the core.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -20,6 +21,10 @@ struct Cli {
   bool json = false;
   std::ostream& out;
   std::ostream& err;
+  // Work a write command leaves for after its transaction committed (chunked whole-zone work,
+  // keystore/resign.hh), run in order with the output stream. nullptr: the caller cannot run
+  // any, so the command does all its work in the transaction.
+  std::vector<std::function<void(std::ostream&)>>* after_commit = nullptr;
 };
 
 using Args = std::vector<std::string>;

@@ -50,9 +50,9 @@ unsigned threads(Cli& cli) {
   return cli.ctx.config().signing_threads;
 }
 
-void print_stats(Cli& cli, const SignStats& s) {
-  cli.out << "signed " << s.rrsets << " RRsets and " << s.links
-          << " chain records: " << s.signatures << " signatures, " << s.verified << " verified\n";
+void print_stats(std::ostream& out, const SignStats& s) {
+  out << "signed " << s.rrsets << " RRsets and " << s.links << " chain records: " << s.signatures
+      << " signatures, " << s.verified << " verified\n";
 }
 
 // ------------------------------------------------------------------ commands
@@ -86,7 +86,7 @@ void cmd_secure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
     cli.out << "  key " << k.tag << " " << algorithm_name(static_cast<Algorithm>(k.algorithm))
             << " " << key_role_name(static_cast<KeyRole>(k.role)) << "\n";
   }
-  print_stats(cli, secured.stats);
+  print_stats(cli.out, secured.stats);
   cli.out << "DS records to publish at the parent:\n";
   for (const auto& ds : cli.ctx.dnssec().ds().wanted(txn, zone, DigestType::kSha256)) {
     cli.out << ds_line(zone.name, ds) << "\n";
@@ -101,31 +101,83 @@ void cmd_unsecure_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
       << " is now served unsigned; remove its DS at the parent first or validators will fail it\n";
 }
 
+// Queues the whole-zone work the command started (keystore/resign.hh) to run after its commit,
+// in short write transactions, printing each phase as it starts and what it did.
+void complete_after_commit(Cli& cli, const ZoneRecord& zone) {
+  CompositionRoot& ctx = cli.ctx;
+  unsigned t = threads(cli);
+  uint32_t zone_id = zone.id;
+  std::string name = zone.name.to_text();
+  cli.after_commit->push_back([&ctx, t, zone_id, name](std::ostream& out) {
+    auto t0 = std::chrono::steady_clock::now();
+    std::string phase;
+    size_t chunks = 0;
+    ChunkHook hook = [&](const ChunkProgress& p) {
+      chunks = p.chunks;
+      if (p.phase != phase) {
+        phase = p.phase;
+        out << "zone " << name << ": " << phase << "\n" << std::flush;
+      }
+    };
+    SignStats s = ctx.dnssec().signing().complete(zone_id, t, hook);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    print_stats(out, s);
+    char rate[96];
+    snprintf(rate, sizeof(rate), "took %.2f s in %zu transactions, %.0f signatures/s", secs, chunks,
+             secs > 0 ? s.signatures / secs : 0.0);
+    out << rate << "\n";
+  });
+}
+
 void cmd_sign_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
+  if (cli.after_commit) {
+    cli.ctx.dnssec().signing().begin_resign(txn, zone);
+    complete_after_commit(cli, zone);
+    return;
+  }
   auto t0 = std::chrono::steady_clock::now();
   SignStats s = cli.ctx.dnssec().signing().sign(txn, zone, threads(cli));
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  print_stats(cli, s);
+  print_stats(cli.out, s);
   char rate[64];
   snprintf(rate, sizeof(rate), "%.2f s, %.0f signatures/s", secs,
            secs > 0 ? s.signatures / secs : 0.0);
   cli.out << "took " << rate << " (before commit)\n";
 }
 
+// set-nsec3 / unset-nsec3: the new chain is built beside the live one after the commit and
+// switched to once complete (keystore/resign.hh).
+void set_denial(Cli& cli, ZoneRecord& zone, std::optional<Nsec3Params> p, lmdb::WriteTxn& txn) {
+  std::string what = p ? "NSEC3 " + nsec3_params_text(*p) : std::string("NSEC");
+  if (!cli.after_commit) {
+    SignStats s = cli.ctx.dnssec().signing().set_denial(txn, zone, p, threads(cli));
+    cli.out << "zone " << zone.name.to_text() << " now uses " << what << "\n";
+    print_stats(cli.out, s);
+    return;
+  }
+  bool started = cli.ctx.dnssec().signing().begin_denial(txn, zone, p);
+  if (!started && !cli.ctx.dnssec().state().find(txn, zone.id)->has_pending_work()) {
+    cli.out << "zone " << zone.name.to_text() << " already uses " << what << "\n";
+    return;
+  }
+  cli.out << "zone " << zone.name.to_text() << ": building the " << what
+          << " chain; the current one is served until it is complete\n";
+  complete_after_commit(cli, zone);
+  std::string name = zone.name.to_text();
+  cli.after_commit->push_back(
+      [name, what](std::ostream& out) { out << "zone " << name << " now uses " << what << "\n"; });
+}
+
 void cmd_set_nsec3(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
   Nsec3Params p = nsec3_params_from_text(a.size() > 1 ? a[1] : "1 0 0 -");
-  SignStats s = cli.ctx.dnssec().signing().set_denial(txn, zone, p, threads(cli));
-  cli.out << "zone " << zone.name.to_text() << " now uses NSEC3 " << nsec3_params_text(p) << "\n";
-  print_stats(cli, s);
+  set_denial(cli, zone, p, txn);
 }
 
 void cmd_unset_nsec3(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
-  SignStats s = cli.ctx.dnssec().signing().set_denial(txn, zone, std::nullopt, threads(cli));
-  cli.out << "zone " << zone.name.to_text() << " now uses NSEC\n";
-  print_stats(cli, s);
+  set_denial(cli, zone, std::nullopt, txn);
 }
 
 void cmd_import_key(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
@@ -144,6 +196,11 @@ void cmd_import_key(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   cli.out << "imported key " << rec.tag << " ("
           << algorithm_name(static_cast<Algorithm>(rec.algorithm)) << ", " << key_role_name(role)
           << ") into zone " << zone.name.to_text() << "\n";
+  // It signs everything: after the commit in chunks, or here when nothing runs after it.
+  if (cli.after_commit)
+    complete_after_commit(cli, zone);
+  else
+    cli.ctx.dnssec().signing().sign(txn, zone, threads(cli));
 }
 
 int cmd_export_ds(Cli& cli, const Args& a) {
@@ -217,9 +274,22 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   SigningPolicy policy = dnssec.policies().for_zone(txn, zone, *st);
   std::string policy_name = dnssec.policies().name_for(txn, zone, *st);
   CanonicalName apex(zone.name);
+  // Whole-zone work under way or left by a killed process (keystore/resign.hh).
+  std::vector<std::string> pending;
+  if (st->pending_gen) {
+    codec::DnssecRecord next = codec::pending_view(*st);
+    pending.push_back("building the " + SigningService::denial_text(next) + " chain" +
+                      (st->then_nsec3 ? " (then another salt)" : ""));
+  }
+  if (st->gc_gen)
+    pending.push_back("deleting the previous chain");
+  if (st->resign_inception)
+    pending.push_back("re-signing every RRset");
   if (cli.json) {
     doc["policy"] = policy_name;
     doc["denial"] = denial;
+    if (!pending.empty())
+      doc["pending"] = pending;
     doc["earliest_expiration"] = time_text(earliest);
     Json& out_keys = doc["keys"] = Json::array();
     for (const auto& k : keys) {
@@ -238,7 +308,10 @@ int cmd_show_zone(Cli& cli, const Args& a) {
   }
   cli.out << "dnssec\tsigned (policy " << policy_name
           << (st->policy.empty() ? ", the tenant's" : "") << ")\ndenial\t" << denial
-          << "\nearliest signature expiry\t" << time_text(earliest) << "\nkeys:\n";
+          << "\nearliest signature expiry\t" << time_text(earliest) << "\n";
+  for (const auto& w : pending)
+    cli.out << "pending\t" << w << "\n";
+  cli.out << "keys:\n";
   for (const auto& k : keys) {
     auto dnskey = dnskey_rdata(k.flags, static_cast<Algorithm>(k.algorithm), k.public_key);
     cli.out << "  tag " << k.tag << "\t" << algorithm_name(static_cast<Algorithm>(k.algorithm))
@@ -270,6 +343,13 @@ int cmd_refresh(Cli& cli, const Args& a) {
       for (const auto& z : cli.portfolio.zones(txn, cli.portfolio.scope()))
         only.insert(z.id);
     }
+  }
+  // Naming the zone takes over whole-zone work a killed process left, lease or not
+  // (keystore/resign.hh); the background refresher waits for the lease to pass.
+  if (!a.empty()) {
+    SignStats s = cli.ctx.dnssec().signing().complete(*only.begin(), threads(cli));
+    if (s.signatures)
+      print_stats(cli.out, s);
   }
   bool filtered = !a.empty() || cli.portfolio.scope();
   size_t n = r.run_once(SIZE_MAX, filtered ? [&](uint32_t id) { return only.count(id) > 0; }
@@ -311,8 +391,9 @@ const std::vector<Command>& dnssec_commands() {
       {"export-key", "export-key ZONE [KEYTAG]",
        "Print the public keys (DNSKEY records) of the zone", 1, 2, cmd_export_key, nullptr},
       {"set-nsec3", "set-nsec3 ZONE ['ALG FLAGS ITER SALT']",
-       "Use NSEC3 (default '1 0 0 -', RFC 9276); rebuilds the chain in one transaction", 1, 2,
-       nullptr, cmd_set_nsec3},
+       "Use NSEC3 (default '1 0 0 -', RFC 9276); builds the new chain beside the served one "
+       "in short transactions, then switches",
+       1, 2, nullptr, cmd_set_nsec3},
       {"unset-nsec3", "unset-nsec3 ZONE", "Use NSEC instead of NSEC3", 1, 1, nullptr,
        cmd_unset_nsec3},
       {"import-key", "import-key ZONE FILE [ksk|zsk|csk]",

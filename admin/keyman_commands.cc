@@ -309,11 +309,20 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
        (policy.nsec3.iterations != current.nsec3.iterations ||
         policy.nsec3.salt != current.nsec3.salt || policy.nsec3.flags != current.nsec3.flags));
   if (denial_differs) {
-    dnssec.signing().set_denial(txn, zone,
-                                policy.denial == DenialMode::kNsec3
-                                    ? std::optional<Nsec3Params>(policy.nsec3)
-                                    : std::nullopt,
-                                cli.ctx.config().signing_threads);
+    auto nsec3 = policy.denial == DenialMode::kNsec3 ? std::optional<Nsec3Params>(policy.nsec3)
+                                                     : std::nullopt;
+    if (cli.after_commit) {
+      // The new chain is built beside the served one after the commit (keystore/resign.hh).
+      dnssec.signing().begin_denial(txn, zone, nsec3);
+      CompositionRoot& ctx = cli.ctx;
+      uint32_t zone_id = zone.id;
+      unsigned threads = ctx.config().signing_threads;
+      cli.after_commit->push_back([&ctx, zone_id, threads](std::ostream&) {
+        ctx.dnssec().signing().complete(zone_id, threads);
+      });
+    } else {
+      dnssec.signing().set_denial(txn, zone, nsec3, cli.ctx.config().signing_threads);
+    }
   }
   cli.ctx.keyman().wake(txn, zone.id);
   cli.out << "zone " << zone.name.to_text() << " now follows policy " << after

@@ -63,7 +63,8 @@ int run_batch(Cli& cli, const Args& args) {
   }
   auto txn = cli.ctx.store().begin_write();
   std::ostringstream sink;  // per-command confirmations are not printed in a batch
-  Cli quiet{cli.ctx, cli.portfolio, cli.json, sink, cli.err};
+  std::vector<std::function<void(std::ostream&)>> after_commit;
+  Cli quiet{cli.ctx, cli.portfolio, cli.json, sink, cli.err, &after_commit};
   std::string line;
   size_t lineno = 0, applied = 0;
   while (std::getline(*in, line)) {
@@ -93,6 +94,8 @@ int run_batch(Cli& cli, const Args& args) {
   }
   txn.commit();
   cli.out << "batch: applied " << applied << " command(s)\n";
+  for (auto& work : after_commit)
+    work(sink);
   return 0;
 }
 
@@ -174,11 +177,15 @@ int main(int argc, char** argv) {
       return cmd->read(cli, args);
     // Confirmations are printed only once the transaction is committed.
     std::ostringstream confirmations;
-    Cli wcli{ctx, cli.portfolio, json, confirmations, std::cerr};
+    std::vector<std::function<void(std::ostream&)>> after_commit;
+    Cli wcli{ctx, cli.portfolio, json, confirmations, std::cerr, &after_commit};
     auto txn = ctx.store().begin_write();
     cmd->write(wcli, args, txn);
     txn.commit();
     std::cout << confirmations.str();
+    // Whole-zone work the command started runs now, in short transactions of its own.
+    for (auto& work : after_commit)
+      work(std::cout);
     return 0;
   } catch (const signet::ScopeError& e) {
     // Outside the --tenant scope: the command line contradicts itself (a usage error).

@@ -453,7 +453,7 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
       return false;
     }
     bool nsec3 = st->denial == codec::Denial::kNsec3;
-    std::string prefix = codec::chain_prefix(id, st->denial);
+    std::string prefix = codec::chain_prefix(id, st->live_gen());
     key_.assign(prefix);
     auto q = wire_of(qname);
     if (nsec3) {

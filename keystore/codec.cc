@@ -351,7 +351,34 @@ std::string encode_dnssec(const DnssecRecord& d) {
   put_u32(out, d.chain_ttl);
   put_u64(out, d.next_refresh);
   put_u32(out, d.earliest_expiry);
+  put_u8(out, d.live_gen());
+  put_u8(out, d.pending_gen);
+  put_u8(out, static_cast<uint8_t>(d.pending_denial));
+  put_u8(out, d.pending_flags);
+  put_u16(out, d.pending_iterations);
+  put_u8(out, static_cast<uint8_t>(d.pending_salt.size()));
+  put_bytes(out, d.pending_salt);
+  put_u8(out, d.gc_gen);
+  put_u8(out, static_cast<uint8_t>(d.gc_denial));
+  put_u64(out, d.resign_inception);
+  put_u64(out, d.lease_until);
+  put_u8(out, d.then_nsec3 ? 1 : 0);
+  put_u8(out, static_cast<uint8_t>(d.then_salt.size()));
+  put_bytes(out, d.then_salt);
+  put_u8(out, d.refresh_open ? 1 : 0);
   return out;
+}
+
+DnssecRecord pending_view(const DnssecRecord& d) {
+  DnssecRecord v = d;
+  v.denial = d.pending_denial;
+  v.nsec3_flags = d.pending_flags;
+  v.nsec3_iterations = d.pending_iterations;
+  v.salt = d.pending_salt;
+  v.chain_gen = d.pending_gen;
+  v.pending_gen = 0;
+  v.then_nsec3 = false;
+  return v;
 }
 
 DnssecRecord decode_dnssec(std::span<const uint8_t> value) {
@@ -372,6 +399,26 @@ DnssecRecord decode_dnssec(std::span<const uint8_t> value) {
   d.next_refresh = r.u64();
   if (!r.at_end())
     d.earliest_expiry = r.u32();
+  if (!r.at_end()) {
+    d.chain_gen = r.u8();
+    d.pending_gen = r.u8();
+    d.pending_denial = static_cast<Denial>(r.u8());
+    d.pending_flags = r.u8();
+    d.pending_iterations = r.u16();
+    auto ps = r.bytes(r.u8());
+    d.pending_salt.assign(ps.begin(), ps.end());
+    d.gc_gen = r.u8();
+    d.gc_denial = static_cast<Denial>(r.u8());
+    d.resign_inception = r.u64();
+    d.lease_until = r.u64();
+  }
+  if (!r.at_end()) {
+    d.then_nsec3 = r.u8() != 0;
+    auto ts = r.bytes(r.u8());
+    d.then_salt.assign(ts.begin(), ts.end());
+  }
+  if (!r.at_end())
+    d.refresh_open = r.u8() != 0;
   return d;
 }
 
@@ -430,10 +477,10 @@ RrsigValue decode_rrsig_value(std::span<const uint8_t> value) {
   return RrsigValue{load_u32(value.data() + 1), value.subspan(5)};
 }
 
-std::string chain_prefix(uint32_t zone_id, Denial denial) {
+std::string chain_prefix(uint32_t zone_id, uint8_t gen) {
   std::string k;
   put_u32(k, zone_id);
-  put_u8(k, static_cast<uint8_t>(denial));
+  put_u8(k, gen);
   return k;
 }
 

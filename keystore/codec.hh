@@ -52,10 +52,29 @@
 //     dnssec   := 0x01 denial:u8 (1 NSEC, 3 NSEC3) nsec3_flags:u8 nsec3_iterations:u16
 //                 salt_len:u8 salt policy_len:u8 policy:ascii secured_at:u64 chain_ttl:u32
 //                 next_refresh:u64 earliest_expiry:u32
+//                 chain_gen:u8 pending_gen:u8 pending_denial:u8 pending_flags:u8
+//                 pending_iterations:u16 pending_salt_len:u8 pending_salt gc_gen:u8 gc_denial:u8
+//                 resign_inception:u64 lease_until:u64 then_nsec3:u8 then_salt_len:u8 then_salt
+//                 refresh_open:u8
 //                 (policy: the zone's own policy name, empty = its tenant's default policy)
 //                 (chain_ttl: the TTL the chain's signatures were made with, the zone's negative
 //                  TTL; when the SOA changes it, every link is signed again; next_refresh: when the
 //                  zone's earliest signature enters its refresh window)
+//                 (chunked whole-zone work, keystore/resign.hh; every field after
+//                  earliest_expiry may be absent, meaning: chain_gen = the denial octet, nothing
+//                  pending. chain_gen: the generation of the chain pdns serves (the "gen" octet
+//                  of its chain keys); pending_*: a chain being built under another generation
+//                  with these parameters, switched to once complete; gc_*: an old generation
+//                  whose chain rows and RRSIGs are being deleted; resign_inception: a whole-zone
+//                  re-sign is under way, every RRSIG with an earlier inception or by a key that
+//                  no longer signs is still to be replaced; lease_until: the process driving
+//                  that work renews this; others resume it only after it has passed;
+//                  then_nsec3: after the pending chain is switched to, build one more with the
+//                  same parameters but salt then_salt — a change of NSEC3 flags alone goes
+//                  through a random salt, because a chain with the live salt and iterations
+//                  would hash to the live owners and overwrite their RRSIGs early)
+//                 (refresh_open, may be absent = 0: a refresh committed in parts has changed
+//                  signatures since the last serial bump; the part that finishes it bumps it)
 //
 //   due           key: next_refresh:u64 zone_id:u32     value: (empty)
 //                 The refresh schedule of every secured zone, in time order: the refresher reads
@@ -66,8 +85,10 @@
 //                 RRSIGs of the zone's RRsets and of its NSEC/NSEC3 records; an NSEC3 record's
 //                 owner is its hash label, so pdns' lookup of "<hash>.zone RRSIG" is one seek.
 //
-//   chain         key: zone_id u32 denial:u8 order     value: link
-//     order    := namekey(owner) for NSEC (1), the raw 20-octet owner hash for NSEC3 (3)
+//   chain         key: zone_id u32 gen:u8 order        value: link
+//     gen      := the chain's generation (dnssec chain_gen; in stores written before
+//                 generations, the denial octet: 1 NSEC, 3 NSEC3). pdns reads only the live one.
+//     order    := namekey(owner) for NSEC, the raw 20-octet owner hash for NSEC3
 //     link     := 0x01 owner_len:u8 owner:wire-relative types_count:u8 types:u16*
 //                 The chain holds exactly the names the denial chain covers, with the types of
 //                 their bitmap; predecessor and successor are one seek (getBeforeAndAfterNames).
@@ -328,7 +349,30 @@ struct DnssecRecord {
   uint32_t chain_ttl = 0;
   uint64_t next_refresh = 0;
   uint32_t earliest_expiry = 0;  // the earliest RRSIG expiration at the last scheduling
+
+  // Chunked whole-zone work (keystore/resign.hh).
+  uint8_t chain_gen = 0;    // the live chain's generation; 0: the denial octet (older stores)
+  uint8_t pending_gen = 0;  // a chain under construction; 0: none
+  Denial pending_denial = Denial::kNsec3;
+  uint8_t pending_flags = 0;
+  uint16_t pending_iterations = 0;
+  std::vector<uint8_t> pending_salt;
+  uint8_t gc_gen = 0;  // an old chain being deleted; 0: none
+  Denial gc_denial = Denial::kNsec3;
+  uint64_t resign_inception = 0;  // a whole-zone re-sign is under way; 0: none
+  uint64_t lease_until = 0;       // the driving process holds the work until then
+  bool then_nsec3 = false;        // after the switch, rebuild once more with salt then_salt
+  std::vector<uint8_t> then_salt;
+  // A refresh in parts (Refresher) committed signatures no serial covers yet: its last part
+  // bumps the serial even when it signs nothing itself (the part before it was killed).
+  bool refresh_open = false;
+
+  uint8_t live_gen() const { return chain_gen ? chain_gen : static_cast<uint8_t>(denial); }
+  bool has_pending_work() const { return pending_gen || gc_gen || resign_inception || then_nsec3; }
 };
+// The pending chain as if it were live: denial parameters and generation of the chain being
+// built, everything else as `d` (the edit path and the builder sign it with this view).
+DnssecRecord pending_view(const DnssecRecord& d);
 std::string due_key(uint64_t when, uint32_t zone_id);
 struct DueKeyParts {
   uint64_t when;
@@ -389,7 +433,7 @@ struct ChainLink {
   std::vector<uint16_t> types;
   bool operator==(const ChainLink&) const = default;
 };
-std::string chain_prefix(uint32_t zone_id, Denial denial);
+std::string chain_prefix(uint32_t zone_id, uint8_t gen);
 // The order part of a chain key (what follows chain_prefix): a namekey (NSEC) or a raw owner
 // hash (NSEC3).
 std::span<const uint8_t> chain_key_order(std::span<const uint8_t> key);

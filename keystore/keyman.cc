@@ -338,6 +338,9 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
   if (!seen.due)
     return result;
   std::optional<Submission> submission = settle(zone_id, mode, seen, result);
+  // A re-sign the tick started runs now, in chunks outside its transaction (keystore/resign.hh).
+  if (result.acted)
+    dnssec_.signing().complete(zone_id, threads_);
   if (submission)
     result.submission = run_submission(zone_id, *submission);
   return result;
@@ -810,7 +813,9 @@ void KeyManager::ZoneTick::audit_key_states() {
 }
 
 // The zone's keys as served, and its signatures: everything signed again when the keys that sign
-// changed (and only by the keys active now), else the apex when only the key RRsets did.
+// changed (and only by the keys active now), else the apex when only the key RRsets did. The
+// re-sign is only started here (begin_resign: the apex now, the rest after the tick's commit, in
+// chunks: tick() completes it); rec_.signers changes when it completes (SigningService).
 void KeyManager::ZoneTick::republish_and_resign() {
   // publish_keys reads the stored state: CDS delete records follow going_insecure.
   dnssec_.state().put_rollover(txn_, zone_.id, dnssec_.state().rollover(txn_, zone_.id), rec_);
@@ -820,9 +825,8 @@ void KeyManager::ZoneTick::republish_and_resign() {
   std::sort(signers.begin(), signers.end());
   std::sort(last.begin(), last.end());
   if (signers != last) {
-    dnssec_.signing().sign(txn_, zone_, km_.threads_);
-    rec_.signers = signers;
-    log(false, "signed again with the keys active now");
+    dnssec_.signing().begin_resign(txn_, zone_);
+    log(false, "signing again with the keys active now");
   } else if (republished) {
     dnssec_.signing().resign_apex(txn_, zone_, policy_);
   }

@@ -15,21 +15,46 @@ Refresher::~Refresher() {
 }
 
 bool Refresher::refresh_zone(uint32_t zone_id, bool forced) {
-  auto txn = store_.begin_write();
-  auto zone = store_.zone_by_id(txn, zone_id);
-  auto st = zone ? dnssec_.state().find(txn, zone_id) : std::nullopt;
-  if (!st)
-    return false;
-  // Another process may have refreshed it since we looked: check again inside the transaction.
-  if (!forced && st->next_refresh > clock_.now())
-    return false;
-  SignStats s = dnssec_.signing().refresh(txn, *zone, SIZE_MAX);
-  txn.commit();
-  if (s.signatures > 0 && log_) {
-    log_(false, "refreshed " + std::to_string(s.signatures) + " signatures of zone '" +
-                    zone->name.to_text() + "' (serial " + std::to_string(zone->serial) + ")");
+  // Whole-zone work a process left (killed, or still at it): resumed once its lease has passed
+  // (keystore/resign.hh), in chunks of its own.
+  {
+    auto rtxn = store_.begin_read();
+    auto st = dnssec_.state().find(rtxn, zone_id);
+    if (!st)
+      return false;
+    if (st->has_pending_work()) {
+      if (st->lease_until > clock_.now())
+        return false;  // another process drives it
+      rtxn.reset();
+      dnssec_.signing().complete(zone_id, 0);
+    }
   }
-  return true;
+  // The refresh itself, in write transactions of at most kRefreshChunk names each, so that
+  // other writers get the lock in between; the last one bumps the serial (once) and schedules.
+  size_t signed_so_far = 0;
+  for (;;) {
+    auto txn = store_.begin_write();
+    auto zone = store_.zone_by_id(txn, zone_id);
+    auto st = zone ? dnssec_.state().find(txn, zone_id) : std::nullopt;
+    if (!st)
+      return false;
+    // Another process may have refreshed it since we looked: check again inside the transaction.
+    if (!forced && signed_so_far == 0 && st->next_refresh > clock_.now())
+      return false;
+    SignStats part = dnssec_.signing().refresh(txn, *zone, kRefreshChunk, /*finish=*/false);
+    if (part.signatures > 0) {
+      signed_so_far += part.signatures;
+      txn.commit();
+      continue;
+    }
+    dnssec_.signing().refresh(txn, *zone, kRefreshChunk, /*finish=*/true, signed_so_far);
+    txn.commit();
+    if (signed_so_far > 0 && log_) {
+      log_(false, "refreshed " + std::to_string(signed_so_far) + " signatures of zone '" +
+                      zone->name.to_text() + "' (serial " + std::to_string(zone->serial) + ")");
+    }
+    return true;
+  }
 }
 
 size_t Refresher::run_once(size_t max_zones, const ZoneFilter& only) {

@@ -3,9 +3,12 @@
 // The refresher keeps signatures fresh in the background: one thread per pdns_server process
 // (started by the module), or one pass from `signetutil refresh` for cron-style use. It reads the
 // due index (keystore/codec.hh "due") from the front, so an idle portfolio of a million zones
-// costs one seek per pass. Each zone is refreshed in its own write transaction after checking,
-// inside that transaction, that it is still due: several processes sharing one store never do
-// the same work twice, and a killed refresher leaves nothing half-done.
+// costs one seek per pass. Each zone is refreshed in write transactions of its own after
+// checking, inside the first, that it is still due: several processes sharing one store do not
+// do the same work twice. A big refresh is split into transactions of at most kRefreshChunk
+// names, so that other writers get the store's one writer in between; a killed refresher leaves
+// valid signatures, some renewed, which the next pass finishes. Whole-zone work a killed process
+// left (keystore/resign.hh) is resumed here once its lease has passed.
 #pragma once
 
 #include <atomic>
@@ -24,6 +27,7 @@ namespace signet {
 
 class Refresher {
  public:
+  static constexpr size_t kRefreshChunk = 2000;
   using Log = std::function<void(bool warning, const std::string& message)>;
   Refresher(Store& store, Dnssec& dnssec, const Clock& clock, Log log);
   ~Refresher();

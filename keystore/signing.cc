@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "keystore/signing.hh"
 
+#include "keystore/sign_pool.hh"
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -20,6 +22,10 @@ namespace signet {
 
 using codec::RRsetView;
 
+bool signed_by_ksk(uint16_t t) {
+  return t == rrtype::DNSKEY || t == rrtype::CDS || t == rrtype::CDNSKEY;
+}
+
 bool key_is_published(const codec::KeyRecord& k, uint64_t now) {
   return k.publish != 0 && k.publish <= now && (k.remove == 0 || now < k.remove);
 }
@@ -31,7 +37,7 @@ bool key_is_active(const codec::KeyRecord& k, uint64_t now) {
 namespace {
 
 bool is_key_type(uint16_t t) {
-  return t == rrtype::DNSKEY || t == rrtype::CDS || t == rrtype::CDNSKEY;
+  return signed_by_ksk(t);
 }
 
 // FNV-1a: a stable spread of expirations per zone and RRset.
@@ -191,7 +197,7 @@ std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::
   if (covered == rrtype::NSEC || covered == rrtype::NSEC3) {
     if ((covered == rrtype::NSEC3) != nsec3)
       return std::nullopt;
-    std::string prefix = codec::chain_prefix(zone.id, state.denial);
+    std::string prefix = codec::chain_prefix(zone.id, state.live_gen());
     std::string key_bytes = prefix;
     if (nsec3) {
       if (rel.empty() || rel[0] + 1u != rel.size())
@@ -356,7 +362,7 @@ std::optional<codec::ChainLink> chain_link_for(const codec::DnssecRecord& state,
 }
 
 std::string ZoneSigner::chain_key(std::span<const uint8_t> rel) const {
-  std::string k = codec::chain_prefix(zone_.id, state_.denial);
+  std::string k = codec::chain_prefix(zone_.id, state_.live_gen());
   if (state_.denial == codec::Denial::kNsec) {
     codec::append_namekey(k, rel);
   } else {
@@ -413,7 +419,7 @@ void ZoneSigner::sign_name(std::span<const uint8_t> rel, const std::vector<Row>&
 
 void ZoneSigner::sign_link(const std::string& key, const codec::ChainLink& link, SignStats& st) {
   // The successor (cyclic) gives the NSEC next name or the NSEC3 next hash.
-  std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
+  std::string prefix = codec::chain_prefix(zone_.id, state_.live_gen());
   lmdb::Cursor c(txn_, store_.dbi().chain);
   if (!c.seek(key) || c.key() != key)
     throw CorruptionError("chain link vanished while signing");
@@ -436,6 +442,11 @@ void ZoneSigner::sign_link(const std::string& key, const codec::ChainLink& link,
     rdata = nsec_rdata(Name::concat(next.owner, apex_.name()), bitmap);
   }
   uint16_t type = state_.denial == codec::Denial::kNsec3 ? rrtype::NSEC3 : rrtype::NSEC;
+  // Signatures by keys that no longer sign (a chunked re-sign under way) would not match the
+  // record any more: they go with the others.
+  std::string rp = codec::name_prefix(zone_.id, rel);
+  codec::put_u16(rp, type);
+  txn_.del_prefix(store_.dbi().rrsigs, rp);
   CanonicalName owner(Name::concat(rel, zone_.name));
   std::span<const uint8_t> one[1] = {rdata};
   make_rrsig(owner, rel, type, negative_ttl_, one, st);
@@ -468,7 +479,7 @@ void ZoneSigner::sign_nsec3param(SignStats& st) {
 }
 
 void ZoneSigner::resign_all_links(SignStats& st) {
-  std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
+  std::string prefix = codec::chain_prefix(zone_.id, state_.live_gen());
   std::vector<std::pair<std::string, codec::ChainLink>> links;
   lmdb::Cursor c(txn_, store_.dbi().chain);
   for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
@@ -498,7 +509,7 @@ void for_each_denial_record(
   bool nsec3 = state.denial == codec::Denial::kNsec3;
   if (nsec3)
     fn(zone.name, rrtype::NSEC3PARAM, soa.minimum, nsec3param_rdata(p));
-  std::string cp = codec::chain_prefix(zone.id, state.denial);
+  std::string cp = codec::chain_prefix(zone.id, state.live_gen());
   std::vector<std::pair<std::string, codec::ChainLink>> links;
   lmdb::Cursor c(txn, store.dbi().chain);
   for (bool ok = c.seek_prefix(cp); ok; ok = c.next() && c.key_has_prefix(cp)) {
@@ -539,117 +550,13 @@ struct LinkWork {
   std::string order;  // chain order key suffix
 };
 
-// Per-chunk results (no allocation per signature): the RRSIG RDATA of item i and key k is
-// spans[(i - chunk start) * keys + k] within `bytes`.
-constexpr size_t kChunk = 256;
-struct ChunkOut {
-  std::string bytes;
-  std::vector<std::pair<uint32_t, uint32_t>> spans;
-};
-size_t chunks_of(size_t n) {
-  return (n + kChunk - 1) / kChunk;
-}
-
-// What one signing thread owns: a signer per key, its signed-data buffer and its sampling state.
-struct SignCtx {
-  SignCtx(const std::vector<ActiveKey>& keys, uint64_t seed) : rng(seed) {
-    signers.reserve(keys.size());
-    for (const auto& k : keys)
-      signers.emplace_back(k.key);
-  }
-  std::vector<Signer> signers;
-  SignedData sd;
-  std::vector<uint8_t> sig;
-  std::set<uint32_t> first;  // keys whose first signature was checked
-  std::mt19937_64 rng;
-  std::vector<std::optional<Verifier>> verifiers;  // per key, made at its first check
-
-  // Checks a signature by key k (the public key parsed once per thread and key).
-  bool check(const std::vector<ActiveKey>& keys, size_t k, std::span<const uint8_t> data,
-             std::span<const uint8_t> signature) {
-    if (verifiers.size() < keys.size())
-      verifiers.resize(keys.size());
-    if (!verifiers[k]) {
-      const auto& r = keys[k].record;
-      try {
-        verifiers[k].emplace(algorithm_from_number(r.algorithm), r.public_key);
-      } catch (const InputError&) {
-        return false;
-      }
-    }
-    return verifiers[k]->verify(data, signature);
-  }
-};
-
-// Runs sign(ctx, chunk) over the chunks of n items on `threads` threads, and write(chunk) for each
-// chunk in order on the calling thread as soon as that chunk is signed: LMDB's write transaction
-// belongs to the calling thread, and writing while the other threads sign keeps every core busy.
-// While the next chunk to write is not ready, the calling thread signs a chunk itself. The first
-// exception stops every thread and is rethrown once all have stopped.
-// `prelude` runs on the calling thread once the other threads have started signing, before the
-// first write.
-template <class MakeCtx, class Sign, class Write, class Prelude>
-void sign_and_write(size_t n, unsigned threads, MakeCtx make_ctx, Sign sign, Write write,
-                    Prelude prelude) {
-  const size_t nchunks = chunks_of(n);
-  if (nchunks == 0) {
-    prelude();
-    return;
-  }
-  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[nchunks]);
-  for (size_t c = 0; c < nchunks; ++c)
-    ready[c].store(false, std::memory_order_relaxed);
-  std::atomic<size_t> next{0};
-  std::atomic<bool> stop{false};
-  std::exception_ptr failure;
-  std::mutex failure_mu;
-  auto fail = [&] {
-    std::lock_guard<std::mutex> lock(failure_mu);
-    if (!failure)
-      failure = std::current_exception();
-    stop.store(true);
-  };
-  auto claim_and_sign = [&](auto& ctx) {
-    size_t c = next.fetch_add(1);
-    if (c >= nchunks || stop.load(std::memory_order_relaxed))
-      return false;
-    sign(ctx, c);
-    ready[c].store(true, std::memory_order_release);
-    return true;
-  };
-  auto worker = [&](unsigned tid) {
-    try {
-      auto ctx = make_ctx(tid);
-      while (claim_and_sign(ctx)) {
-      }
-    } catch (...) {
-      fail();
-    }
-  };
-  std::vector<std::thread> pool;
-  try {
-    for (unsigned t = 1; t < threads; ++t)
-      pool.emplace_back(worker, t);
-    prelude();
-    auto ctx = make_ctx(0);
-    size_t written = 0;
-    while (written < nchunks && !stop.load()) {
-      if (ready[written].load(std::memory_order_acquire)) {
-        write(written++);
-      } else if (!claim_and_sign(ctx)) {
-        std::this_thread::yield();  // the last chunks are being signed by other threads
-      }
-    }
-  } catch (...) {
-    fail();
-  }
-  for (auto& t : pool)
-    t.join();
-  if (failure)
-    std::rethrow_exception(failure);
-}
-
 }  // namespace
+
+using sign_pool::ChunkOut;
+using sign_pool::chunks_of;
+using sign_pool::kChunk;
+using sign_pool::sign_and_write;
+using sign_pool::SignCtx;
 
 SignStats ZoneSigner::sign_all(unsigned threads) {
   if (threads == 0)
@@ -802,8 +709,9 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
   };
   // The old signatures and chain go while the other threads already sign (the scan above reads
   // only the RRsets).
-  sign_and_write(work.size() + links.size(), threads, make_ctx, sign_rrsets, write_rrsets,
-                 [&] { strip(store_, txn_, zone_.id); });
+  sign_and_write(
+      work.size() + links.size(), threads, make_ctx, sign_rrsets, write_rrsets,
+      [&] { strip(store_, txn_, zone_.id); }, [] {});
   total.verified += verified.load();
   total.signatures += sigs.load();
   total.rrsets += work.size();
@@ -821,7 +729,7 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
                      "': two names hash to the same NSEC3 owner; change the salt");
     }
   }
-  const std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
+  const std::string prefix = codec::chain_prefix(zone_.id, state_.live_gen());
   const uint16_t ctype = nsec3 ? rrtype::NSEC3 : rrtype::NSEC;
   Nsec3Params params;
   params.flags = state_.nsec3_flags;
@@ -890,7 +798,8 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
     co = ChunkOut{};
   };
   verified.store(0);
-  sign_and_write(links.size(), threads, make_link_ctx, sign_links, write_links, [] {});
+  sign_and_write(
+      links.size(), threads, make_link_ctx, sign_links, write_links, [] {}, [] {});
   total.verified += verified.load();
   total.links += links.size();
   sign_nsec3param(total);
@@ -900,7 +809,8 @@ SignStats ZoneSigner::sign_all(unsigned threads) {
 
 // ------------------------------------------------------------------ update
 
-SignStats ZoneSigner::update(const std::vector<Name>& names, const std::vector<Name>& subtrees) {
+SignStats ZoneSigner::update(const std::vector<Name>& names, const std::vector<Name>& subtrees,
+                             bool chain_only) {
   SignStats st;
   // Every name to look at, in canonical order (namekey order), deduplicated.
   std::map<std::string, std::vector<uint8_t>> todo;  // namekey -> relative labels
@@ -923,12 +833,13 @@ SignStats ZoneSigner::update(const std::vector<Name>& names, const std::vector<N
     add(n.relative_to(zone_.name));
   }
 
-  std::string prefix = codec::chain_prefix(zone_.id, state_.denial);
+  std::string prefix = codec::chain_prefix(zone_.id, state_.live_gen());
   std::set<std::string> dirty;     // chain keys whose record changed
   std::vector<std::string> moved;  // chain keys that appeared or disappeared
   for (const auto& [nk, rel] : todo) {
     auto rows = rows_at(rel);
-    sign_name(rel, rows, st);
+    if (!chain_only)
+      sign_name(rel, rows, st);
     auto link = link_for(rel, rows);
     std::string key = chain_key(rel);
     auto old = txn_.find(store_.dbi().chain, key);
@@ -971,7 +882,7 @@ SignStats ZoneSigner::update(const std::vector<Name>& names, const std::vector<N
     if (auto p = predecessor(key))
       dirty.insert(*p);
   }
-  if (negative_ttl_ != state_.chain_ttl) {
+  if (!chain_only && negative_ttl_ != state_.chain_ttl) {
     resign_all_links(st);
     sign_nsec3param(st);
     return st;

@@ -45,6 +45,14 @@ struct ActiveKey {
   bool signs_zone = false;  // ZSK or CSK: everything else
 };
 
+// DNSKEY, CDS and CDNSKEY are signed by the key-signing keys, everything else by the zone-signing
+// keys.
+bool signed_by_ksk(uint16_t type);
+// Whether `key` makes the signatures of RRsets of `type`.
+inline bool key_signs_type(const ActiveKey& key, uint16_t type) {
+  return signed_by_ksk(type) ? key.signs_keys : key.signs_zone;
+}
+
 // Key state from its timestamps (RFC 7583): never stored, always computed.
 bool key_is_published(const codec::KeyRecord& k, uint64_t now);
 bool key_is_active(const codec::KeyRecord& k, uint64_t now);
@@ -77,8 +85,8 @@ void for_each_denial_record(
 // a deterministic per-zone, per-RRset jitter. A refresh batch narrower than the jitter narrows the
 // per-RRset part to the batch and spreads the rest per zone, so one batch renews a whole zone and
 // the portfolio still spreads over the whole jitter.
-uint32_t signature_expiration(const SigningPolicy& policy, uint32_t zone_id, std::span<const uint8_t> rel,
-                              uint16_t type, uint64_t now);
+uint32_t signature_expiration(const SigningPolicy& policy, uint32_t zone_id,
+                              std::span<const uint8_t> rel, uint16_t type, uint64_t now);
 
 // Refresh batching (policy key rrsig-refresh-batch), after Knot's rrsig-pre-refresh: "how long at
 // most before a signature refresh time the signature might be refreshed, in order to refresh RRSIGs
@@ -102,10 +110,12 @@ uint32_t refresh_batch(const SigningPolicy& policy, uint32_t window);
 // over the zone's NSEC/NSEC3 record at `rel` (the hash label for NSEC3) or its NSEC3PARAM.
 // Returns nullopt when there is nothing to sign there. Used by the query path when a stored
 // signature is about to expire.
-std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
-                                                const codec::DnssecRecord& state, const SigningPolicy& policy,
-                                                const ActiveKey& key, std::span<const uint8_t> rel,
-                                                uint16_t covered, uint64_t now);
+std::optional<std::vector<uint8_t>> sign_single(const Store& store, const lmdb::Txn& txn,
+                                                const ZoneRecord& zone,
+                                                const codec::DnssecRecord& state,
+                                                const SigningPolicy& policy, const ActiveKey& key,
+                                                std::span<const uint8_t> rel, uint16_t covered,
+                                                uint64_t now);
 
 struct SignStats {
   size_t rrsets = 0;
@@ -131,8 +141,17 @@ class ZoneSigner {
   SignStats sign_all(unsigned threads);
 
   // After an edit: re-signs the RRsets at `names` and at every name below each of `subtrees`,
-  // and repairs the chain around them. Returns what it did.
-  SignStats update(const std::vector<Name>& names, const std::vector<Name>& subtrees);
+  // and repairs the chain around them. Returns what it did. `chain_only`: only the chain (a
+  // chain being built under another generation, seen through codec::pending_view); its links
+  // are signed again once it is complete, whatever TTL they carry now.
+  SignStats update(const std::vector<Name>& names, const std::vector<Name>& subtrees,
+                   bool chain_only = false);
+  // Signs the NSEC3PARAM (NSEC3 zones) again and drops the signatures of any other one.
+  SignStats sign_nsec3param() {
+    SignStats st;
+    sign_nsec3param(st);
+    return st;
+  }
 
   // What a refresh re-signs: names (namekeys, canonical order) and whether the whole chain.
   struct RefreshPlan {

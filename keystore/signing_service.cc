@@ -2,6 +2,8 @@
 #include "keystore/signing_service.hh"
 
 #include <algorithm>
+#include <random>
+#include <set>
 #include <thread>
 
 #include "keystore/zone_ds.hh"
@@ -37,15 +39,21 @@ bool same_rrset(const Store& store, const lmdb::Txn& txn, uint32_t zone_id, uint
   return v->ttl == ttl && stored == rdatas;
 }
 
-// Bumps the serial through a ZoneWriter that reports to nobody (the caller signs afterwards).
-void bump_serial(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone, uint64_t now) {
+Conflict not_secured(const ZoneRecord& zone, const char* hint) {
+  return Conflict("zone '" + zone.name.to_text() + "' is not secured" + hint);
+}
+
+}  // namespace
+
+void SigningService::bump_serial(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone,
+                                 uint64_t now) {
   ZoneWriter w(store, txn, zone, now);
   w.request_serial_bump();
   w.force_change();
   w.finish();
 }
 
-std::string denial_text(const DnssecRecord& st) {
+std::string SigningService::denial_text(const DnssecRecord& st) {
   if (st.denial == codec::Denial::kNsec)
     return "NSEC";
   Nsec3Params p;
@@ -54,12 +62,6 @@ std::string denial_text(const DnssecRecord& st) {
   p.salt = st.salt;
   return "NSEC3 " + nsec3_params_text(p);
 }
-
-Conflict not_secured(const ZoneRecord& zone, const char* hint) {
-  return Conflict("zone '" + zone.name.to_text() + "' is not secured" + hint);
-}
-
-}  // namespace
 
 // ------------------------------------------------------------------ whole-zone signing
 
@@ -165,6 +167,8 @@ SignStats SigningService::set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone,
   st->nsec3_flags = nsec3 ? nsec3->flags : 0;
   st->nsec3_iterations = nsec3 ? nsec3->iterations : 0;
   st->salt = nsec3 ? nsec3->salt : std::vector<uint8_t>();
+  // sign() strips every chain generation and builds this one.
+  st->chain_gen = static_cast<uint8_t>(st->denial);
   state_.put(txn, zone.id, *st);
   // One transaction: the old chain and its signatures go, the new ones arrive; readers see
   // either, never a zone without a signed chain.
@@ -204,14 +208,123 @@ KeyRecord SigningService::import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, cons
   events_.record(txn, zone, "key-imported", key_detail(rec));
   events_.record(txn, zone, "key-published", key_detail(rec));
   events_.record(txn, zone, "key-activated", key_detail(rec));
-  sign(txn, zone, 0);
+  begin_resign(txn, zone);
   return rec;
+}
+
+// ------------------------------------------------------------------ chunked whole-zone work
+
+void SigningService::begin_resign(lmdb::WriteTxn& txn, ZoneRecord& zone) {
+  auto st = state_.find(txn, zone.id);
+  if (!st)
+    throw not_secured(zone, " (use secure-zone)");
+  uint64_t now = clock_.now();
+  SigningPolicy policy = policies_.for_zone(txn, zone, *st);
+  publish_keys(txn, zone, policy, now);
+  bump_serial(store_, txn, zone, now);
+  // Every signature made before now (and every one by a key that does not sign now) is replaced.
+  st->resign_inception = std::max<uint64_t>(1, now - policy.inception_offset);
+  st->lease_until = now + kWorkLease;
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  signer.update({zone.name}, {});
+  signer.sign_nsec3param();
+  file_resume(txn, zone.id, *st, now);
+}
+
+uint8_t SigningService::free_generation(const lmdb::Txn& txn, uint32_t zone_id,
+                                        const DnssecRecord& st) const {
+  for (unsigned g = 1; g < 256; ++g) {
+    if (g == st.live_gen() || g == st.gc_gen || g == st.pending_gen)
+      continue;
+    std::string prefix = codec::chain_prefix(zone_id, static_cast<uint8_t>(g));
+    lmdb::Cursor c(txn, store_.dbi().chain);
+    if (!c.seek_prefix(prefix))
+      return static_cast<uint8_t>(g);
+  }
+  throw CorruptionError("zone #" + std::to_string(zone_id) + ": no free chain generation");
+}
+
+bool SigningService::begin_denial(lmdb::WriteTxn& txn, ZoneRecord& zone,
+                                  std::optional<Nsec3Params> nsec3) {
+  auto st = state_.find(txn, zone.id);
+  if (!st)
+    throw not_secured(zone, " (use secure-zone)");
+  DnssecRecord want = *st;
+  want.denial = nsec3 ? codec::Denial::kNsec3 : codec::Denial::kNsec;
+  want.nsec3_flags = nsec3 ? nsec3->flags : 0;
+  want.nsec3_iterations = nsec3 ? nsec3->iterations : 0;
+  want.salt = nsec3 ? nsec3->salt : std::vector<uint8_t>();
+  auto same = [](codec::Denial d, uint8_t f, uint16_t i, const std::vector<uint8_t>& s,
+                 const DnssecRecord& w) {
+    return d == w.denial && (d == codec::Denial::kNsec ||
+                             (f == w.nsec3_flags && i == w.nsec3_iterations && s == w.salt));
+  };
+  bool live = same(st->denial, st->nsec3_flags, st->nsec3_iterations, st->salt, want);
+  bool under_way =
+      st->pending_gen && !st->then_nsec3 &&
+      same(st->pending_denial, st->pending_flags, st->pending_iterations, st->pending_salt, want);
+  if (under_way || (live && !st->pending_gen))
+    return under_way;
+  events_.record(txn, zone, "denial-changed",
+                 Json{{"before", denial_text(*st)}, {"after", denial_text(want)}});
+  if (st->pending_gen) {
+    // A chain under construction for other parameters is abandoned: it becomes garbage.
+    if (st->gc_gen) {
+      throw Conflict("zone '" + zone.name.to_text() +
+                     "': an earlier denial change is still being cleaned up; run "
+                     "'signetutil refresh " +
+                     zone.name.to_text() + "' and try again");
+    }
+    st->gc_gen = st->pending_gen;
+    st->gc_denial = st->pending_denial;
+    st->pending_gen = 0;
+    st->then_nsec3 = false;
+  }
+  uint64_t now = clock_.now();
+  if (!live) {
+    st->pending_denial = want.denial;
+    st->pending_flags = want.nsec3_flags;
+    st->pending_iterations = want.nsec3_iterations;
+    st->pending_salt = want.salt;
+    if (st->denial == codec::Denial::kNsec3 && want.denial == codec::Denial::kNsec3 &&
+        want.salt == st->salt && want.nsec3_iterations == st->nsec3_iterations) {
+      // Only the flags differ: the new chain would hash to the live owners, and its RRSIGs
+      // would replace the live chain's before the switch. Go through a random salt first
+      // (RFC 5155 §10.5 allows any); the switch to it starts the chain with the wanted salt.
+      std::random_device rd;
+      st->pending_salt.resize(8);
+      for (auto& b : st->pending_salt)
+        b = static_cast<uint8_t>(rd());
+      st->then_nsec3 = true;
+      st->then_salt = want.salt;
+    }
+    st->pending_gen = free_generation(txn, zone.id, *st);
+  }
+  st->lease_until = now + kWorkLease;
+  file_resume(txn, zone.id, *st, now);
+  return true;
+}
+
+void SigningService::file_resume(lmdb::WriteTxn& txn, uint32_t zone_id, DnssecRecord& st,
+                                 uint64_t now) {
+  // The refresher of any process resumes the work if this one dies (once the lease has passed).
+  uint64_t at = now + kWorkLease;
+  if (st.next_refresh && st.next_refresh < at)
+    at = st.next_refresh;
+  state_.put_scheduled(txn, zone_id, st, at, st.earliest_expiry);
 }
 
 SignStats SigningService::sign_all(lmdb::WriteTxn& txn, ZoneRecord& zone, DnssecRecord& state,
                                    const SigningPolicy& policy, uint64_t now, unsigned threads) {
   ZoneSigner signer(store_, txn, zone, state, policy, keys_.active(txn, zone, now), now);
   SignStats s = signer.sign_all(threads ? threads : default_threads());
+  // Everything is signed again and every chain generation but the live one is gone: no chunked
+  // work is left (a process still driving some stops at its next chunk).
+  state.pending_gen = 0;
+  state.gc_gen = 0;
+  state.then_nsec3 = false;
+  state.resign_inception = 0;
+  state.lease_until = 0;
   schedule(txn, zone, state, policies_.effective(txn, zone, state));
   note_signers(txn, zone.id, now);
   return s;
@@ -219,30 +332,47 @@ SignStats SigningService::sign_all(lmdb::WriteTxn& txn, ZoneRecord& zone, Dnssec
 
 // ------------------------------------------------------------------ keeping signatures fresh
 
-SignStats SigningService::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit) {
+SignStats SigningService::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit, bool finish,
+                                  size_t signed_before) {
   auto st = state_.find(txn, zone.id);
   if (!st)
     return {};
   uint64_t now = clock_.now();
   SigningPolicy policy = policies_.effective(txn, zone, *st);
   ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  // Due signatures and those coming due within the refresh batch (rrsig-refresh-batch), at most
+  // `limit` names per part.
+  ZoneSigner::RefreshPlan plan = signer.plan_refresh(limit);
   SignStats s;
-  if (auto plan = signer.plan_refresh(limit); !plan.empty()) {
+  if (!finish) {
+    if (plan.empty())
+      return s;
+    s = signer.refresh(plan);
+    // Committed without a serial bump: recorded, so that the part that finishes the refresh
+    // bumps it even if this process is killed before then and another one finishes.
+    if (!st->refresh_open) {
+      st->refresh_open = true;
+      state_.put(txn, zone.id, *st);
+    }
+    return s;
+  }
+  if (!plan.empty() || signed_before > 0 || st->refresh_open) {
+    st->refresh_open = false;
     // New signatures change what AXFR returns: secondaries must see a new serial (RFC 1982). It
     // goes up first, so the refresh signs the new SOA with the rest.
     bump_serial(store_, txn, zone, now);
     s = signer.refresh(plan);
     events_.record(txn, zone, "signatures-refreshed",
-                   Json{{"signatures", s.signatures}, {"serial", zone.serial}});
+                   Json{{"signatures", s.signatures + signed_before}, {"serial", zone.serial}});
   }
   schedule(txn, zone, *st, policy);
   return s;
 }
 
 void SigningService::schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, DnssecRecord& state,
-                              const SigningPolicy& policy) {
+                              const SigningPolicy& policy, std::optional<uint32_t> known) {
   uint64_t now = clock_.now();
-  uint32_t earliest = earliest_expiration(txn, zone.id);
+  uint32_t earliest = known ? *known : earliest_expiration(txn, zone.id);
   uint64_t next = now + 3600;
   if (earliest) {
     // The 32-bit expiration as an absolute time near now (RFC 1982 window).
@@ -352,12 +482,62 @@ void SigningService::check_anchored(const ZoneRecord& zone, const std::vector<Ke
                  tags + ")");
 }
 
+std::vector<KeyRecord> SigningService::keys_to_publish(const lmdb::Txn& txn, uint32_t zone_id,
+                                                       std::vector<KeyRecord> keys,
+                                                       uint64_t now) const {
+  // signers: the keys of the last complete signing. Every RRset carries a signature by each of
+  // them that signs its type (a chunked re-sign under way replaces them one RRset at a time).
+  std::vector<uint32_t> signers = state_.rollover(txn, zone_id).signers;
+  if (signers.empty())
+    return keys;  // never signed completely under the key manager: the timings alone decide
+  auto in_signers = [&](const KeyRecord& k) {
+    return std::find(signers.begin(), signers.end(), k.id) != signers.end();
+  };
+  std::set<uint8_t> signed_algorithms;
+  for (const auto& k : keys) {
+    if (in_signers(k))
+      signed_algorithms.insert(k.algorithm);
+  }
+  std::set<std::vector<uint8_t>> served;
+  if (auto v = store_.get_rrset(txn, zone_id, {}, rrtype::DNSKEY)) {
+    auto it = v->rdatas();
+    std::span<const uint8_t> r;
+    while (it.next(r))
+      served.emplace(r.begin(), r.end());
+  }
+  // A new algorithm's key appears only once a complete signing included it (RFC 6781 §4.1.4).
+  for (auto& k : keys) {
+    if (!signed_algorithms.count(k.algorithm) && !served.count(dnskey_of(k)))
+      k.publish = 0;
+  }
+  // A signer past its remove time stays while no other published signer makes the same kind of
+  // signatures: until a complete re-sign has replaced its signatures, some RRset may carry no
+  // other (RFC 7583 §3.3: a key leaves only after its signatures did).
+  for (auto& k : keys) {
+    if (!in_signers(k) || !k.remove || now < k.remove)
+      continue;
+    auto other = [&](bool (*makes)(const KeyRecord&)) {
+      return std::any_of(keys.begin(), keys.end(), [&](const KeyRecord& o) {
+        return o.id != k.id && in_signers(o) && key_is_published(o, now) && makes(o);
+      });
+    };
+    if ((key_signs_zone(k) && !other(key_signs_zone)) ||
+        (key_signs_keys(k) && !other(key_signs_keys)))
+      k.remove = 0;
+  }
+  return keys;
+}
+
 bool SigningService::publish_keys(lmdb::WriteTxn& txn, ZoneRecord& zone,
                                   const SigningPolicy& policy, uint64_t now) {
   auto all = keys_.list(txn, zone.id);
   check_anchored(zone, all, now);
-  KeyRrsets want =
-      key_rrsets(all, policy, state_.rollover(txn, zone.id).going_insecure, zone.name, now);
+  bool going_insecure = state_.rollover(txn, zone.id).going_insecure;
+  KeyRrsets want = key_rrsets(all, policy, going_insecure, zone.name, now);
+  // The DNSKEY RRset follows the signatures as they are (CDS/CDNSKEY follow the key timings).
+  want.dnskey =
+      key_rrsets(keys_to_publish(txn, zone.id, all, now), policy, going_insecure, zone.name, now)
+          .dnskey;
   uint32_t ttl = policy.dnskey_ttl;
   if (same_rrset(store_, txn, zone.id, rrtype::DNSKEY, ttl, want.dnskey) &&
       same_rrset(store_, txn, zone.id, rrtype::CDS, ttl, want.cds) &&
@@ -406,10 +586,19 @@ void SigningService::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWrite
     writer.bump_serial_now();
   }
   names.push_back(zone.name);
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  auto keys = keys_.active(txn, zone, now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys, now);
   // The new signatures join the zone's next refresh batch rather than start one of their own.
   signer.align_with_batch();
   signer.update(names, edit.subtrees);
+  if (st->pending_gen) {
+    // A chain under construction (keystore/resign.hh) follows every edit too, so that it is
+    // complete when it is switched to.
+    DnssecRecord pending = codec::pending_view(*st);
+    ZoneSigner chain(store_, txn, zone, pending, policy, std::move(keys), now);
+    chain.align_with_batch();
+    chain.update(names, edit.subtrees, /*chain_only=*/true);
+  }
   if (auto made = signer.earliest_made())
     schedule_edit(txn, zone, *st, *made);
   state_.put(txn, zone.id, *st);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "keystore/policy_resolver.hh"
+#include "keystore/resign.hh"
 #include "keystore/signing.hh"
 #include "keystore/store.hh"
 #include "keystore/zone_events.hh"
@@ -47,17 +48,40 @@ class SigningService : public ZoneEditHook {
                  unsigned threads = 1, bool own_policy = true);
   // Removes keys, signatures, chain and the key RRsets: the zone is served unsigned.
   void unsecure(lmdb::WriteTxn& txn, ZoneRecord& zone);
-  // Signs everything now (threads 0: one per core).
+  // Signs everything now, in this transaction (threads 0: one per core). It holds the store's
+  // one writer for the whole zone: commands use begin_resign and complete instead.
   SignStats sign(lmdb::WriteTxn& txn, ZoneRecord& zone, unsigned threads);
   // Switches to NSEC3 with `params`, or to NSEC (nullopt), rebuilding the chain in this
   // transaction: readers see the old signed chain or the new one, never an unsigned moment.
+  // As sign(): commands use begin_denial and complete.
   SignStats set_denial(lmdb::WriteTxn& txn, ZoneRecord& zone, std::optional<Nsec3Params> nsec3,
                        unsigned threads = 1);
-  // Adds an existing private key (published and active now), e.g. from a BIND .private file.
+  // Adds an existing private key (published and active now), e.g. from a BIND .private file,
+  // and starts signing everything with it (begin_resign: complete() finishes it after the
+  // commit).
   codec::KeyRecord import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, const PrivateKey& key,
                               KeyRole role);
-  // Re-signs what is due; returns what it did.
-  SignStats refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit);
+
+  // ---- chunked whole-zone work (keystore/resign.hh): started in the caller's transaction,
+  // carried out by complete() after its commit in short transactions of their own.
+  // Starts a whole-zone re-sign: publishes the key RRsets, bumps the serial, signs the apex with
+  // the keys active now and records that every older signature is to be replaced.
+  void begin_resign(lmdb::WriteTxn& txn, ZoneRecord& zone);
+  // Starts a change of denial (NSEC3 with `nsec3`, or NSEC): a new chain is built beside the
+  // live one and switched to once complete and signed. Returns false when the zone already
+  // uses these parameters (nothing to do).
+  bool begin_denial(lmdb::WriteTxn& txn, ZoneRecord& zone, std::optional<Nsec3Params> nsec3);
+  // Carries out whatever whole-zone work the zone has pending (a killed process's too), in
+  // write transactions bounded by `limits`, calling `hook` after each. No write transaction may
+  // be open in this thread. Throws what a step throws; the work stays recorded and the next
+  // call resumes it.
+  SignStats complete(uint32_t zone_id, unsigned threads, const ChunkHook& hook = {},
+                     const ChunkLimits& limits = {});
+  // Re-signs what is due; returns what it did. `finish`: this is the last part of the refresh:
+  // bump the serial (when `signed_before`, this part or an unfinished earlier refresh signed
+  // anything: DnssecRecord::refresh_open) and schedule the next.
+  SignStats refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t limit, bool finish = true,
+                    size_t signed_before = 0);
 
   // Rewrites DNSKEY/CDS/CDNSKEY from the zone's keys as their timings say for `now`; refuses a
   // key set whose DNSKEY RRset would not be signed by a key the parent's DS points to. Returns
@@ -74,6 +98,9 @@ class SigningService : public ZoneEditHook {
                                                std::span<const uint8_t> rel, uint16_t covered,
                                                uint32_t key_id);
 
+  // "NSEC" or "NSEC3 ALG FLAGS ITER SALT": the denial a signing state describes.
+  static std::string denial_text(const codec::DnssecRecord& st);
+
   // The earliest RRSIG expiration of the zone (0 when it has no signatures).
   uint32_t earliest_expiration(const lmdb::Txn& txn, uint32_t zone_id) const;
 
@@ -85,23 +112,40 @@ class SigningService : public ZoneEditHook {
   void after_move(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id) override;
 
  private:
+  friend class ChunkedWork;
   void require_algorithm_partner(const lmdb::Txn& txn, const ZoneRecord& zone, uint8_t algorithm,
                                  KeyRole role) const;
   // Signs every RRset and link of the zone with the keys active at `now`, schedules its refresh
   // and records who signed.
   SignStats sign_all(lmdb::WriteTxn& txn, ZoneRecord& zone, codec::DnssecRecord& state,
                      const SigningPolicy& policy, uint64_t now, unsigned threads);
-  // Recomputes the zone's next refresh time from its earliest signature and files it in the due
-  // index; warns when signatures would expire inside the SOA EXPIRE horizon.
+  // Recomputes the zone's next refresh time from its earliest signature (`earliest`, when the
+  // caller found it outside the transaction) and files it in the due index; warns when
+  // signatures would expire inside the SOA EXPIRE horizon.
   void schedule(lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state,
-                const SigningPolicy& policy);
+                const SigningPolicy& policy, std::optional<uint32_t> earliest = std::nullopt);
   // After an edit: a signature it made (`made`) may expire before the zone's earliest one (its
   // RRset's jitter is larger than any the zone had); the refresh then moves earlier with it, by
   // the zone's refresh window, so nothing is renewed after its refresh point.
   void schedule_edit(lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state,
                      uint32_t made);
+  // Bumps the serial through a ZoneWriter that reports to nobody (the caller signs afterwards).
+  static void bump_serial(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone, uint64_t now);
+  // Stores `st` and files the zone in the due index no later than when its lease passes.
+  void file_resume(lmdb::WriteTxn& txn, uint32_t zone_id, codec::DnssecRecord& st, uint64_t now);
+  // A chain generation no chain of the zone uses (neither the live one nor garbage).
+  uint8_t free_generation(const lmdb::Txn& txn, uint32_t zone_id,
+                          const codec::DnssecRecord& st) const;
   // Records that the zone was just signed with the keys active at `now`.
   void note_signers(lmdb::WriteTxn& txn, uint32_t zone_id, uint64_t now);
+  // The key records as the DNSKEY RRset should show them: a key that signed the last complete
+  // signing stays published past its remove time (some RRset may still carry only its
+  // signature while a chunked re-sign is under way), and a key of an algorithm none of those
+  // keys has waits until a complete signing includes it (RFC 6781 §4.1.4: every RRset signed
+  // with the new algorithm before its DNSKEY appears).
+  std::vector<codec::KeyRecord> keys_to_publish(const lmdb::Txn& txn, uint32_t zone_id,
+                                                std::vector<codec::KeyRecord> keys,
+                                                uint64_t now) const;
   // Refuses a key set whose DNSKEY RRset would not be signed by a key the parent's DS points to.
   void check_anchored(const ZoneRecord& zone, const std::vector<codec::KeyRecord>& keys,
                       uint64_t now) const;

@@ -203,7 +203,7 @@ Nsec3Params Verification::nsec3_params() const {
 }
 
 std::map<std::string, codec::ChainLink> Verification::expected_links(const NameRows& names) const {
-  std::string cp = codec::chain_prefix(zone_.id, state_.denial);
+  std::string cp = codec::chain_prefix(zone_.id, state_.live_gen());
   std::map<std::string, codec::ChainLink> expected;
   for (const auto& [rel, rows] : names) {
     auto link = chain_link_for(state_, rel, rows);
@@ -223,7 +223,7 @@ std::map<std::string, codec::ChainLink> Verification::expected_links(const NameR
 }
 
 std::vector<std::pair<std::string, codec::ChainLink>> Verification::stored_links() const {
-  std::string cp = codec::chain_prefix(zone_.id, state_.denial);
+  std::string cp = codec::chain_prefix(zone_.id, state_.live_gen());
   std::vector<std::pair<std::string, codec::ChainLink>> stored;
   lmdb::Cursor c(txn_, store_.dbi().chain);
   for (bool ok = c.seek_prefix(cp); ok; ok = c.next() && c.key_has_prefix(cp))

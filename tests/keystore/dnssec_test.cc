@@ -56,7 +56,7 @@ class DnssecTest : public StoreTest {
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
     auto st = dnssec->state().find(txn, z.id);
     std::vector<std::string> out;
-    std::string prefix = codec::chain_prefix(z.id, st->denial);
+    std::string prefix = codec::chain_prefix(z.id, st->live_gen());
     lmdb::Cursor c(txn, store->dbi().chain);
     for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
       auto link = codec::decode_link(c.value());
@@ -171,7 +171,8 @@ TEST_F(DnssecTest, SwitchingBetweenNsecAndNsec3KeepsTheZoneValid) {
   auto txn = store->begin_read();
   ZoneRecord z = portfolio->zone(txn, n("example.com."));
   lmdb::Cursor c(txn, store->dbi().chain);
-  EXPECT_FALSE(c.seek_prefix(codec::chain_prefix(z.id, codec::Denial::kNsec)));
+  EXPECT_FALSE(
+      c.seek_prefix(codec::chain_prefix(z.id, static_cast<uint8_t>(codec::Denial::kNsec))));
 }
 
 TEST_F(DnssecTest, OperatorsCannotEditTheManagedKeyRecords) {
@@ -211,6 +212,40 @@ TEST_F(DnssecTest, RefreshResignsSignaturesNearingExpiryAndNothingElse) {
       dnssec->signing().earliest_expiration(txn, portfolio->zone(txn, n("example.com.")).id);
   EXPECT_GT(earliest, clock.now() + 10 * 86400);
   EXPECT_TRUE(dnssec->state().due(txn, clock.now(), 10).empty());
+  EXPECT_TRUE(dnssec->verifier().verify(txn, portfolio->zone(txn, n("example.com."))).ok());
+}
+
+// A refresh in parts (the refresher's short transactions) whose process dies after a part that
+// signed everything due, before the last part: the next run signs nothing, and still bumps the
+// serial, so secondaries transfer the new signatures.
+TEST_F(DnssecTest, ARefreshKilledBeforeItsLastPartStillEndsWithANewSerial) {
+  secure();
+  uint32_t s0 = serial();
+  clock.advance(11 * 86400);
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    EXPECT_GT(dnssec->signing().refresh(txn, z, SIZE_MAX, /*finish=*/false).signatures, 5u);
+    txn.commit();  // then killed: the last part never runs
+  }
+  EXPECT_EQ(serial(), s0);
+  {
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    EXPECT_EQ(dnssec->signing().refresh(txn, z, SIZE_MAX, /*finish=*/false).signatures, 0u);
+    dnssec->signing().refresh(txn, z, SIZE_MAX, /*finish=*/true, 0);
+    txn.commit();
+  }
+  EXPECT_EQ(serial(), s0 + 1);
+  {
+    // Finished: the next refresh with nothing to do leaves the serial alone.
+    auto txn = store->begin_write();
+    ZoneRecord z = portfolio->zone(txn, n("example.com."));
+    dnssec->signing().refresh(txn, z, SIZE_MAX);
+    txn.commit();
+  }
+  EXPECT_EQ(serial(), s0 + 1);
+  auto txn = store->begin_read();
   EXPECT_TRUE(dnssec->verifier().verify(txn, portfolio->zone(txn, n("example.com."))).ok());
 }
 
