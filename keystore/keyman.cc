@@ -1193,6 +1193,15 @@ void KeyManager::DueRun::finish(std::vector<Due>& batch) {
       km_.tick_failed(due.id, due.error);
       continue;
     }
+    // A re-sign the tick started runs now, in chunks outside its transaction (keystore/resign.hh).
+    if (due.result.acted) {
+      try {
+        km_.dnssec_.signing().complete(due.id, km_.threads_);
+      } catch (const std::exception& e) {
+        // Recorded in the zone's signing state: the refresher (or the next tick) finishes it.
+        km_.log(true, "key manager: zone #" + std::to_string(due.id) + ": re-sign: " + e.what());
+      }
+    }
     if (due.submission)
       due.result.submission = km_.run_submission(due.id, *due.submission);
     if (due.result.acted)

@@ -899,7 +899,7 @@ SignStats ZoneSigner::update(const std::vector<Name>& names, const std::vector<N
 
 // ------------------------------------------------------------------ refresh
 
-ZoneSigner::RefreshPlan ZoneSigner::plan_refresh(size_t limit) {
+ZoneSigner::RefreshPlan ZoneSigner::plan_refresh(size_t limit, bool continuing) {
   std::set<uint32_t> active;
   for (const auto& k : keys_)
     active.insert(k.record.id);
@@ -931,7 +931,7 @@ ZoneSigner::RefreshPlan ZoneSigner::plan_refresh(size_t limit) {
         break;
     }
   }
-  if (plan.empty())
+  if (plan.empty() && !continuing)
     return plan;  // nothing reached its refresh point: the batch waits for the zone to be due
   for (auto it = batch_names.begin(); it != batch_names.end() && plan.names.size() < limit; ++it)
     plan.names.insert(*it);

@@ -162,8 +162,9 @@ class ZoneSigner {
   // When a signature expires within the policy's refresh window (or was made by a key no longer
   // active): the names and links whose signatures do, and with them those whose signatures expire
   // within the refresh batch after it (refresh_batch); at most `limit` names. Nothing due, nothing
-  // planned: the batch never starts a refresh.
-  RefreshPlan plan_refresh(size_t limit);
+  // planned: the batch never starts a refresh. `continuing`: a later part of a refresh committed
+  // in parts, whose due names an earlier part renewed: the rest of its batch, due or not.
+  RefreshPlan plan_refresh(size_t limit, bool continuing = false);
   // Re-signs what `plan` names, and the apex: the caller bumped the serial (RFC 1982) first, as
   // new signatures change what AXFR returns. Returns what it did.
   SignStats refresh(const RefreshPlan& plan);

@@ -341,8 +341,8 @@ SignStats SigningService::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t 
   SigningPolicy policy = policies_.effective(txn, zone, *st);
   ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
   // Due signatures and those coming due within the refresh batch (rrsig-refresh-batch), at most
-  // `limit` names per part.
-  ZoneSigner::RefreshPlan plan = signer.plan_refresh(limit);
+  // `limit` names per part; once a part committed (refresh_open), the rest of the batch.
+  ZoneSigner::RefreshPlan plan = signer.plan_refresh(limit, st->refresh_open);
   SignStats s;
   if (!finish) {
     if (plan.empty())

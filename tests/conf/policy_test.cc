@@ -199,6 +199,7 @@ TEST(Policy, ARefreshBatchWithoutRoomIsRefusedWithItsLine) {
       "    rrsig-jitter: 5s\n    max-zone-ttl: 3s\n    propagation-delay: 1s\n";
   EXPECT_EQ(error_of(tight), "");
   EXPECT_EQ(error_of(std::string(tight) + "    rrsig-refresh-batch: 0\n"), "");
+}
 
 namespace {
 const std::string kSecret = "c2lnbmV0LWNvbmYtdGVzdC1zZWNyZXQ=";

@@ -67,7 +67,7 @@ class Portfolio10k {
     const size_t n = zone_count();
     for (size_t i = 0; i < n;) {
       auto txn = root.store().begin_write();
-      auto policy = root.dnssec().policies().named(txn, "default");
+      auto policy = root.dnssec().policies().named(txn, 0, "default");
       for (size_t end = std::min(n, i + 500); i < end; ++i) {
         Name apex = Name::from_text(zone_name(i));
         ZoneRecord z = portfolio.create_zone_with_soa(txn, "acme", apex,

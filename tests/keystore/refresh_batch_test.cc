@@ -100,7 +100,7 @@ class RefreshBatchTest : public StoreTest {
   void secure(const SigningPolicy& p) {
     policies[p.name] = p;
     auto txn = store->begin_write();
-    txn.put(store->dbi().policies, p.name, "(test)");
+    dnssec->policy_store().put(txn, kGlobalPolicyOwner, p, "(test)");
     ZoneRecord z = portfolio->zone(txn, n("example.com."));
     dnssec->signing().secure(txn, z, p, 1);
     txn.commit();
@@ -328,7 +328,7 @@ TEST_F(RefreshBatchTest, AnEditThatMakesTheEarliestSignatureMovesTheRefreshEarli
   };
   {
     auto txn = store->begin_write();
-    txn.put(store->dbi().policies, p.name, "(test)");
+    dnssec->policy_store().put(txn, kGlobalPolicyOwner, p, "(test)");
     ZoneRecord z = small();
     dnssec->signing().secure(txn, z, p, 1);
     txn.commit();
@@ -474,7 +474,7 @@ class ChurnSimulation {
     SigningPolicy p = policy_with_batch(std::nullopt, "sim");
     dnssec.policies().set_parser([&](const std::string&, const std::string&) { return p; });
     auto txn = store.begin_write();
-    txn.put(store.dbi().policies, "sim", "(test)");
+    dnssec.policy_store().put(txn, kGlobalPolicyOwner, p, "(test)");
     for (const Name& apex : zones_) {
       ZoneRecord z = portfolio.zone(txn, apex);
       dnssec.signing().secure(txn, z, p, 2);

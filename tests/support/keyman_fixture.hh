@@ -43,7 +43,7 @@ class KeyManagerFixture : public StoreTest {
   void add_policy(const SigningPolicy& p) {
     policies[p.name] = p;
     auto txn = store->begin_write();
-    txn.put(store->dbi().policies, p.name, "(test)");
+    dnssec->policy_store().put(txn, kGlobalPolicyOwner, p, "(test)");
     txn.commit();
   }
 
