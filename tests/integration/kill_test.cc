@@ -220,6 +220,8 @@ class KillTest : public ::testing::Test {
                                  std::filesystem::copy_options::overwrite_existing);
   }
   void restore_pristine() {
+    if (on_restore_)
+      on_restore_();
     for (const char* f : {"/data.mdb", "/lock.mdb"})
       std::filesystem::copy_file(dir_.file("pristine") + f, store() + f,
                                  std::filesystem::copy_options::overwrite_existing);
@@ -445,6 +447,7 @@ class KillTest : public ::testing::Test {
   const uint64_t seed_;
   std::mt19937_64 rng_;
   std::function<long()> clock_offset_ = [] { return 0L; };
+  std::function<void()> on_restore_;  // called as each iteration restores the pristine store
   std::vector<std::string> zones_;    // every zone the test checks
   std::vector<std::string> secured_;  // those that are signed
 };
@@ -498,10 +501,15 @@ TEST_F(KillTest, KilledRolloverTickLeavesTheRolloverStepUndoneOrDone) {
   ok({"policy", "import", file("policies.yaml", kQuickPolicy)});
   ok({"secure-zone", "signed.test", "quick"});
   ok({"rollover", "signed.test", "zsk"});
-  // Every process of this test lives 180 s after the rollover started: the new ZSK is ready, the
-  // tick activates it and re-signs the zone with it; nothing else is due for minutes.
+  // Every iteration lives 180 s after the rollover started: the new ZSK is ready, the tick
+  // activates it and re-signs the zone with it; nothing else is due for minutes. The clock is
+  // pinned per iteration, not per process: within one iteration it runs on with real time, so a
+  // process never sees an earlier time than one before it (a tick that activated the key at
+  // second N+1 and a later look at second N would call the key only "ready").
   const long at = static_cast<long>(std::time(nullptr)) + 180;
-  clock_offset_ = [at] { return at - static_cast<long>(std::time(nullptr)); };
+  auto offset = std::make_shared<long>(180);
+  clock_offset_ = [offset] { return *offset; };
+  on_restore_ = [offset, at] { *offset = at - static_cast<long>(std::time(nullptr)); };
   zones_ = {"signed.test"};
   secured_ = {"signed.test"};
   // A tick killed during the re-sign it started leaves the step done and the re-sign pending;
