@@ -146,6 +146,23 @@ class ChunkedWork {
   bool finish_resign(uint64_t since);
   void schedule();
 
+  // Replaces the signatures stored under `prefix` (owner and covered type) with those the chunk
+  // `co` holds for its item `item`: one per key that made one, in the order of `keys`.
+  void put_signatures(std::string_view prefix, const sign_pool::ChunkOut& co, size_t item,
+                      const std::vector<ActiveKey>& keys, uint32_t ttl, std::string& value) {
+    txn_->del_prefix(store_.dbi().rrsigs, prefix);
+    for (size_t k = 0; k < keys.size(); ++k) {
+      auto [at, len] = co.spans[item * keys.size() + k];
+      if (len == 0)
+        continue;
+      std::string key(prefix);
+      codec::put_u32(key, keys[k].record.id);
+      codec::encode_rrsig_into(value, ttl,
+                               {reinterpret_cast<const uint8_t*>(co.bytes.data()) + at, len});
+      txn_->put(store_.dbi().rrsigs, key, value);
+      ++stats_.signatures;
+    }
+  }
   std::vector<ActiveKey> active_keys(const lmdb::Txn& txn, const ZoneRecord& zone, uint64_t now) {
     return svc_.keys_.active(txn, zone, now);
   }
@@ -470,18 +487,7 @@ bool ChunkedWork::sign_links(const DnssecRecord& view, bool pending, bool only_s
               successor(*txn_, store_.dbi().chain, prefix, it.key) == it.next_key) {
             std::string rp = codec::name_prefix(zone_id_, it.rrsig_rel);
             codec::put_u16(rp, ctype);
-            txn_->del_prefix(store_.dbi().rrsigs, rp);
-            for (size_t k = 0; k < nkeys; ++k) {
-              auto [at, len] = co.spans[(i - begin) * nkeys + k];
-              if (len == 0)
-                continue;
-              std::string key = rp;
-              codec::put_u32(key, keys[k].record.id);
-              codec::encode_rrsig_into(
-                  value, ttl, {reinterpret_cast<const uint8_t*>(co.bytes.data()) + at, len});
-              txn_->put(store_.dbi().rrsigs, key, value);
-              ++stats_.signatures;
-            }
+            put_signatures(rp, co, i - begin, keys, ttl, value);
             ++stats_.links;
           }
           ++items_;
@@ -694,19 +700,7 @@ bool ChunkedWork::resign_rrsets(uint64_t since) {
           std::string_view key = as_view(bytes_of(it.key_off, it.key_len));
           auto cur = txn_->find(store_.dbi().rrsets, key);
           if (cur && as_view(*cur) == as_view(bytes_of(it.val_off, it.val_len))) {
-            uint32_t ttl = codec::decode_rrset(*cur).ttl;
-            txn_->del_prefix(store_.dbi().rrsigs, key);
-            for (size_t k = 0; k < nkeys; ++k) {
-              auto [at, len] = co.spans[(i - begin) * nkeys + k];
-              if (len == 0)
-                continue;
-              std::string sk(key);
-              codec::put_u32(sk, keys[k].record.id);
-              codec::encode_rrsig_into(
-                  value, ttl, {reinterpret_cast<const uint8_t*>(co.bytes.data()) + at, len});
-              txn_->put(store_.dbi().rrsigs, sk, value);
-              ++stats_.signatures;
-            }
+            put_signatures(key, co, i - begin, keys, codec::decode_rrset(*cur).ttl, value);
             ++stats_.rrsets;
           }
           ++items_;
