@@ -478,6 +478,19 @@ void ZoneSigner::sign_nsec3param(SignStats& st) {
   make_rrsig(apex_, {}, rrtype::NSEC3PARAM, soa_minimum_, one, st);
 }
 
+bool ZoneSigner::nsec3param_ttl_stale() {
+  if (state_.denial != codec::Denial::kNsec3)
+    return false;
+  std::string prefix = codec::name_prefix(zone_.id, {});
+  codec::put_u16(prefix, rrtype::NSEC3PARAM);
+  lmdb::Cursor c(txn_, store_.dbi().rrsigs);
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    if (rrsig_original_ttl(codec::decode_rrsig_value(c.value()).rdata) != soa_minimum_)
+      return true;
+  }
+  return false;
+}
+
 void ZoneSigner::resign_all_links(SignStats& st) {
   std::string prefix = codec::chain_prefix(zone_.id, state_.live_gen());
   std::vector<std::pair<std::string, codec::ChainLink>> links;
@@ -887,6 +900,11 @@ SignStats ZoneSigner::update(const std::vector<Name>& names, const std::vector<N
     sign_nsec3param(st);
     return st;
   }
+  // The NSEC3PARAM TTL is the SOA MINIMUM alone, not the negative TTL (RFC 5155 §4 leaves it
+  // open; pdns answers with the MINIMUM): an SOA edit that changes the MINIMUM but not
+  // min(TTL, MINIMUM) still needs it signed again.
+  if (!chain_only && todo.count(std::string()) && nsec3param_ttl_stale())
+    sign_nsec3param(st);
   for (const auto& key : dirty) {
     auto v = txn_.find(store_.dbi().chain, key);
     if (!v)

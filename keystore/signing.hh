@@ -198,6 +198,8 @@ class ZoneSigner {
   void sign_link(const std::string& key, const codec::ChainLink& link, SignStats& st);
   void sign_nsec3param(SignStats& st);
   void resign_all_links(SignStats& st);
+  // Whether a stored NSEC3PARAM signature carries a TTL other than the SOA MINIMUM.
+  bool nsec3param_ttl_stale();
   // Produces and stores one RRSIG; `rdatas` are in canonical order.
   template <typename RdataRange>
   void make_rrsig(const CanonicalName& owner, std::span<const uint8_t> rel_store, uint16_t type,

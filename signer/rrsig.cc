@@ -60,6 +60,12 @@ std::optional<uint32_t> rrsig_expiration(std::span<const uint8_t> rdata) {
   return load_u32(rdata.data() + 8);
 }
 
+std::optional<uint32_t> rrsig_original_ttl(std::span<const uint8_t> rdata) {
+  if (rdata.size() < 8)
+    return std::nullopt;
+  return load_u32(rdata.data() + 4);
+}
+
 std::optional<RrsigView> parse_rrsig(std::span<const uint8_t> rdata) {
   if (rdata.size() < 18 + 1)
     return std::nullopt;

@@ -63,6 +63,8 @@ std::optional<RrsigView> parse_rrsig(std::span<const uint8_t> rdata);
 // Only the expiration field (what parse_rrsig(rdata)->fields.expiration says, without parsing the
 // signer name); nullopt when the RDATA is too short to hold it.
 std::optional<uint32_t> rrsig_expiration(std::span<const uint8_t> rdata);
+// Only the original TTL field; nullopt when the RDATA is too short to hold it.
+std::optional<uint32_t> rrsig_original_ttl(std::span<const uint8_t> rdata);
 
 // RFC 1982 serial-number arithmetic on the 32-bit time fields (RFC 4034 §3.1.5).
 inline bool time_before(uint32_t a, uint32_t b) {

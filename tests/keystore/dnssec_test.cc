@@ -138,6 +138,19 @@ TEST_F(DnssecTest, AnEditIsSignedInTheSameTransactionAndBumpsTheSerial) {
   EXPECT_TRUE(verify().ok());
 }
 
+// Found by fuzz_pdns_write: the NSEC3PARAM TTL is the SOA MINIMUM, so raising the MINIMUM above
+// the SOA TTL (which leaves the negative TTL as it was) must still sign NSEC3PARAM again.
+TEST_F(DnssecTest, AnSoaEditRaisingOnlyTheMinimumSignsNsec3paramWithTheNewTtl) {
+  secure();
+  edit("example.com.", [&](ZoneWriter& w) {
+    w.replace(n("example.com."), rrtype::SOA, 3600,
+              {make_soa_rdata(n("ns1.example.com."), n("hostmaster.example.com."), serial(), 10800,
+                              3600, 604800, 0x7fffffff)});
+  });
+  VerifyReport r = verify();
+  EXPECT_TRUE(r.ok()) << problems(r);
+}
+
 TEST_F(DnssecTest, ANewDelegationLeavesGlueAndNsUnsignedAndTheChainRight) {
   secure();
   edit("example.com.", [&](ZoneWriter& w) {
