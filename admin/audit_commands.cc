@@ -14,15 +14,6 @@ namespace signet::admin {
 
 namespace {
 
-std::string iso(uint64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
 // A stored detail as JSON: it is a JSON object as written; anything else is shown as a string.
 Json detail_json(const std::string& detail) {
   Json d = Json::parse(detail, nullptr, /*allow_exceptions=*/false);
@@ -63,7 +54,7 @@ int cmd_audit_log(Cli& cli, const Args& a) {
     if (json) {
       cli.out << (first ? "" : ",")
               << json_text(Json{{"seq", e.seq},
-                                {"time", iso(e.time)},
+                                {"time", iso_time(e.time)},
                                 {"actor", e.actor},
                                 {"kind", e.kind},
                                 {"tenant", e.tenant},
@@ -71,7 +62,7 @@ int cmd_audit_log(Cli& cli, const Args& a) {
                                 {"detail", detail_json(e.detail)}});
       first = false;
     } else {
-      cli.out << e.seq << "\t" << iso(e.time) << "\t" << e.actor << "\t" << e.kind << "\t"
+      cli.out << e.seq << "\t" << iso_time(e.time) << "\t" << e.actor << "\t" << e.kind << "\t"
               << (e.tenant.empty() ? "-" : e.tenant) << "\t" << (e.zone.empty() ? "-" : e.zone)
               << "\t" << e.detail << "\n";
     }
@@ -92,6 +83,15 @@ int cmd_audit_verify(Cli& cli, const Args&) {
 }
 
 }  // namespace
+
+std::string iso_time(uint64_t t) {
+  std::time_t tt = static_cast<std::time_t>(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 const std::vector<Command>& audit_commands() {
   static const std::vector<Command> table = {

@@ -47,7 +47,11 @@ const std::vector<Command>& commands();
 const std::vector<Command>& dnssec_commands();
 const std::vector<Command>& audit_commands();
 const std::vector<Command>& keyman_commands();
+const std::vector<Command>& token_commands();
 const Command* find_command(const std::string& name);
+
+// A time as signetutil prints it: 2026-12-02T01:34:03Z (UTC).
+std::string iso_time(uint64_t t);
 
 // Splits a batch line into words: whitespace separates, '...' is literal, "..." allows \" and \\.
 // Returns an empty vector for blank lines and comments (#).

@@ -24,6 +24,8 @@ CompositionRoot::CompositionRoot(Config config, std::unique_ptr<Clock> clock)
   dnssec_->keys().cache().set_capacity(config_.key_cache_size);
   audit_ = std::make_unique<AuditLog>(*store_, *clock_, process_actor());
   dnssec_->events().set_audit(audit_.get());
+  tokens_ = std::make_unique<Tokens>(
+      *store_, *clock_, [this]() -> const MasterKey& { return master_key(); }, audit_.get());
   // Stored policies are kept as YAML (conf/policy.hh); the keystore asks us to read them back.
   dnssec_->policies().set_parser(parse_stored_policy);
   keyman_ =

@@ -22,6 +22,7 @@
 #include "keystore/keyring.hh"
 #include "keystore/refresher.hh"
 #include "keystore/store.hh"
+#include "keystore/tokens.hh"
 #include "signer/clock.hh"
 
 namespace signet {
@@ -45,6 +46,10 @@ class CompositionRoot {
   AuditLog& audit() { return *audit_; }
   // The master key, loaded on first use (throws InputError naming the file when unusable).
   const MasterKey& master_key();
+
+  // API tokens (keystore/tokens.hh): made and checked with a key derived from the master key,
+  // creations and revocations audited.
+  Tokens& tokens() { return *tokens_; }
 
   // The key manager (rollovers, parent checks, DS submission), finding parents through the
   // resolvers of `signet-resolver`.
@@ -70,6 +75,7 @@ class CompositionRoot {
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<Dnssec> dnssec_;
   std::unique_ptr<KeyManager> keyman_;
+  std::unique_ptr<Tokens> tokens_;
   std::unique_ptr<Refresher> refresher_;
   std::mutex master_mu_;
   std::optional<MasterKey> master_;

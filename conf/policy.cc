@@ -53,42 +53,14 @@ uint32_t duration(const std::string& source, const std::string& key, const YAML:
   std::string v = scalar(source, key, n);
   if (v.empty())
     fail(source, n, "'" + key + "' is empty");
-  uint64_t unit = 1;
-  std::string digits = v;
-  switch (v.back()) {
-    case 's':
-      unit = 1;
-      digits.pop_back();
-      break;
-    case 'm':
-      unit = 60;
-      digits.pop_back();
-      break;
-    case 'h':
-      unit = 3600;
-      digits.pop_back();
-      break;
-    case 'd':
-      unit = 86400;
-      digits.pop_back();
-      break;
-    case 'w':
-      unit = 7 * 86400;
-      digits.pop_back();
-      break;
-    default:
-      break;
+  auto secs = parse_duration(v);
+  if (!secs) {
+    fail(source, n,
+         "'" + key + "': '" + v +
+             "' is not a duration (seconds, or a number with s, m, h, d or w; at most "
+             "4294967295 seconds)");
   }
-  if (digits.empty() || digits.size() > 10 ||
-      !std::all_of(digits.begin(), digits.end(), ::isdigit)) {
-    fail(
-        source, n,
-        "'" + key + "': '" + v + "' is not a duration (seconds, or a number with s, m, h, d or w)");
-  }
-  uint64_t secs = std::stoull(digits) * unit;
-  if (secs > 0xffffffffu)
-    fail(source, n, "'" + key + "': " + v + " is too long");
-  return static_cast<uint32_t>(secs);
+  return *secs;
 }
 
 bool boolean(const std::string& source, const std::string& key, const YAML::Node& n) {
@@ -284,6 +256,44 @@ SigningPolicy parse_one(const std::string& source, const YAML::Node& node, Parse
 }
 
 }  // namespace
+
+std::optional<uint32_t> parse_duration(std::string_view v) {
+  if (v.empty())
+    return std::nullopt;
+  uint64_t unit = 1;
+  std::string_view digits = v;
+  switch (v.back()) {
+    case 's':
+      unit = 1;
+      break;
+    case 'm':
+      unit = 60;
+      break;
+    case 'h':
+      unit = 3600;
+      break;
+    case 'd':
+      unit = 86400;
+      break;
+    case 'w':
+      unit = 7 * 86400;
+      break;
+    default:
+      unit = 0;
+      break;
+  }
+  if (unit != 0)
+    digits.remove_suffix(1);
+  else
+    unit = 1;
+  if (digits.empty() || digits.size() > 10 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  uint64_t secs = std::stoull(std::string(digits)) * unit;
+  if (secs > 0xffffffffu)
+    return std::nullopt;
+  return static_cast<uint32_t>(secs);
+}
 
 std::string duration_text(uint32_t seconds) {
   return dur_text(seconds);

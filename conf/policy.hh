@@ -39,7 +39,9 @@
 // here contains it.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "signer/policy.hh"
@@ -78,6 +80,9 @@ std::string policy_to_yaml(const SigningPolicy& p,
 
 // A duration as the YAML writes it: "90d", "1h", "30s".
 std::string duration_text(uint32_t seconds);
+// The inverse: seconds, or a number with s, m, h, d or w; nullopt when `text` is none of these or
+// longer than 2^32-1 seconds.
+std::optional<uint32_t> parse_duration(std::string_view text);
 
 // How long each rollover takes under `p` (RFC 7583 timings), in seconds.
 uint64_t zsk_rollover_duration(const SigningPolicy& p);

@@ -716,4 +716,44 @@ MetaKeyParts split_meta_key(std::span<const uint8_t> key) {
                       load_u16(key.data() + key.size() - 2)};
 }
 
+// ---------------------------------------------------------------- API tokens
+
+std::string encode_token(const TokenRecord& t) {
+  if (t.comment.size() > 0xffff)
+    throw InputError("token comment is longer than 65535 octets");
+  std::string out;
+  put_u8(out, 1);
+  put_u32(out, t.tenant_id);
+  put_u8(out, t.role);
+  put_u64(out, t.created);
+  put_u64(out, t.expires);
+  put_u64(out, t.last_used);
+  put_u64(out, t.revoked);
+  out.append(reinterpret_cast<const char*>(t.hash.data()), t.hash.size());
+  put_u16(out, static_cast<uint16_t>(t.comment.size()));
+  out += t.comment;
+  return out;
+}
+
+TokenRecord decode_token(uint32_t id, std::span<const uint8_t> value) {
+  Reader r(value, "token value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("token " + std::to_string(id) + ": unknown value version " +
+                          std::to_string(version));
+  TokenRecord t;
+  t.id = id;
+  t.tenant_id = r.u32();
+  t.role = r.u8();
+  t.created = r.u64();
+  t.expires = r.u64();
+  t.last_used = r.u64();
+  t.revoked = r.u64();
+  auto h = r.bytes(32);
+  std::copy(h.begin(), h.end(), t.hash.begin());
+  auto c = r.bytes(r.u16());
+  t.comment.assign(reinterpret_cast<const char*>(c.data()), c.size());
+  return t;
+}
+
 }  // namespace signet::codec

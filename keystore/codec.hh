@@ -10,6 +10,7 @@
 //                   "schema"          u32  schema version of the whole store (kSchemaVersion)
 //                   "next-tenant-id"  u32  next tenant id to hand out (ids start at 1)
 //                   "next-zone-id"    u32  next zone id to hand out (ids start at 1)
+//                   "next-token-id"   u32  next API token id to hand out (ids start at 1)
 //
 //   tenants       key: tenant_id u32                  value: tenant
 //     tenant   := 0x01 created:u64 name_len:u8 name:octets [dk_len:u16 sealed_data_key
@@ -124,6 +125,21 @@
 //                  policy is imported again.)
 //
 //   audit: the audit log (keystore/audit.hh).
+//
+//   tokens        key: token_id u32                   value: token   (API tokens,
+//   keystore/tokens.hh)
+//     token    := 0x01 tenant_id:u32 role:u8 created:u64 expires:u64 last_used:u64 revoked:u64
+//                 hash:32 comment_len:u16 comment:utf8
+//                 (tenant_id 0: an operator token, valid for every tenant; role: signet::Role;
+//                  expires / last_used / revoked: 0 = never)
+//     hash     := BLAKE2b-256 keyed with the token key over
+//                 "signet/token/1" token_id:u32 tenant_id:u32 role:u8 secret
+//                 The secret itself is never stored. The token key is derived from the master key
+//                 (crypto_kdf, context "sgtoken_", subkey 1) and never stored either, so the table
+//                 alone cannot even test guesses. Binding id, tenant and role into the hash makes a
+//                 row edited to another tenant or a higher role fail to verify.
+//   The tokens database and the sys counter "next-token-id" came without a schema change: open_dbis
+//   creates the database on an older store, and older Signet versions never read it.
 //
 // namekey(name): the labels from the rightmost to the leftmost, each lower-cased (ASCII), escaped
 // and followed by 0x00; the escape maps octet 0x00 to 0x01 0x01 and 0x01 to 0x01 0x02 so that no
@@ -469,5 +485,20 @@ struct MetaKeyParts {
   uint16_t index;
 };
 MetaKeyParts split_meta_key(std::span<const uint8_t> key);
+
+// ---------------------------------------------------------------- API tokens
+struct TokenRecord {
+  uint32_t id = 0;
+  uint32_t tenant_id = 0;  // 0: an operator token (every tenant)
+  uint8_t role = 0;        // signet::Role
+  uint64_t created = 0;
+  uint64_t expires = 0;    // 0: never
+  uint64_t last_used = 0;  // 0: never
+  uint64_t revoked = 0;    // 0: not revoked
+  std::array<uint8_t, 32> hash{};
+  std::string comment;
+};
+std::string encode_token(const TokenRecord& t);
+TokenRecord decode_token(uint32_t id, std::span<const uint8_t> value);
 
 }  // namespace signet::codec

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "keystore/tokens.hh"
 #include "signer/bytes.hh"
 #include "signer/error.hh"
 #include "signer/rrtype.hh"
@@ -34,6 +35,8 @@ TenantRecord Portfolio::create_tenant(lmdb::WriteTxn& txn, std::string_view name
 
 void Portfolio::delete_tenant(lmdb::WriteTxn& txn, std::string_view name) {
   TenantRecord t = tenant(txn, name);
+  // Its tokens go first (and are audited under its name): a tenant's API access ends with it.
+  Tokens(store_, clock_, nullptr, audit_).revoke_tenant(txn, t.id);
   store_.delete_tenant(txn, t);
   if (audit_)
     audit_->append(txn, "tenant-deleted", t.id, 0, t.name, "");

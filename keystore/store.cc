@@ -97,6 +97,7 @@ bool Store::open_dbis(bool create) {
       {"key_due", &dbi_.key_due},
       {"policies", &dbi_.policies},
       {"audit", &dbi_.audit},
+      {"tokens", &dbi_.tokens},
   };
   for (const auto& e : entries) {
     int rc = mdb_dbi_open(txn.get(), e.name, create ? MDB_CREATE : 0, e.dbi);

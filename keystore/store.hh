@@ -36,7 +36,7 @@ class Store {
  public:
   struct Dbis {
     MDB_dbi sys, tenants, tenant_names, tenant_zones, zones, zone_names, rrsets, meta, rrsigs,
-        chain, keys, dnssec, due, rollover, key_due, policies, audit;
+        chain, keys, dnssec, due, rollover, key_due, policies, audit, tokens;
   };
 
   // Opens (creating when absent) the store and brings its schema up to date. Throws StoreError.

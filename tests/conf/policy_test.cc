@@ -295,3 +295,15 @@ TEST(Policy, TheRedactedPlaceholderIsNotASecret) {
             std::string::npos)
       << e;
 }
+
+TEST(Policy, DurationsParseWithTheirUnitsAndRefuseAnythingElse) {
+  EXPECT_EQ(parse_duration("30"), 30u);
+  EXPECT_EQ(parse_duration("30s"), 30u);
+  EXPECT_EQ(parse_duration("5m"), 300u);
+  EXPECT_EQ(parse_duration("2h"), 7200u);
+  EXPECT_EQ(parse_duration("30d"), 30u * 86400);
+  EXPECT_EQ(parse_duration("2w"), 14u * 86400);
+  EXPECT_EQ(parse_duration("4294967295"), 4294967295u);
+  for (const char* bad : {"", "d", "-1d", "1.5d", "1y", " 1d", "1d ", "99999999999", "7102w"})
+    EXPECT_FALSE(parse_duration(bad)) << bad;
+}
