@@ -199,10 +199,18 @@ std::map<std::string, std::string> read_pdns_conf(const std::string& config_dir,
   return out;
 }
 
+bool pdns_switch(const std::map<std::string, std::string>& settings, const std::string& name,
+                 bool absent) {
+  auto it = settings.find(name);
+  if (it == settings.end())
+    return absent;
+  return it->second != "no" && it->second != "off";
+}
+
 Config load_config(const std::string& config_dir, const std::string& config_name) {
   std::map<std::string, std::string> origins;
   auto settings = read_pdns_conf(config_dir, config_name, &origins);
-  return config_from(
+  Config c = config_from(
       [&](std::string_view name) -> std::optional<std::string> {
         auto it = settings.find("signet-" + std::string(name));
         if (it == settings.end())
@@ -213,6 +221,8 @@ Config load_config(const std::string& config_dir, const std::string& config_name
         auto it = origins.find("signet-" + std::string(name));
         return it == origins.end() ? "" : it->second;
       });
+  c.expand_alias = pdns_switch(settings, "expand-alias");
+  return c;
 }
 
 }  // namespace signet

@@ -210,7 +210,7 @@ KeyRecord SigningService::import_key(lmdb::WriteTxn& txn, ZoneRecord& zone, cons
 
 SignStats SigningService::sign_all(lmdb::WriteTxn& txn, ZoneRecord& zone, DnssecRecord& state,
                                    const SigningPolicy& policy, uint64_t now, unsigned threads) {
-  ZoneSigner signer(store_, txn, zone, state, policy, keys_.active(txn, zone, now), now);
+  ZoneSigner signer(store_, txn, zone, state, policy, keys_.active(txn, zone, now), now, rules_);
   SignStats s = signer.sign_all(threads ? threads : default_threads());
   schedule(txn, zone, state, policies_.effective(txn, zone, state));
   note_signers(txn, zone.id, now);
@@ -225,7 +225,7 @@ SignStats SigningService::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t 
     return {};
   uint64_t now = clock_.now();
   SigningPolicy policy = policies_.effective(txn, zone, *st);
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
   SignStats s;
   if (auto plan = signer.plan_refresh(limit); !plan.empty()) {
     // New signatures change what AXFR returns: secondaries must see a new serial (RFC 1982). It
@@ -380,7 +380,7 @@ void SigningService::resign_apex(lmdb::WriteTxn& txn, ZoneRecord& zone,
     return;
   uint64_t now = clock_.now();
   bump_serial(store_, txn, zone, now);
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
   signer.update({zone.name}, {});
   schedule(txn, zone, *st, policies_.effective(txn, zone, *st));
 }
@@ -406,7 +406,7 @@ void SigningService::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWrite
     writer.bump_serial_now();
   }
   names.push_back(zone.name);
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
   // The new signatures join the zone's next refresh batch rather than start one of their own.
   signer.align_with_batch();
   signer.update(names, edit.subtrees);
