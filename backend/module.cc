@@ -40,12 +40,22 @@ class SignetFactory : public BackendFactory {
   }
 
  private:
+  // pdns' expand-alias. pdns_server declares it (and may have it from its command line); pdnsutil
+  // does not, and skips it in pdns.conf, so there we read the file ourselves.
+  static bool expand_alias() {
+    if (::arg().parmIsset("expand-alias"))
+      return ::arg().mustDo("expand-alias");
+    auto settings = read_pdns_conf(::arg()["config-dir"], ::arg()["config-name"]);
+    return pdns_switch(settings, "expand-alias");
+  }
+
   std::shared_ptr<CompositionRoot> context_for(const string& suffix) {
     Config config;
     try {
       config = config_from([&](std::string_view name) -> std::optional<std::string> {
         return ::arg()["signet" + suffix + "-" + std::string(name)];
       });
+      config.expand_alias = expand_alias();
     } catch (const Error& e) {
       throw PDNSException(std::string("signet: ") + e.what());
     }

@@ -2,6 +2,7 @@
 #include "backend/signet_backend.hh"
 
 #include <algorithm>
+#include <map>
 
 #include "pdns/webserver.hh"  // ApiException: the HTTP API answers 422 with our message
 
@@ -875,19 +876,38 @@ bool SignetBackend::feedRecord(const DNSResourceRecord& rr, const DNSName&, bool
 bool SignetBackend::replaceRRSet(uint32_t domain_id, const DNSName& qname, const QType& qt,
                                  const vector<DNSResourceRecord>& rrset) {
   try {
-    uint16_t type = qt.getCode();
-    std::vector<std::vector<uint8_t>> rdatas;
-    uint32_t ttl = rrset.empty() ? 0 : rrset.front().ttl;
+    const uint16_t type = qt.getCode();
+    // The new RRsets by type. For type ANY pdns passes what the name keeps, of any types: "delete
+    // all RRsets from a name" (RFC 2136 §2.5.3) keeps the apex SOA and NS (§3.4.2.3), as pdns'
+    // SQL backends do by deleting the whole name and inserting those records again.
+    struct NewRRset {
+      uint32_t ttl = 0;
+      std::vector<std::vector<uint8_t>> rdatas;
+    };
+    std::map<uint16_t, NewRRset> sets;
+    if (type != QType::ANY)
+      sets[type];
     for (const auto& rr : rrset) {
       if (rr.disabled)
         throw InputError("disabled records are not supported by signet");
-      rdatas.push_back(content_to_wire(type, rr.content, qname));
+      uint16_t t = type == QType::ANY ? rr.qtype.getCode() : type;
+      if (t == QType::ANY)
+        throw InputError("record " + qname.toString() + ": type ANY cannot be stored");
+      NewRRset& set = sets[t];
+      if (set.rdatas.empty())
+        set.ttl = rr.ttl;
+      set.rdatas.push_back(content_to_wire(t, rr.content, qname));
     }
     Name owner = to_name(qname);
     auto apply = [&](ZoneWriter& w) {
-      if (type == QType::ANY)
-        throw InputError("cannot replace type ANY");
-      w.replace(owner, type, ttl, rdatas);
+      if (type == QType::ANY) {
+        for (uint16_t stored : w.editable_types_at(owner)) {
+          if (!sets.count(stored))
+            w.remove(owner, stored);
+        }
+      }
+      for (auto& [t, set] : sets)
+        w.replace(owner, t, set.ttl, std::move(set.rdatas));
     };
     if (writer_ && wzone_.id == domain_id) {
       apply(*writer_);

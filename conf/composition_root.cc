@@ -19,8 +19,9 @@ CompositionRoot::CompositionRoot(Config config, std::unique_ptr<Clock> clock)
   // The key heap holds every unsealed private key of the process; size it for the cache.
   init_key_heap(key_heap_bytes_for(config_.key_cache_size));
   store_ = std::make_unique<Store>(StoreOptions{config_.path, config_.map_size_mb << 20});
-  dnssec_ = std::make_unique<Dnssec>(*store_, *clock_,
-                                     [this]() -> const MasterKey& { return master_key(); });
+  dnssec_ = std::make_unique<Dnssec>(
+      *store_, *clock_, [this]() -> const MasterKey& { return master_key(); },
+      BitmapRules{.expand_alias = config_.expand_alias});
   dnssec_->keys().cache().set_capacity(config_.key_cache_size);
   audit_ = std::make_unique<AuditLog>(*store_, *clock_, process_actor());
   dnssec_->events().set_audit(audit_.get());

@@ -2,6 +2,7 @@
 #include "conf/config.hh"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 
@@ -46,7 +47,8 @@ std::string trim(std::string_view s) {
 }
 
 bool parse_bool(const std::string& name, const std::string& v) {
-  if (v == "yes" || v == "true" || v == "1" || v == "on")
+  // An empty value is a bare "signet-refresher" line: yes, as pdns reads its own booleans.
+  if (v.empty() || v == "yes" || v == "true" || v == "1" || v == "on")
     return true;
   if (v == "no" || v == "false" || v == "0" || v == "off")
     return false;
@@ -74,22 +76,37 @@ void read_file_into(const std::filesystem::path& file, std::map<std::string, std
       throw InputError("cannot read configuration file '" + file.string() + "'");
     return;
   }
+  std::string physical;
   std::string line;
   uint64_t lineno = 0;
-  while (std::getline(in, line)) {
+  uint64_t first = 0;  // where a setting continued with '\\' began
+  while (std::getline(in, physical)) {
     ++lineno;
-    size_t hash = line.find('#');
-    if (hash != std::string::npos)
-      line.erase(hash);
+    if (line.empty())
+      first = lineno;
+    // As pdns' ArgvMap::parseFile: a trailing backslash continues the line; '#' starts a comment
+    // only at the start or after white space (so "a=b#c" keeps its '#'); a bare "key" is "key=",
+    // which pdns reads as yes for a boolean (ArgvMap::mustDo).
+    physical = physical.substr(0, physical.find_last_not_of(" \t\r\n") + 1);
+    if (!physical.empty() && physical.back() == '\\') {
+      physical.pop_back();
+      line += physical;
+      continue;
+    }
+    line += physical;
+    for (size_t hash = line.find('#'); hash != std::string::npos; hash = line.find('#', hash + 1)) {
+      if (hash == 0 || std::isspace(static_cast<unsigned char>(line[hash - 1]))) {
+        line.erase(hash);
+        break;
+      }
+    }
     std::string t = trim(line);
+    line.clear();
     if (t.empty())
       continue;
-    size_t eq = t.find('=');
-    if (eq == std::string::npos) {
-      throw InputError(file.string() + ":" + std::to_string(lineno) + ": expected key=value");
-    }
+    size_t eq = std::min(t.find('='), t.size());
     std::string key = trim(std::string_view(t).substr(0, eq));
-    std::string value = trim(std::string_view(t).substr(eq + 1));
+    std::string value = eq < t.size() ? trim(std::string_view(t).substr(eq + 1)) : "";
     // pdns accepts "key+=value" to append to a list setting.
     if (!key.empty() && key.back() == '+') {
       key.pop_back();
@@ -100,7 +117,7 @@ void read_file_into(const std::filesystem::path& file, std::map<std::string, std
       out[key] = value;
     }
     if (origins)
-      (*origins)[key] = file.string() + ":" + std::to_string(lineno);
+      (*origins)[key] = file.string() + ":" + std::to_string(first);
   }
 }
 
@@ -182,10 +199,18 @@ std::map<std::string, std::string> read_pdns_conf(const std::string& config_dir,
   return out;
 }
 
+bool pdns_switch(const std::map<std::string, std::string>& settings, const std::string& name,
+                 bool absent) {
+  auto it = settings.find(name);
+  if (it == settings.end())
+    return absent;
+  return it->second != "no" && it->second != "off";
+}
+
 Config load_config(const std::string& config_dir, const std::string& config_name) {
   std::map<std::string, std::string> origins;
   auto settings = read_pdns_conf(config_dir, config_name, &origins);
-  return config_from(
+  Config c = config_from(
       [&](std::string_view name) -> std::optional<std::string> {
         auto it = settings.find("signet-" + std::string(name));
         if (it == settings.end())
@@ -196,6 +221,8 @@ Config load_config(const std::string& config_dir, const std::string& config_name
         auto it = origins.find("signet-" + std::string(name));
         return it == origins.end() ? "" : it->second;
       });
+  c.expand_alias = pdns_switch(settings, "expand-alias");
+  return c;
 }
 
 }  // namespace signet

@@ -40,6 +40,9 @@ struct Config {
   // signet-resolver: recursive resolvers that find parent zones' nameservers (ParentFinder);
   // empty: those of /etc/resolv.conf.
   std::vector<DnsServer> resolvers;
+  // pdns' own expand-alias (not a signet- setting): pdns then leaves ALIAS out of the NSEC/NSEC3
+  // bitmaps it builds, and our signatures over them must do the same (keystore/signing.hh).
+  bool expand_alias = false;
 };
 
 // Builds a Config from a lookup of "name" (without prefix) -> value; unset names take their
@@ -55,7 +58,13 @@ std::map<std::string, std::string> read_pdns_conf(
     const std::string& config_dir, const std::string& config_name = "",
     std::map<std::string, std::string>* origins = nullptr);
 
-// signetutil's view: the signet-* settings of the unsuffixed `launch=signet` instance.
+// A pdns switch as pdns reads it (ArgvMap::mustDo): set to anything but "no" or "off" (a bare
+// "name" line included) is yes; absent is `absent`.
+bool pdns_switch(const std::map<std::string, std::string>& settings, const std::string& name,
+                 bool absent = false);
+
+// signetutil's view: the signet-* settings of the unsuffixed `launch=signet` instance, and the
+// pdns settings that change what Signet signs (expand-alias).
 Config load_config(const std::string& config_dir, const std::string& config_name = "");
 
 }  // namespace signet

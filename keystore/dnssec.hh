@@ -43,7 +43,8 @@ class Dnssec {
  public:
   using MasterKeyProvider = ZoneKeys::MasterKeyProvider;
   // `master` is asked for the master key the first time a private key is sealed or opened.
-  Dnssec(Store& store, const Clock& clock, MasterKeyProvider master);
+  // `rules`: what pdns' configuration (expand-alias) changes in the bitmaps it builds.
+  Dnssec(Store& store, const Clock& clock, MasterKeyProvider master, BitmapRules rules = {});
   Dnssec(const Dnssec&) = delete;
   Dnssec& operator=(const Dnssec&) = delete;
 

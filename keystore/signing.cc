@@ -90,7 +90,7 @@ std::vector<uint8_t> chain_rrsig_owner(codec::Denial denial, std::span<const uin
 
 ZoneSigner::ZoneSigner(Store& store, lmdb::WriteTxn& txn, const ZoneRecord& zone,
                        codec::DnssecRecord& state, const SigningPolicy& policy,
-                       std::vector<ActiveKey> keys, uint64_t now)
+                       std::vector<ActiveKey> keys, uint64_t now, BitmapRules rules)
     : store_(store),
       txn_(txn),
       zone_(zone),
@@ -98,6 +98,7 @@ ZoneSigner::ZoneSigner(Store& store, lmdb::WriteTxn& txn, const ZoneRecord& zone
       policy_(policy),
       keys_(std::move(keys)),
       now_(now),
+      rules_(rules),
       apex_(zone.name),
       rng_(now ^ zone.id) {
   bool zsk = false, ksk = false;
@@ -321,10 +322,12 @@ std::vector<NameRow> rows_at(const Store& store, const lmdb::Txn& txn, uint32_t 
 
 std::optional<codec::ChainLink> chain_link_for(const codec::DnssecRecord& state,
                                                std::span<const uint8_t> rel,
-                                               const std::vector<NameRow>& rows) {
+                                               const std::vector<NameRow>& rows,
+                                               const BitmapRules& rules) {
   bool nsec3 = state.denial == codec::Denial::kNsec3;
   bool opt_out = nsec3 && (state.nsec3_flags & 1);
   bool any_auth = false, has_ns = false, any_real = false;
+  bool hidden_signed = false;  // an ALIAS left out of the bitmap; its RRSIG still counts
   codec::ChainLink link;
   for (const NameRow& r : rows) {
     bool auth = r.flags & codec::kAuth;
@@ -333,7 +336,10 @@ std::optional<codec::ChainLink> chain_link_for(const codec::DnssecRecord& state,
       has_ns = true;
     if (r.type != rrtype::kEnt && (auth || r.type == rrtype::NS)) {
       any_real = true;
-      link.types.push_back(r.type);
+      if (r.type == rrtype::ALIAS && rules.expand_alias)
+        hidden_signed |= auth;
+      else
+        link.types.push_back(r.type);
     }
   }
   // NSEC3 (tcpreceiver.cc doAXFR): a name is in the chain when one of its rows is authoritative
@@ -347,7 +353,9 @@ std::optional<codec::ChainLink> chain_link_for(const codec::DnssecRecord& state,
       link.types.push_back(rrtype::NSEC3PARAM);
     bool only_ns = link.types.size() == 1 && link.types[0] == rrtype::NS;
     // packethandler.cc emitNSEC3: RRSIG unless the bitmap is empty or only NS (RFC 5155 §7.1).
-    if (!link.types.empty() && !only_ns)
+    // pdns sets it from the RRSIG rows too, so a name whose only data is a signed ALIAS that
+    // expand-alias keeps out of the bitmap still gets it.
+    if ((!link.types.empty() && !only_ns) || hidden_signed)
       link.types.push_back(rrtype::RRSIG);
   } else {
     link.types.push_back(rrtype::RRSIG);

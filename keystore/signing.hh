@@ -62,11 +62,21 @@ struct NameRow {
   uint16_t type;
   uint8_t flags;
 };
+// What pdns' configuration changes in the bitmaps it builds for our PRESIGNED zones.
+struct BitmapRules {
+  // pdns' expand-alias=yes: emitNSEC/emitNSEC3 leave an ALIAS out of the bitmap, and add no A or
+  // AAAA for it either in a PRESIGNED zone (packethandler.cc); its RRSIG (we sign the ALIAS RRset:
+  // pdns serves it to ALIAS queries) still sets the RRSIG bit. With expand-alias=no an ALIAS is an
+  // ordinary authoritative type there.
+  bool expand_alias = false;
+};
+
 // The chain link pdns' NSEC/NSEC3 synthesis implies for a name with these rows, or nullopt when
 // the name is not in the chain (see the rules at the top of this file).
 std::optional<codec::ChainLink> chain_link_for(const codec::DnssecRecord& state,
                                                std::span<const uint8_t> rel,
-                                               const std::vector<NameRow>& rows);
+                                               const std::vector<NameRow>& rows,
+                                               const BitmapRules& rules = {});
 // The rows at a name.
 std::vector<NameRow> rows_at(const Store& store, const lmdb::Txn& txn, uint32_t zone_id,
                              std::span<const uint8_t> rel);
@@ -134,7 +144,8 @@ struct SignStats {
 class ZoneSigner {
  public:
   ZoneSigner(Store& store, lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state,
-             const SigningPolicy& policy, std::vector<ActiveKey> keys, uint64_t now);
+             const SigningPolicy& policy, std::vector<ActiveKey> keys, uint64_t now,
+             BitmapRules rules = {});
 
   // Everything from scratch: drops the zone's signatures and chains, rebuilds the chain, signs
   // every authoritative RRset and every link, on `threads` threads.
@@ -189,7 +200,7 @@ class ZoneSigner {
   }
   std::optional<codec::ChainLink> link_for(std::span<const uint8_t> rel,
                                            const std::vector<Row>& rows) const {
-    return chain_link_for(state_, rel, rows);
+    return chain_link_for(state_, rel, rows, rules_);
   }
   std::string chain_key(std::span<const uint8_t> rel) const;
   void sign_rrset(std::span<const uint8_t> rel, uint16_t type, const codec::RRsetView& v,
@@ -216,6 +227,7 @@ class ZoneSigner {
   std::vector<ActiveKey> keys_;
   std::vector<Signer> signers_;  // one per key, same order
   uint64_t now_;
+  BitmapRules rules_;
   CanonicalName apex_;
   uint32_t negative_ttl_ = 0;
   uint32_t soa_minimum_ = 0;

@@ -316,7 +316,7 @@ void SigningService::file_resume(lmdb::WriteTxn& txn, uint32_t zone_id, DnssecRe
 
 SignStats SigningService::sign_all(lmdb::WriteTxn& txn, ZoneRecord& zone, DnssecRecord& state,
                                    const SigningPolicy& policy, uint64_t now, unsigned threads) {
-  ZoneSigner signer(store_, txn, zone, state, policy, keys_.active(txn, zone, now), now);
+  ZoneSigner signer(store_, txn, zone, state, policy, keys_.active(txn, zone, now), now, rules_);
   SignStats s = signer.sign_all(threads ? threads : default_threads());
   // Everything is signed again and every chain generation but the live one is gone: no chunked
   // work is left (a process still driving some stops at its next chunk).
@@ -339,10 +339,14 @@ SignStats SigningService::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t 
     return {};
   uint64_t now = clock_.now();
   SigningPolicy policy = policies_.effective(txn, zone, *st);
+<<<<<<< HEAD
   ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
   // Due signatures and those coming due within the refresh batch (rrsig-refresh-batch), at most
   // `limit` names per part; once a part committed (refresh_open), the rest of the batch.
   ZoneSigner::RefreshPlan plan = signer.plan_refresh(limit, st->refresh_open);
+=======
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
+>>>>>>> wt-compat
   SignStats s;
   if (!finish) {
     if (plan.empty())
@@ -560,7 +564,7 @@ void SigningService::resign_apex(lmdb::WriteTxn& txn, ZoneRecord& zone,
     return;
   uint64_t now = clock_.now();
   bump_serial(store_, txn, zone, now);
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
   signer.update({zone.name}, {});
   schedule(txn, zone, *st, policies_.effective(txn, zone, *st));
 }
@@ -586,8 +590,12 @@ void SigningService::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWrite
     writer.bump_serial_now();
   }
   names.push_back(zone.name);
+<<<<<<< HEAD
   auto keys = keys_.active(txn, zone, now);
   ZoneSigner signer(store_, txn, zone, *st, policy, keys, now);
+=======
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
+>>>>>>> wt-compat
   // The new signatures join the zone's next refresh batch rather than start one of their own.
   signer.align_with_batch();
   signer.update(names, edit.subtrees);

@@ -29,13 +29,14 @@ namespace signet {
 class SigningService : public ZoneEditHook {
  public:
   SigningService(Store& store, const Clock& clock, ZoneState& state, const PolicyResolver& policies,
-                 ZoneKeys& keys, const ZoneEvents& events)
+                 ZoneKeys& keys, const ZoneEvents& events, BitmapRules rules = {})
       : store_(store),
         clock_(clock),
         state_(state),
         policies_(policies),
         keys_(keys),
-        events_(events) {}
+        events_(events),
+        rules_(rules) {}
 
   struct Secured {
     std::vector<codec::KeyRecord> keys;
@@ -156,6 +157,7 @@ class SigningService : public ZoneEditHook {
   const PolicyResolver& policies_;
   ZoneKeys& keys_;
   const ZoneEvents& events_;
+  BitmapRules rules_;
 };
 
 }  // namespace signet

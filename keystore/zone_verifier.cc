@@ -23,8 +23,15 @@ using NameRows = std::vector<std::pair<std::vector<uint8_t>, std::vector<NameRow
 class Verification {
  public:
   Verification(const Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
-               const codec::DnssecRecord& state, uint32_t now, VerifyReport& report)
-      : store_(store), txn_(txn), zone_(zone), state_(state), now_(now), rep_(report) {}
+               const codec::DnssecRecord& state, uint32_t now, BitmapRules rules,
+               VerifyReport& report)
+      : store_(store),
+        txn_(txn),
+        zone_(zone),
+        state_(state),
+        now_(now),
+        rules_(rules),
+        rep_(report) {}
 
   void load_keys(const std::vector<codec::KeyRecord>& keys);
   NameRows names() const;
@@ -53,6 +60,7 @@ class Verification {
   const ZoneRecord& zone_;
   const codec::DnssecRecord& state_;
   uint32_t now_;
+  BitmapRules rules_;
   VerifyReport& rep_;
   PublicKeys dnskeys_;      // the DNSKEY RRset as served
   PublicKeys unpublished_;  // keys of the zone that sign without being in it
@@ -206,7 +214,7 @@ std::map<std::string, codec::ChainLink> Verification::expected_links(const NameR
   std::string cp = codec::chain_prefix(zone_.id, state_.live_gen());
   std::map<std::string, codec::ChainLink> expected;
   for (const auto& [rel, rows] : names) {
-    auto link = chain_link_for(state_, rel, rows);
+    auto link = chain_link_for(state_, rel, rows, rules_);
     if (!link)
       continue;
     std::string key = cp;
@@ -279,7 +287,7 @@ VerifyReport ZoneVerifier::verify(const lmdb::Txn& txn, const ZoneRecord& zone) 
     rep.problems.push_back("zone '" + zone.name.to_text() + "' is not secured");
     return rep;
   }
-  Verification run(store_, txn, zone, *st, static_cast<uint32_t>(clock_.now()), rep);
+  Verification run(store_, txn, zone, *st, static_cast<uint32_t>(clock_.now()), rules_, rep);
   run.load_keys(keys_.list(txn, zone.id));
   NameRows names = run.names();
   run.check_rrsets(names);

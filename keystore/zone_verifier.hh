@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "keystore/signing.hh"
 #include "keystore/store.hh"
 #include "keystore/zone_keys.hh"
 #include "keystore/zone_state.hh"
@@ -25,8 +26,10 @@ struct VerifyReport {
 
 class ZoneVerifier {
  public:
-  ZoneVerifier(const Store& store, const ZoneState& state, const ZoneKeys& keys, const Clock& clock)
-      : store_(store), state_(state), keys_(keys), clock_(clock) {}
+  // `rules`: the bitmaps pdns builds (keystore/signing.hh), as the signer was given them.
+  ZoneVerifier(const Store& store, const ZoneState& state, const ZoneKeys& keys, const Clock& clock,
+               BitmapRules rules = {})
+      : store_(store), state_(state), keys_(keys), clock_(clock), rules_(rules) {}
 
   VerifyReport verify(const lmdb::Txn& txn, const ZoneRecord& zone) const;
 
@@ -35,6 +38,7 @@ class ZoneVerifier {
   const ZoneState& state_;
   const ZoneKeys& keys_;
   const Clock& clock_;
+  BitmapRules rules_;
 };
 
 }  // namespace signet

@@ -201,6 +201,21 @@ void ZoneWriter::remove(const Name& owner, uint16_t type) {
   touch(owner, type, {});
 }
 
+std::vector<uint16_t> ZoneWriter::editable_types_at(const Name& owner) {
+  std::vector<uint16_t> types;
+  if (!owner.is_subdomain_of(zone_.name))
+    return types;
+  flush();
+  std::string prefix = codec::name_prefix(zone_.id, relative(owner));
+  lmdb::Cursor c(txn_, store_.dbi().rrsets);
+  for (bool ok = c.seek_prefix(prefix); ok && c.key_has_prefix(prefix); ok = c.next()) {
+    uint16_t type = codec::rrset_key_type(c.key_bytes());
+    if (type != rrtype::kEnt && !rrtype_is_signer_generated(type) && !managed(type))
+      types.push_back(type);
+  }
+  return types;
+}
+
 bool ZoneWriter::managed(uint16_t type) {
   if (managed_keys_allowed_ || !hook_)
     return false;

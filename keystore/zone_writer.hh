@@ -78,6 +78,9 @@ class ZoneWriter {
                std::vector<std::vector<uint8_t>> rdatas, const Where& where = {});
   // Deletes the RRset owner/type.
   void remove(const Name& owner, uint16_t type);
+  // The types of the RRsets at `owner` that an edit may replace or remove (pending changes written
+  // first): not the empty non-terminal row, the signer's own types or the keys Signet manages.
+  std::vector<uint16_t> editable_types_at(const Name& owner);
   // Ask finish() to increase the SOA serial by one (RFC 1982) unless the SOA itself was written.
   void request_serial_bump() { bump_serial_ = true; }
   // Lets finish() hand the edit to `hook` (the DNSSEC service).

@@ -38,6 +38,7 @@ inline constexpr uint16_t TSIG = 250;
 inline constexpr uint16_t IXFR = 251;
 inline constexpr uint16_t AXFR = 252;
 inline constexpr uint16_t ANY = 255;
+inline constexpr uint16_t ALIAS = 65401;  // PowerDNS' private type (pdns qtype.hh)
 }  // namespace rrtype
 
 // "A", "MX", "TYPE65534"... (RFC 3597 §5 for unknown types).

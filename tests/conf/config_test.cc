@@ -125,3 +125,26 @@ TEST(Config, KeyCacheSizeDefaultsToTenThousandAndAcceptsZero) {
         std::string_view(s.name) == "key-cache-size" && std::string(s.default_value) == "10000";
   EXPECT_TRUE(declared) << "pdns_server --help must know signet-key-cache-size";
 }
+
+TEST(Config, ReadsPdnsConfLinesAsPdnsDoes) {
+  // pdns (ArgvMap::parseFile) accepts a bare boolean ("direct-dnskey" means yes), continues a line
+  // ending in a backslash, and starts a comment at '#' only after white space.
+  test::TempDir dir;
+  std::ofstream(dir.file("pdns.conf")) << "launch=signet\n"
+                                       << "direct-dnskey\n"
+                                       << "  signet-refresher   \n"
+                                       << "signet-path=/tmp/a#b # comment\n"
+                                       << "signet-default-\\\n"
+                                       << "tenant=ops\n"
+                                       << "signet-auto-create-tenants=no\n";
+  std::map<std::string, std::string> origins;
+  auto settings = read_pdns_conf(dir.path(), "", &origins);
+  EXPECT_EQ(settings.at("direct-dnskey"), "");
+  EXPECT_EQ(settings.at("signet-refresher"), "");
+  EXPECT_EQ(origins.at("signet-default-tenant"), dir.file("pdns.conf") + ":5");
+  Config c = load_config(dir.path());
+  EXPECT_TRUE(c.refresher);
+  EXPECT_FALSE(c.auto_create_tenants);
+  EXPECT_EQ(c.path, "/tmp/a#b");
+  EXPECT_EQ(c.default_tenant, "ops");
+}

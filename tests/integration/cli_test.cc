@@ -6,12 +6,15 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
+#include "tests/support/signet_dir.hh"
 #include "tests/support/temp_dir.hh"
 
 using signet::test::kOfflinePdnsConf;
@@ -236,3 +239,26 @@ TEST_F(CliTest, MissingConfigurationIsAClearError) {
 
 // Killing load-zone (and the other writers) midway: tests/integration/kill_test.cc, seeded kill -9
 // loops that check every zone is wholly as before or as after.
+
+// pdns reads a bare switch ("direct-dnskey" alone means yes), a line continued with a backslash and
+// a '#' inside a value; pdns_server, pdnsutil and signetutil must all accept the same file.
+TEST(PdnsConfCompat, PdnsServerPdnsutilAndSignetutilAcceptTheSameFile) {
+  signet::test::SignetDir s;
+  std::filesystem::create_directories(s.dir.file("conf.d"));
+  write_file(s.dir.file("conf.d/compat.conf"),
+             "direct-dnskey\n"
+             "  signet-refresher  \n"
+             "signet-default-\\\n"
+             "tenant=ops # the tenant of zones made by pdnsutil\n");
+  signet::test::PdnsServerOptions o = s.server->options();
+  o.zone_cache = false;
+  o.settings["include-dir"] = s.dir.file("conf.d");
+  s.server = std::make_unique<signet::test::PdnsServer>(s.dir.path(), o);
+  s.pdnsutil_ok({"create-zone", "example.com", "ns1.example.com"});
+  s.pdnsutil_ok({"add-record", "example.com", "www", "A", "300", "192.0.2.80"});
+  // signetutil sees the continued line: pdnsutil's zone went to tenant ops.
+  EXPECT_NE(s.signetutil_ok({"list-zones"}).find("ops"), std::string::npos)
+      << s.signetutil_ok({"list-zones"});
+  s.server->start();
+  EXPECT_EQ(s.dig("www.example.com", "A"), std::vector<std::string>{"192.0.2.80"});
+}

@@ -483,3 +483,28 @@ TEST_F(DnssecTest, TheKeyCacheKeepsAtMostItsCapacityAndEvictedKeysOpenAgain) {
   EXPECT_EQ(dnssec->keys().cache().stats().size, 0u);
   EXPECT_TRUE(verify().ok()) << problems(verify());
 }
+
+TEST(ChainLinkBitmap, AliasIsLeftOutOfTheBitmapWhenPdnsExpandsAliases) {
+  // pdns' emitNSEC3 with expand-alias=yes skips an ALIAS row of a PRESIGNED zone (and adds no A or
+  // AAAA for it); with expand-alias=no it is an ordinary authoritative type.
+  codec::DnssecRecord state;
+  state.denial = codec::Denial::kNsec3;
+  const std::vector<uint8_t> rel = {5, 'a', 'l', 'i', 'a', 's'};
+  const uint8_t auth = codec::kAuth;
+  std::vector<NameRow> alias_and_txt = {{rrtype::TXT, auth}, {rrtype::ALIAS, auth}};
+  std::vector<NameRow> only_alias = {{rrtype::ALIAS, auth}};
+  auto types = [&](const std::vector<NameRow>& rows, bool expand) {
+    auto link = chain_link_for(state, rel, rows, BitmapRules{.expand_alias = expand});
+    EXPECT_TRUE(link.has_value());
+    return link ? link->types : std::vector<uint16_t>{};
+  };
+  EXPECT_EQ(types(alias_and_txt, false),
+            (std::vector<uint16_t>{rrtype::TXT, rrtype::RRSIG, rrtype::ALIAS}));
+  EXPECT_EQ(types(alias_and_txt, true), (std::vector<uint16_t>{rrtype::TXT, rrtype::RRSIG}));
+  // pdns sets RRSIG from the name's RRSIG rows (the ALIAS RRset is signed), even with nothing else.
+  EXPECT_EQ(types(only_alias, true), (std::vector<uint16_t>{rrtype::RRSIG}));
+  std::vector<NameRow> glue_alias = {{rrtype::ALIAS, 0}};  // below a cut: not signed, no RRSIG
+  EXPECT_FALSE(chain_link_for(state, rel, glue_alias, BitmapRules{.expand_alias = true}));
+  state.denial = codec::Denial::kNsec;
+  EXPECT_EQ(types(only_alias, true), (std::vector<uint16_t>{rrtype::RRSIG, rrtype::NSEC}));
+}

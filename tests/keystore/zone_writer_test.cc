@@ -168,3 +168,24 @@ TEST_F(ZoneWriterTest, SignerGeneratedTypesAreSkippedWithAWarning) {
   ASSERT_EQ(w.warnings().size(), 1u);
   EXPECT_TRUE(rows("example.com.", "example.com.").count("NSEC3PARAM auth") == 0);
 }
+
+TEST_F(ZoneWriterTest, EditableTypesAtANameAreItsDataWithoutTheEntRow) {
+  // What pdns' "delete all RRsets at a name" (RFC 2136 §2.5.3) removes through replaceRRSet(ANY).
+  edit("example.com.", [&](ZoneWriter& w) {
+    w.add(n("b.example.com."), rrtype::TXT, 300, rd(rrtype::TXT, "\"x\""));
+    w.add(n("b.example.com."), rrtype::A, 300, rd(rrtype::A, "192.0.2.1"));
+    w.add(n("a.c.example.com."), rrtype::A, 300, rd(rrtype::A, "192.0.2.2"));
+  });
+  edit("example.com.", [&](ZoneWriter& w) {
+    EXPECT_EQ(w.editable_types_at(n("b.example.com.")),
+              (std::vector<uint16_t>{rrtype::A, rrtype::TXT}));
+    EXPECT_TRUE(w.editable_types_at(n("c.example.com.")).empty());  // an ENT
+    EXPECT_TRUE(w.editable_types_at(n("nope.example.com.")).empty());
+    EXPECT_TRUE(w.editable_types_at(n("example.net.")).empty());
+    // Pending changes count: a name written in this batch shows its new types.
+    w.add(n("b.example.com."), rrtype::MX, 300, rd(rrtype::MX, "10 mail.example.com."));
+    w.remove(n("b.example.com."), rrtype::A);
+    EXPECT_EQ(w.editable_types_at(n("b.example.com.")),
+              (std::vector<uint16_t>{rrtype::MX, rrtype::TXT}));
+  });
+}
