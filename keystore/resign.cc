@@ -328,7 +328,7 @@ bool ChunkedWork::write_rows(const DnssecRecord& view) {
     for (const auto& [rel, key] : names) {
       if (!open(still))
         return false;
-      auto link = chain_link_for(view, rel, rows_at(store_, *txn_, zone_id_, rel));
+      auto link = chain_link_for(view, rel, rows_at(store_, *txn_, zone_id_, rel), svc_.rules_);
       if (link)
         txn_->put(store_.dbi().chain, key, codec::encode_link(*link));
       else
@@ -544,7 +544,8 @@ bool ChunkedWork::switch_chain(const DnssecRecord& view, uint32_t ttl) {
   }
   SigningService::bump_serial(store_, *txn_, zone_, now);
   SigningPolicy policy = svc_.policies_.for_zone(*txn_, zone_, st);
-  ZoneSigner signer(store_, *txn_, zone_, st, policy, active_keys(*txn_, zone_, now), now);
+  ZoneSigner signer(store_, *txn_, zone_, st, policy, active_keys(*txn_, zone_, now), now,
+                    svc_.rules_);
   stats_ += signer.update({zone_.name}, {});
   stats_ += signer.sign_nsec3param();
   svc_.events_.record(*txn_, zone_, "denial-switched",
@@ -735,7 +736,8 @@ bool ChunkedWork::finish_resign(uint64_t since) {
   SigningPolicy policy = svc_.policies_.for_zone(*txn_, zone_, st_);
   svc_.publish_keys(*txn_, zone_, policy, now);
   SigningService::bump_serial(store_, *txn_, zone_, now);
-  ZoneSigner signer(store_, *txn_, zone_, st_, policy, active_keys(*txn_, zone_, now), now);
+  ZoneSigner signer(store_, *txn_, zone_, st_, policy, active_keys(*txn_, zone_, now), now,
+                    svc_.rules_);
   stats_ += signer.update({zone_.name}, {});
   stats_ += signer.sign_nsec3param();
   svc_.events_.record(*txn_, zone_, "zone-resigned",

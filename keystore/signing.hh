@@ -76,7 +76,7 @@ struct BitmapRules {
 std::optional<codec::ChainLink> chain_link_for(const codec::DnssecRecord& state,
                                                std::span<const uint8_t> rel,
                                                const std::vector<NameRow>& rows,
-                                               const BitmapRules& rules = {});
+                                               const BitmapRules& rules);
 // The rows at a name.
 std::vector<NameRow> rows_at(const Store& store, const lmdb::Txn& txn, uint32_t zone_id,
                              std::span<const uint8_t> rel);
@@ -145,7 +145,7 @@ class ZoneSigner {
  public:
   ZoneSigner(Store& store, lmdb::WriteTxn& txn, const ZoneRecord& zone, codec::DnssecRecord& state,
              const SigningPolicy& policy, std::vector<ActiveKey> keys, uint64_t now,
-             BitmapRules rules = {});
+             BitmapRules rules);
 
   // Everything from scratch: drops the zone's signatures and chains, rebuilds the chain, signs
   // every authoritative RRset and every link, on `threads` threads.

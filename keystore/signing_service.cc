@@ -191,9 +191,9 @@ void SigningService::require_algorithm_partner(const lmdb::Txn& txn, const ZoneR
       return;
   }
   std::string alg = std::to_string(algorithm);
-  throw InputError("zone " + zone.name.to_text() + ": a " + key_role_name(role) +
-                   " of algorithm " + alg + " needs an active " +
-                   (want_keys ? "ksk or csk" : "zsk or csk") + " of algorithm " + alg +
+  throw InputError("zone " + zone.name.to_text() + ": a " + key_role_name(role) + " of algorithm " +
+                   alg + " needs an active " + (want_keys ? "ksk or csk" : "zsk or csk") +
+                   " of algorithm " + alg +
                    " in the zone (RFC 4035 section 2.2: every RRset is signed with every "
                    "algorithm of the DNSKEY RRset); import it as csk, or change algorithms "
                    "with a policy (algorithm rollover)");
@@ -225,7 +225,7 @@ void SigningService::begin_resign(lmdb::WriteTxn& txn, ZoneRecord& zone) {
   // Every signature made before now (and every one by a key that does not sign now) is replaced.
   st->resign_inception = std::max<uint64_t>(1, now - policy.inception_offset);
   st->lease_until = now + kWorkLease;
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
   signer.update({zone.name}, {});
   signer.sign_nsec3param();
   file_resume(txn, zone.id, *st, now);
@@ -339,14 +339,10 @@ SignStats SigningService::refresh(lmdb::WriteTxn& txn, ZoneRecord& zone, size_t 
     return {};
   uint64_t now = clock_.now();
   SigningPolicy policy = policies_.effective(txn, zone, *st);
-<<<<<<< HEAD
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now);
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
   // Due signatures and those coming due within the refresh batch (rrsig-refresh-batch), at most
   // `limit` names per part; once a part committed (refresh_open), the rest of the batch.
   ZoneSigner::RefreshPlan plan = signer.plan_refresh(limit, st->refresh_open);
-=======
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
->>>>>>> wt-compat
   SignStats s;
   if (!finish) {
     if (plan.empty())
@@ -590,12 +586,8 @@ void SigningService::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWrite
     writer.bump_serial_now();
   }
   names.push_back(zone.name);
-<<<<<<< HEAD
   auto keys = keys_.active(txn, zone, now);
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys, now);
-=======
-  ZoneSigner signer(store_, txn, zone, *st, policy, keys_.active(txn, zone, now), now, rules_);
->>>>>>> wt-compat
+  ZoneSigner signer(store_, txn, zone, *st, policy, keys, now, rules_);
   // The new signatures join the zone's next refresh batch rather than start one of their own.
   signer.align_with_batch();
   signer.update(names, edit.subtrees);
@@ -603,7 +595,7 @@ void SigningService::after_edit(lmdb::WriteTxn& txn, ZoneRecord& zone, ZoneWrite
     // A chain under construction (keystore/resign.hh) follows every edit too, so that it is
     // complete when it is switched to.
     DnssecRecord pending = codec::pending_view(*st);
-    ZoneSigner chain(store_, txn, zone, pending, policy, std::move(keys), now);
+    ZoneSigner chain(store_, txn, zone, pending, policy, std::move(keys), now, rules_);
     chain.align_with_batch();
     chain.update(names, edit.subtrees, /*chain_only=*/true);
   }
