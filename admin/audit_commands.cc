@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 //
 // signetutil audit-log and audit-verify.
-#include <ctime>
 #include <iostream>
 
 #include "admin/commands.hh"
 #include "keystore/audit.hh"
+#include "signer/clock.hh"
 #include "signer/encoding.hh"
 #include "signer/error.hh"
 #include "signer/json.hh"
@@ -85,12 +85,7 @@ int cmd_audit_verify(Cli& cli, const Args&) {
 }  // namespace
 
 std::string iso_time(uint64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return iso8601_utc(t);
 }
 
 const std::vector<Command>& audit_commands() {

@@ -10,16 +10,19 @@
 
 namespace signet {
 
-// A time as ISO 8601 UTC ("2026-11-22T10:00:00Z"); "-" for 0.
-inline std::string time_text(uint64_t t) {
-  if (t == 0)
-    return "-";
+// A time as ISO 8601 UTC ("2026-11-22T10:00:00Z").
+inline std::string iso8601_utc(uint64_t t) {
   std::time_t tt = static_cast<std::time_t>(t);
   std::tm tm{};
   gmtime_r(&tt, &tm);
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+// iso8601_utc, or "-" for 0 (never set).
+inline std::string time_text(uint64_t t) {
+  return t == 0 ? "-" : iso8601_utc(t);
 }
 
 class Clock {
