@@ -48,6 +48,7 @@ const std::vector<Command>& dnssec_commands();
 const std::vector<Command>& audit_commands();
 const std::vector<Command>& keyman_commands();
 const std::vector<Command>& token_commands();
+const std::vector<Command>& tsig_commands();
 const Command* find_command(const std::string& name);
 
 // A time as signetutil prints it: 2026-12-02T01:34:03Z (UTC).

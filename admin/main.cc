@@ -46,6 +46,10 @@ void usage(std::ostream& o) {
   for (const auto& c : signet::admin::token_commands()) {
     o << "  " << c.usage << "\n      " << c.help << "\n";
   }
+  o << "\nTSIG keys (DNS UPDATE, AXFR):\n";
+  for (const auto& c : signet::admin::tsig_commands()) {
+    o << "  " << c.usage << "\n      " << c.help << "\n";
+  }
   o << "  batch [FILE]\n      Run write commands, one per line (from FILE or stdin), in one "
        "transaction:\n      all of them or none\n";
 }

@@ -708,6 +708,78 @@ void SignetBackend::setNotified(uint32_t id, uint32_t serial) {
   }
 }
 
+// ------------------------------------------------------------------ TSIG keys
+
+bool SignetBackend::getTSIGKey(const DNSName& name, DNSName& algorithm, string& content) {
+  try {
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
+    auto key = ctx_->tsig_keys().find(txn, to_name(name));
+    if (!key)
+      return false;
+    auto alg = static_cast<TsigAlgorithm>(key->algorithm);
+    if (!algorithm.empty() && tsig_algorithm_from_name(algorithm.toStringNoDot()) != alg)
+      return false;
+    Secret secret = ctx_->tsig_keys().open_base64(txn, *key);
+    algorithm = DNSName(std::string(tsig_algorithm_name(alg)));
+    // pdns takes the secret as a std::string: this copy is the one that leaves guarded memory.
+    content.assign(reinterpret_cast<const char*>(secret.data()), secret.size());
+    return true;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::getTSIGKeys(std::vector<struct TSIGKey>& keys) {
+  try {
+    AuxRead aux(*this);
+    for (const auto& k : ctx_->tsig_keys().list(aux.txn(), std::nullopt)) {
+      TSIGKey t;
+      t.name = DNSName(k.name.to_text());
+      t.algorithm =
+          DNSName(std::string(tsig_algorithm_name(static_cast<TsigAlgorithm>(k.algorithm))));
+      keys.push_back(std::move(t));
+    }
+    return true;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::setTSIGKey(const DNSName& name, const DNSName& algorithm,
+                               const string& content) {
+  try {
+    auto alg = tsig_algorithm_from_name(algorithm.toStringNoDot());
+    if (!alg) {
+      throw InputError("TSIG key '" + name.toString() + "': unknown algorithm '" +
+                       algorithm.toStringNoDot() +
+                       "' (hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384, "
+                       "hmac-sha512)");
+    }
+    with_write([&](lmdb::WriteTxn& txn) {
+      ctx_->tsig_keys().import(txn, kGlobalTsigOwner, to_name(name), *alg, content);
+    });
+    return true;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::deleteTSIGKey(const DNSName& name) {
+  try {
+    bool found = false;
+    with_write([&](lmdb::WriteTxn& txn) {
+      if (!ctx_->tsig_keys().find(txn, to_name(name)))
+        return;
+      ctx_->tsig_keys().remove(txn, to_name(name));
+      found = true;
+    });
+    return found;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
 // ------------------------------------------------------------------ write side
 
 void SignetBackend::with_write(const std::function<void(lmdb::WriteTxn&)>& fn) {

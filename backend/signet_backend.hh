@@ -47,6 +47,17 @@ class SignetBackend final : public DNSBackend {
                             std::map<std::string, std::vector<std::string>>& meta) override;
   bool setDomainMetadata(const DNSName& name, const std::string& kind,
                          const std::vector<std::string>& meta) override;
+  // ------------------------------------------------------------ TSIG keys (keystore/tsig_keys.hh)
+  // The secret, in base64, for pdns to check a request's TSIG with; false when there is no such
+  // key, or it has another algorithm than a non-empty `algorithm`.
+  bool getTSIGKey(const DNSName& name, DNSName& algorithm, string& content) override;
+  // Names and algorithms only: the one reader of the secrets is getTSIGKey (pdnsutil
+  // list-tsig-keys would print them all; signetutil tsig list is the listing).
+  bool getTSIGKeys(std::vector<struct TSIGKey>& keys) override;
+  // pdnsutil import-tsig-key / generate-tsig-key, pdns' API: a global (operator's) key.
+  bool setTSIGKey(const DNSName& name, const DNSName& algorithm, const string& content) override;
+  bool deleteTSIGKey(const DNSName& name) override;
+
   void getUpdatedMasters(vector<DomainInfo>& domains, std::unordered_set<DNSName>& catalogs,
                          CatalogHashMap& catalogHashes) override;
   void setNotified(uint32_t id, uint32_t serial) override;

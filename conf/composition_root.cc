@@ -27,6 +27,8 @@ CompositionRoot::CompositionRoot(Config config, std::unique_ptr<Clock> clock)
   dnssec_->events().set_audit(audit_.get());
   tokens_ = std::make_unique<Tokens>(
       *store_, *clock_, [this]() -> const MasterKey& { return master_key(); }, audit_.get());
+  tsig_keys_ = std::make_unique<TsigKeys>(
+      *store_, *clock_, [this]() -> const MasterKey& { return master_key(); }, audit_.get());
   // Stored policies are kept as YAML (conf/policy.hh); the keystore asks us to read them back.
   dnssec_->policies().set_parser(parse_stored_policy);
   keyman_ =

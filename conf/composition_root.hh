@@ -23,6 +23,7 @@
 #include "keystore/refresher.hh"
 #include "keystore/store.hh"
 #include "keystore/tokens.hh"
+#include "keystore/tsig_keys.hh"
 #include "signer/clock.hh"
 
 namespace signet {
@@ -50,6 +51,9 @@ class CompositionRoot {
   // API tokens (keystore/tokens.hh): made and checked with a key derived from the master key,
   // creations and revocations audited.
   Tokens& tokens() { return *tokens_; }
+  // TSIG keys (keystore/tsig_keys.hh): sealed with the master key or a tenant's data key,
+  // creations and deletions audited.
+  TsigKeys& tsig_keys() { return *tsig_keys_; }
 
   // The key manager (rollovers, parent checks, DS submission), finding parents through the
   // resolvers of `signet-resolver`.
@@ -76,6 +80,7 @@ class CompositionRoot {
   std::unique_ptr<Dnssec> dnssec_;
   std::unique_ptr<KeyManager> keyman_;
   std::unique_ptr<Tokens> tokens_;
+  std::unique_ptr<TsigKeys> tsig_keys_;
   std::unique_ptr<Refresher> refresher_;
   std::mutex master_mu_;
   std::optional<MasterKey> master_;

@@ -756,4 +756,47 @@ TokenRecord decode_token(uint32_t id, std::span<const uint8_t> value) {
   return t;
 }
 
+// ---------------------------------------------------------------- TSIG keys
+
+std::string tsig_key_key(const Name& name) {
+  std::string k;
+  append_namekey(k, name);
+  k.push_back('\0');
+  return k;
+}
+
+std::string encode_tsig_key(const TsigKeyRecord& k) {
+  if (k.sealed.size() > 0xffff)
+    throw InputError("TSIG key '" + k.name.to_text() + "': sealed secret too long");
+  std::string out;
+  put_u8(out, 1);
+  put_u32(out, k.owner);
+  put_u8(out, k.algorithm);
+  put_u64(out, k.created);
+  put_u8(out, static_cast<uint8_t>(k.name.wire_size()));
+  put_bytes(out, k.name.wire());
+  put_u16(out, static_cast<uint16_t>(k.sealed.size()));
+  put_bytes(out, k.sealed);
+  return out;
+}
+
+TsigKeyRecord decode_tsig_key(std::span<const uint8_t> value) {
+  Reader r(value, "TSIG key value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("TSIG key: unknown value version " + std::to_string(version));
+  TsigKeyRecord k;
+  k.owner = r.u32();
+  k.algorithm = r.u8();
+  k.created = r.u64();
+  try {
+    k.name = Name::from_wire(r.bytes(r.u8()));
+  } catch (const InputError& e) {
+    throw CorruptionError(std::string("TSIG key value: bad name: ") + e.what());
+  }
+  auto s = r.bytes(r.u16());
+  k.sealed.assign(s.begin(), s.end());
+  return k;
+}
+
 }  // namespace signet::codec

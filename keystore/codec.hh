@@ -141,6 +141,19 @@
 //   The tokens database and the sys counter "next-token-id" came without a schema change: open_dbis
 //   creates the database on an older store, and older Signet versions never read it.
 //
+//   tsig_keys     key: namekey(key name) 0x00         value: tsig key   (keystore/tsig_keys.hh)
+//     tsig     := 0x01 owner:u32 algorithm:u8 created:u64 name_len:u8 name:wire
+//                 sealed_len:u16 sealed:octets
+//                 (owner 0: a global key, the operator's; else the owning tenant's id. A key name
+//                  has one row whoever owns it: pdns finds TSIG keys by name alone (RFC 8945 §4.2
+//                  names the key, not its owner). algorithm: signet::TsigAlgorithm; name: the
+//                  name as created, for its spelling; the key is its lower-cased namekey)
+//     sealed   := nonce:24 XChaCha20-Poly1305(K, secret) with associated data
+//                 "signet/tsig/1" owner:u32 namekey(name), K = the master key for owner 0, else
+//                 the owning tenant's data key; the secret is the raw HMAC key (the octets its
+//                 base64 text encodes). Moved to another owner or name, it does not open.
+//   The tsig_keys database came without a schema change, as tokens did.
+//
 // namekey(name): the labels from the rightmost to the leftmost, each lower-cased (ASCII), escaped
 // and followed by 0x00; the escape maps octet 0x00 to 0x01 0x01 and 0x01 to 0x01 0x02 so that no
 // label contains 0x00. The apex (empty relative name) encodes as nothing. Because a key continues
@@ -500,5 +513,18 @@ struct TokenRecord {
 };
 std::string encode_token(const TokenRecord& t);
 TokenRecord decode_token(uint32_t id, std::span<const uint8_t> value);
+
+// ---------------------------------------------------------------- TSIG keys
+// tsig_keys key: namekey(name) 0x00 (case-insensitive: one row per name however it is spelled)
+std::string tsig_key_key(const Name& name);
+struct TsigKeyRecord {
+  Name name;              // as created
+  uint32_t owner = 0;     // 0: global (the operator's), else the owning tenant's id
+  uint8_t algorithm = 0;  // signet::TsigAlgorithm
+  uint64_t created = 0;
+  std::vector<uint8_t> sealed;  // the sealed secret
+};
+std::string encode_tsig_key(const TsigKeyRecord& k);
+TsigKeyRecord decode_tsig_key(std::span<const uint8_t> value);
 
 }  // namespace signet::codec

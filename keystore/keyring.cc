@@ -39,6 +39,14 @@ std::vector<uint8_t> policy_ad(uint32_t owner, std::string_view name) {
   return std::vector<uint8_t>(ad.begin(), ad.end());
 }
 
+// The namekey binds the lower-cased name: the store finds a key whatever its spelling.
+std::vector<uint8_t> tsig_ad(uint32_t owner, const Name& name) {
+  std::string ad = "signet/tsig/1";
+  codec::put_u32(ad, owner);
+  codec::append_namekey(ad, name);
+  return std::vector<uint8_t>(ad.begin(), ad.end());
+}
+
 void init_sodium() {
   if (sodium_init() < 0)
     throw Error("libsodium failed to initialise");
@@ -241,6 +249,28 @@ Secret Keyring::open_policy_secret(const lmdb::Txn& txn, uint32_t owner, std::st
     throw CorruptionError("the TSIG secret of policy '" + std::string(name) +
                           "' does not open: it was not sealed for this policy and owner, or "
                           "under this master key");
+  }
+  return std::move(*secret);
+}
+
+// ------------------------------------------------------------------ TSIG keys
+
+std::vector<uint8_t> Keyring::seal_tsig_secret(lmdb::WriteTxn& txn, uint32_t owner,
+                                               const Name& name, std::span<const uint8_t> secret) {
+  if (owner == 0)
+    return seal(master_.key(), tsig_ad(owner, name), secret);
+  return seal(tenant_key(txn, owner), tsig_ad(owner, name), secret);
+}
+
+Secret Keyring::open_tsig_secret(const lmdb::Txn& txn, uint32_t owner, const Name& name,
+                                 std::span<const uint8_t> sealed) const {
+  std::optional<Secret> secret = owner == 0
+                                     ? open(master_.key(), tsig_ad(owner, name), sealed)
+                                     : open(tenant_key(txn, owner), tsig_ad(owner, name), sealed);
+  if (!secret) {
+    throw CorruptionError("the secret of TSIG key '" + name.to_text() +
+                          "' does not open: it was not sealed for this key and owner, or under "
+                          "this master key");
   }
   return std::move(*secret);
 }

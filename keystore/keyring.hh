@@ -5,9 +5,12 @@
 //   master key (a file of mode 0600, signet-master-key-file)
 //     ├─ seals each tenant's data key   (ad: "signet/tenant/1" tenant_id)
 //     │    ├─ seals each private key    (ad: "signet/key/1" tenant_id zone_id key_id)
-//     │    └─ seals the TSIG secret of each of the tenant's policies
-//     │                                 (ad: "signet/policy/1" tenant_id name)
-//     └─ seals the TSIG secret of each global policy (ad: "signet/policy/1" 0 name)
+//     │    ├─ seals the TSIG secret of each of the tenant's policies
+//     │    │                            (ad: "signet/policy/1" tenant_id name)
+//     │    └─ seals each of the tenant's TSIG keys
+//     │                                 (ad: "signet/tsig/1" tenant_id namekey(name))
+//     ├─ seals the TSIG secret of each global policy (ad: "signet/policy/1" 0 name)
+//     └─ seals each global TSIG key     (ad: "signet/tsig/1" 0 namekey(name))
 //
 // with libsodium's XChaCha20-Poly1305 (random 192-bit nonces, safe to pick at random). The
 // associated data binds a sealed blob to where it belongs: copied to another tenant, zone or key
@@ -81,6 +84,15 @@ class Keyring {
   // policy name, or under another master key.
   Secret open_policy_secret(const lmdb::Txn& txn, uint32_t owner, std::string_view name,
                             std::span<const uint8_t> sealed) const;
+
+  // The secret of the TSIG key `name` of `owner` (0: a global key, else a tenant id), sealed under
+  // the master key (global) or the owner's data key (made when it has none yet).
+  std::vector<uint8_t> seal_tsig_secret(lmdb::WriteTxn& txn, uint32_t owner, const Name& name,
+                                        std::span<const uint8_t> secret);
+  // The same opened. Throws CorruptionError when it does not open: sealed for another owner or
+  // key name, or under another master key.
+  Secret open_tsig_secret(const lmdb::Txn& txn, uint32_t owner, const Name& name,
+                          std::span<const uint8_t> sealed) const;
 
   std::vector<codec::KeyRecord> keys(const lmdb::Txn& txn, uint32_t zone_id) const;
   void put_key(lmdb::WriteTxn& txn, const codec::KeyRecord& key);

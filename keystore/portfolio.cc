@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "keystore/tokens.hh"
+#include "keystore/tsig_keys.hh"
 #include "signer/bytes.hh"
 #include "signer/error.hh"
 #include "signer/rrtype.hh"
@@ -37,6 +38,10 @@ void Portfolio::delete_tenant(lmdb::WriteTxn& txn, std::string_view name) {
   TenantRecord t = tenant(txn, name);
   // Its tokens go first (and are audited under its name): a tenant's API access ends with it.
   Tokens(store_, clock_, nullptr, audit_).revoke_tenant(txn, t.id);
+  // So do its TSIG keys: sealed under its data key, they would never open again, and their names
+  // would stay taken. It owns no zones any more, so no metadata names them.
+  if (!store_.tenant_has_zones(txn, t.id))
+    TsigKeys(store_, clock_, nullptr, audit_).remove_tenant(txn, t.id);
   store_.delete_tenant(txn, t);
   if (audit_)
     audit_->append(txn, "tenant-deleted", t.id, 0, t.name, "");

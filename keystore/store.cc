@@ -2,6 +2,7 @@
 #include "keystore/store.hh"
 
 #include "keystore/tenant_boundary.hh"
+#include "keystore/tsig_keys.hh"
 #include "signer/error.hh"
 
 namespace signet {
@@ -98,6 +99,7 @@ bool Store::open_dbis(bool create) {
       {"policies", &dbi_.policies},
       {"audit", &dbi_.audit},
       {"tokens", &dbi_.tokens},
+      {"tsig_keys", &dbi_.tsig_keys},
   };
   for (const auto& e : entries) {
     int rc = mdb_dbi_open(txn.get(), e.name, create ? MDB_CREATE : 0, e.dbi);
@@ -323,6 +325,7 @@ void Store::move_zone(lmdb::WriteTxn& txn, ZoneRecord& zone, uint32_t new_tenant
   if (zone.tenant_id == new_tenant_id)
     return;
   TenantBoundary(*this, txn).check(new_tenant_id, zone.name, TenantBoundary::Claim::kZone, &zone);
+  check_tsig_metadata_for_move(*this, txn, zone, new_tenant_id);
   txn.del(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id));
   zone.tenant_id = new_tenant_id;
   txn.put(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id), std::string_view());
@@ -407,6 +410,12 @@ void Store::set_meta(lmdb::WriteTxn& txn, uint32_t zone_id, std::string_view kin
                      const std::vector<std::string>& values) {
   if (kind.empty() || kind.find('\0') != std::string_view::npos) {
     throw InputError("bad metadata kind");
+  }
+  if (names_tsig_keys(kind)) {
+    auto zone = zone_by_id(txn, zone_id);
+    if (!zone)
+      throw NotFound("zone #" + std::to_string(zone_id) + " does not exist");
+    check_tsig_metadata(*this, txn, *zone, kind, values);
   }
   txn.del_prefix(dbi_.meta, codec::meta_prefix(zone_id, kind));
   for (size_t i = 0; i < values.size(); ++i) {

@@ -36,7 +36,7 @@ class Store {
  public:
   struct Dbis {
     MDB_dbi sys, tenants, tenant_names, tenant_zones, zones, zone_names, rrsets, meta, rrsigs,
-        chain, keys, dnssec, due, rollover, key_due, policies, audit, tokens;
+        chain, keys, dnssec, due, rollover, key_due, policies, audit, tokens, tsig_keys;
   };
 
   // Opens (creating when absent) the store and brings its schema up to date. Throws StoreError.
@@ -77,7 +77,8 @@ class Store {
   void put_tenant(lmdb::WriteTxn& txn, const TenantRecord& tenant);
   // Hands out ids from a counter in the sys database ("next-zone-id", "next-key-id"...).
   uint32_t next_id(lmdb::WriteTxn& txn, std::string_view counter);
-  // Gives the zone to another tenant. Throws Conflict when that would cross the tenant boundary.
+  // Gives the zone to another tenant. Throws Conflict when that would cross the tenant boundary,
+  // or while its metadata names a TSIG key of its old tenant (keystore/tsig_keys.hh).
   void move_zone(lmdb::WriteTxn& txn, ZoneRecord& zone, uint32_t new_tenant_id);
   // Removes the zone with all its RRsets and metadata.
   void delete_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone);
@@ -95,6 +96,8 @@ class Store {
                                     std::string_view kind) const;
   std::map<std::string, std::vector<std::string>> all_meta(const lmdb::Txn& txn,
                                                            uint32_t zone_id) const;
+  // Every metadata write comes here: metadata naming TSIG keys must name keys the zone's tenant
+  // may use (check_tsig_metadata, keystore/tsig_keys.hh; ScopeError otherwise).
   void set_meta(lmdb::WriteTxn& txn, uint32_t zone_id, std::string_view kind,
                 const std::vector<std::string>& values);
 
