@@ -182,6 +182,8 @@ TEST(PdnsCodec, SearchPatternsUseStarAndQuestionMarkFoldingCase) {
   EXPECT_TRUE(pdns::pattern_matches("*", ""));
   EXPECT_TRUE(pdns::pattern_matches("a*b*c", "aXXbYYc"));
   EXPECT_FALSE(pdns::pattern_matches("a*b*c", "aXXbYY"));
+  EXPECT_TRUE(pdns::pattern_matches("*example*", "*.wild.example"));  // a '*' in the text too
+  EXPECT_FALSE(pdns::pattern_matches("*x", "*.wild"));
 }
 
 TEST(PdnsCodec, PrimariesAreAddressesShownWithoutPort53) {
