@@ -247,7 +247,11 @@ Response PdnsApi::create_zone(Request& q) {
   s_.write(who, [&](lmdb::WriteTxn& txn, auto&) {
     std::string tenant = tenant_for_new_zone(txn, who, body);
     Portfolio p = s_.portfolio(txn, who);
-    p.tenant_or_create(txn, tenant, s_.root().config().auto_create_tenants);
+    try {
+      p.tenant_or_create(txn, tenant, s_.root().config().auto_create_tenants);
+    } catch (const NotFound& e) {
+      throw InputError(std::string("account: ") + e.what());
+    }
     ZoneRecord z;
     try {
       bool empty = have_soa || (kind == ZoneKind::kSecondary && changes.empty());
@@ -261,17 +265,21 @@ Response PdnsApi::create_zone(Request& q) {
       store().put_zone(txn, z);
     }
     if (!changes.empty()) {
-      p.edit_zone(
-          txn, apex,
-          [&](ZoneWriter& w) {
-            apply_changes(w, apex, changes);
-            if (have_soa) {
-              for (const Name& ns : nameservers)
-                w.add(apex, rrtype::NS, 3600,
-                      std::vector<uint8_t>(ns.wire().begin(), ns.wire().end()));
-            }
-          },
-          false);
+      try {
+        p.edit_zone(
+            txn, apex,
+            [&](ZoneWriter& w) {
+              apply_changes(w, apex, changes);
+              if (have_soa) {
+                for (const Name& ns : nameservers)
+                  w.add(apex, rrtype::NS, 3600,
+                        std::vector<uint8_t>(ns.wire().begin(), ns.wire().end()));
+              }
+            },
+            false);
+      } catch (const Conflict& e) {
+        throw InputError(e.what());  // pdns: records that contradict each other are a 422
+      }
     }
     // As pdns: a zone made through the API raises its serial on API edits unless told otherwise.
     if (!body.has("soa_edit_api"))
@@ -419,6 +427,8 @@ Response PdnsApi::put_zone(Request& q) {
       throw;
     } catch (const Conflict& e) {
       throw InputError(std::string("account: ") + e.what());
+    } catch (const NotFound& e) {
+      throw InputError(std::string("account: ") + e.what());  // no such tenant
     }
   });
   return Response::empty(204);

@@ -332,6 +332,14 @@ TEST_F(PdnsApiTest, AnOperatorPlacesANewZoneByAccount) {
   ASSERT_EQ(d.status, 201) << d.body;
   EXPECT_EQ(json(d)["account"], "default");
   EXPECT_EQ(json(d)["kind"], "Native");
+  // Records that contradict each other are bad input, as in pdns.
+  Response bad = call("operator", "POST", kZones, R"({"name": "c.example.", "kind": "Native",
+      "rrsets": [{"name": "x.c.example.", "type": "CNAME", "ttl": 60,
+                  "records": [{"content": "y.c.example."}]},
+                 {"name": "x.c.example.", "type": "A", "ttl": 60,
+                  "records": [{"content": "192.0.2.1"}]}]})");
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(snapshot("c.example."), "(absent)");
 }
 
 TEST_F(PdnsApiTest, ANewZoneMayBringItsRrsets) {
