@@ -331,6 +331,22 @@ std::string algorithm_name(Algorithm alg) {
   return "?";
 }
 
+unsigned key_bits(Algorithm alg, std::span<const uint8_t> public_key) {
+  switch (alg) {
+    case Algorithm::kRsaSha256:
+      return static_cast<unsigned>(EVP_PKEY_get_bits(public_pkey(alg, public_key).get()));
+    case Algorithm::kEcdsaP256Sha256:
+      return 256;
+    case Algorithm::kEcdsaP384Sha384:
+      return 384;
+    case Algorithm::kEd25519:
+      return 256;
+    case Algorithm::kEd448:
+      return 456;  // 57 octets
+  }
+  return 0;
+}
+
 // ---------------------------------------------------------------- PrivateKey
 
 struct PrivateKey::Impl {

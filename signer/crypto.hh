@@ -38,6 +38,10 @@ std::string algorithm_name(Algorithm alg);
 inline uint8_t algorithm_number(Algorithm alg) {
   return static_cast<uint8_t>(alg);
 }
+// The size of a key as DNS tools report it (pdns' "bits"): the RSA modulus in bits, the curve
+// size for ECDSA, 256 for Ed25519 and 456 for Ed448. Throws InputError for a malformed RSA
+// public key field.
+unsigned key_bits(Algorithm alg, std::span<const uint8_t> public_key);
 
 // An unsealed private key. Its private parts live in the key heap (signer/secret.hh): every
 // constructor sets the heap up if needed; OpenSSL 3.0 decodes and generates keys there, and a

@@ -32,6 +32,10 @@ std::string rdata_to_text(uint16_t type, std::span<const uint8_t> rdata) {
   }
   knot_rdataset_clear(&rrset.rrs, nullptr);
   out.resize(static_cast<size_t>(written));
+  // libknot ends some forms with a separator (CAA: `0 issue "ca.example" `); the presentation
+  // format has none, and the HTTP API shows this text to clients as pdns would (no trailing space).
+  while (!out.empty() && out.back() == ' ')
+    out.pop_back();
   return out;
 }
 
