@@ -14,12 +14,6 @@ namespace signet::admin {
 
 namespace {
 
-// A stored detail as JSON: it is a JSON object as written; anything else is shown as a string.
-Json detail_json(const std::string& detail) {
-  Json d = Json::parse(detail, nullptr, /*allow_exceptions=*/false);
-  return d.is_discarded() ? Json(detail) : d;
-}
-
 // audit-log [--tenant T] [--json] [ZONE]; the global --tenant scope applies too.
 int cmd_audit_log(Cli& cli, const Args& a) {
   std::optional<std::string> tenant = cli.portfolio.scope();
@@ -52,14 +46,7 @@ int cmd_audit_log(Cli& cli, const Args& a) {
     if (zone && (e.zone.empty() || !Name::from_text(e.zone).equals(*zone)))
       return;
     if (json) {
-      cli.out << (first ? "" : ",")
-              << json_text(Json{{"seq", e.seq},
-                                {"time", iso_time(e.time)},
-                                {"actor", e.actor},
-                                {"kind", e.kind},
-                                {"tenant", e.tenant},
-                                {"zone", e.zone},
-                                {"detail", detail_json(e.detail)}});
+      cli.out << (first ? "" : ",") << json_text(audit_entry_json(e));
       first = false;
     } else {
       cli.out << e.seq << "\t" << iso_time(e.time) << "\t" << e.actor << "\t" << e.kind << "\t"

@@ -12,7 +12,8 @@
 #include "admin/commands.hh"
 #include "conf/policy.hh"
 #include "conf/policy_import.hh"
-#include "keystore/health.hh"
+#include "conf/policy_view.hh"
+#include "keystore/health_report.hh"
 #include "keystore/policy_store.hh"
 #include "signer/clock.hh"
 #include "signer/error.hh"
@@ -59,23 +60,6 @@ Opts parse_opts(const Args& a, const std::set<std::string>& with_value,
   return o;
 }
 
-std::string policy_summary(const SigningPolicy& p) {
-  std::string s = algorithm_name(p.algorithm) + " " + (p.csk ? "csk" : "ksk-zsk");
-  auto life = [](uint32_t v) { return v ? duration_text(v) : std::string("never"); };
-  if (p.csk)
-    s += " csk-lifetime " + life(p.csk_lifetime);
-  else
-    s += " ksk-lifetime " + life(p.ksk_lifetime) + " zsk-lifetime " + life(p.zsk_lifetime);
-  s += p.denial == DenialMode::kNsec ? " nsec" : " nsec3";
-  const char* cds[] = {"none", "rollover", "always", "delete"};
-  s += std::string(" cds ") + cds[static_cast<int>(p.cds)];
-  const char* sub[] = {"none", "hook", "push"};
-  s += std::string(" ds-submission ") + sub[static_cast<int>(p.ds_submission)];
-  if (p.manual_approval)
-    s += " approval manual";
-  return s;
-}
-
 // ------------------------------------------------------------------ policies
 //
 // Owners (keystore/policy_store.hh): unscoped, signetutil works on the global policies (and lists
@@ -93,17 +77,8 @@ uint32_t viewer(const Cli& cli, const lmdb::Txn& txn) {
   return cli.portfolio.tenant(txn, *cli.portfolio.scope()).id;
 }
 
-std::string owner_text(const Cli& cli, const lmdb::Txn& txn, const PolicyResolver::Found& f) {
-  if (!f.stored)
-    return "built-in";
-  if (f.stored->owner == kGlobalPolicyOwner)
-    return "global";
-  return "tenant " + cli.portfolio.tenant_name(txn, f.stored->owner);
-}
-
-std::string unsealed_note(const PolicyResolver::Found& f) {
-  return f.secret_in_clear ? " (TSIG secret not sealed: stored before schema 3; import it again)"
-                           : "";
+std::function<std::string(uint32_t)> tenant_names(const Cli& cli, const lmdb::Txn& txn) {
+  return [&cli, &txn](uint32_t id) { return cli.portfolio.tenant_name(txn, id); };
 }
 
 int cmd_policy_check(Cli& cli, const Args& a) {
@@ -134,9 +109,9 @@ int cmd_policy_show(Cli& cli, const Args& a) {
   if (!f)
     throw NotFound("unknown policy '" + a[1] + "' (see list-policies)");
   std::string yaml = policy_to_yaml(f->policy, TsigSecretForm::kRedacted);
-  std::string owner = owner_text(cli, txn, *f);
+  std::string owner = policy_source_text(*f, tenant_names(cli, txn));
   if (f->secret_in_clear)
-    cli.err << "signetutil: warning: policy '" << a[1] << "'" << unsealed_note(*f) << "\n";
+    cli.err << "signetutil: warning: policy '" << a[1] << "'" << policy_unsealed_note(*f) << "\n";
   if (cli.json) {
     cli.out << json_text(Json{{"name", f->policy.name}, {"source", owner}, {"yaml", yaml}}) << "\n";
     return 0;
@@ -190,41 +165,7 @@ int cmd_policy_read(Cli& cli, const Args& a) {
 // tenant's; with --tenant T, what T's zones get under each name (T's own, else the global one).
 int cmd_list_policies(Cli& cli, const Args&) {
   auto txn = cli.ctx.store().begin_read();
-  const PolicyResolver& resolver = cli.ctx.dnssec().policies();
-  struct Row {
-    std::string name, source, summary;
-  };
-  std::vector<Row> rows;
-  auto add = [&](const PolicyResolver::Found& f) {
-    rows.push_back(
-        Row{f.policy.name, owner_text(cli, txn, f), policy_summary(f.policy) + unsealed_note(f)});
-  };
-  uint32_t tenant = viewer(cli, txn);
-  std::set<std::string> names;
-  for (const auto& n : builtin_policy_names())
-    names.insert(n);
-  const PolicyStore& store = cli.ctx.dnssec().policy_store();
-  if (tenant != kGlobalPolicyOwner) {
-    for (const auto& p : store.owned_by(txn, kGlobalPolicyOwner))
-      names.insert(p.name);
-    for (const auto& p : store.owned_by(txn, tenant))
-      names.insert(p.name);
-    for (const auto& n : names)
-      add(*resolver.find(txn, tenant, n));
-  } else {
-    auto stored = store.all(txn);
-    for (const auto& n : names) {
-      bool global = std::any_of(stored.begin(), stored.end(), [&](const StoredPolicy& p) {
-        return p.owner == kGlobalPolicyOwner && p.name == n;
-      });
-      if (!global)
-        add(*resolver.find(txn, kGlobalPolicyOwner, n));
-    }
-    for (const auto& p : stored)
-      add(resolver.parse(p));
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const Row& x, const Row& y) { return x.name < y.name; });
-  }
+  auto rows = visible_policies(txn, cli.ctx.dnssec(), viewer(cli, txn), tenant_names(cli, txn));
   if (cli.json) {
     Json list = Json::array();
     for (const auto& r : rows)
@@ -278,53 +219,20 @@ void cmd_set_policy(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   if (o.positional.size() != (inherit ? 1u : 2u))
     throw InputError("usage: set-policy ZONE POLICY | set-policy ZONE --inherit");
   ZoneRecord zone = cli.portfolio.zone(txn, Name::from_text(o.positional[0]));
-  auto st = dnssec.state().find(txn, zone.id);
-  if (!st)
-    throw Conflict("zone '" + zone.name.to_text() + "' is not secured (secure-zone ZONE POLICY)");
-  std::string before = dnssec.policies().name_for(txn, zone, *st);
-  std::string name = inherit ? "" : o.positional[1];
-  if (!inherit && !dnssec.policies().find(txn, zone.tenant_id, name))
-    throw unknown(name, cli.portfolio.tenant_name(txn, zone.tenant_id));
-  st->policy = name;
-  dnssec.state().put(txn, zone.id, *st);
-  // An earlier operator algorithm choice gives way to the policy's.
-  auto rb = dnssec.state().rollover(txn, zone.id);
-  auto ra = rb;
-  ra.algorithm_override = 0;
-  dnssec.state().put_rollover(txn, zone.id, rb, ra);
-  std::string after = dnssec.policies().name_for(txn, zone, *st);
-  auto tenant = store.tenant_by_id(txn, zone.tenant_id);
-  cli.ctx.audit().append(txn, "policy-assigned", zone.tenant_id, zone.id,
-                         tenant ? tenant->name : "", zone.name.to_text(),
-                         Json{{"before", before}, {"after", after}});
-  // The policy's denial settings apply now (one transaction: no unsigned moment).
-  auto named = dnssec.policies().named(txn, zone.tenant_id, after);
-  if (!named)
-    throw unknown(after, tenant ? tenant->name : "");
-  SigningPolicy policy = *named;
-  SigningPolicy current = dnssec.policies().for_zone(txn, zone, *st);
-  bool denial_differs =
-      policy.denial != current.denial ||
-      (policy.denial == DenialMode::kNsec3 &&
-       (policy.nsec3.iterations != current.nsec3.iterations ||
-        policy.nsec3.salt != current.nsec3.salt || policy.nsec3.flags != current.nsec3.flags));
-  if (denial_differs) {
-    auto nsec3 = policy.denial == DenialMode::kNsec3 ? std::optional<Nsec3Params>(policy.nsec3)
-                                                     : std::nullopt;
-    if (cli.after_commit) {
-      // The new chain is built beside the served one after the commit (keystore/resign.hh).
-      dnssec.signing().begin_denial(txn, zone, nsec3);
-      CompositionRoot& ctx = cli.ctx;
-      uint32_t zone_id = zone.id;
-      unsigned threads = ctx.config().signing_threads;
-      cli.after_commit->push_back([&ctx, zone_id, threads](std::ostream&) {
-        ctx.dnssec().signing().complete(zone_id, threads);
-      });
-    } else {
-      dnssec.signing().set_denial(txn, zone, nsec3, cli.ctx.config().signing_threads);
-    }
+  unsigned threads = cli.ctx.config().signing_threads;
+  PolicyAssignment r =
+      assign_zone_policy(txn, dnssec, cli.ctx.keyman(), cli.ctx.audit(), zone,
+                         cli.portfolio.tenant_name(txn, zone.tenant_id),
+                         inherit ? "" : o.positional[1], cli.after_commit != nullptr, threads);
+  if (r.denial_changed && cli.after_commit) {
+    // The new chain is built beside the served one after the commit (keystore/resign.hh).
+    CompositionRoot& ctx = cli.ctx;
+    uint32_t zone_id = zone.id;
+    cli.after_commit->push_back([&ctx, zone_id, threads](std::ostream&) {
+      ctx.dnssec().signing().complete(zone_id, threads);
+    });
   }
-  cli.ctx.keyman().wake(txn, zone.id);
+  const std::string& after = r.after;
   cli.out << "zone " << zone.name.to_text() << " now follows policy " << after
           << (inherit ? " (its tenant's)" : "")
           << "; the key manager applies it at its next tick (signetutil rollover-tick "
@@ -473,41 +381,6 @@ std::string key_line(const KeyStatus& k) {
   return s;
 }
 
-Json key_json(const KeyStatus& k) {
-  const KeyTimes& t = k.times;
-  return Json{
-      {"tag", t.tag},
-      {"role", key_role_name(t.role)},
-      {"algorithm", algorithm_name(t.algorithm)},
-      {"state", key_state_name(k.state)},
-      {"published", k.published},
-      {"signing", k.signing},
-      {"created", time_text(t.created)},
-      {"publish", time_text(t.publish)},
-      {"activate", time_text(t.activate)},
-      {"inactive", time_text(t.inactive)},
-      {"remove", time_text(t.remove)},
-      {"ds_submitted", time_text(t.ds_submitted)},
-      {"ds_seen", time_text(t.ds_seen)},
-      {"ds_retired", time_text(t.ds_retired)},
-      {"ds_gone", time_text(t.ds_gone)},
-      {"next_event", k.next_event ? k.next_event_what + " at " + time_text(k.next_event) : ""}};
-}
-
-Json keys_json(const std::vector<KeyStatus>& keys) {
-  Json out = Json::array();
-  for (const auto& k : keys)
-    out.push_back(key_json(k));
-  return out;
-}
-
-std::string ds_list(const std::vector<std::pair<uint16_t, uint8_t>>& ds) {
-  std::string s;
-  for (const auto& [tag, alg] : ds)
-    s += (s.empty() ? "" : " ") + std::to_string(tag) + "/" + std::to_string(alg);
-  return s.empty() ? "none" : s;
-}
-
 int cmd_rollover_status(Cli& cli, const Args& a) {
   auto txn = cli.ctx.store().begin_read();
   ZoneRecord zone = cli.portfolio.zone(txn, Name::from_text(a[0]));
@@ -517,33 +390,7 @@ int cmd_rollover_status(Cli& cli, const Args& a) {
                                    : (r.request_emergency ? "emergency" : "");
   std::string status = r.status.empty() ? s.plan.status : r.status;
   if (cli.json) {
-    Json parent{{"checked", time_text(r.parent_checked_at)},
-                {"ds", ds_list(r.parent_ds)},
-                {"ds_any", ds_list(r.parent_ds_any)},
-                {"unknown_ds", r.parent_unknown},
-                {"failures", r.parent_failures},
-                {"error", r.last_check_error},
-                {"next_check", time_text(r.next_parent_check)}};
-    Json submission{{"pending", r.submit_key != 0},
-                    {"failures", r.submit_failures},
-                    {"error", r.last_error},
-                    {"next", time_text(r.next_submit)}};
-    cli.out << json_text(Json{{"zone", zone.name.to_text()},
-                              {"policy", s.policy_name},
-                              {"algorithm", algorithm_name(s.policy.algorithm)},
-                              {"rollover", rollover_kind_name(s.plan.in_progress)},
-                              {"status", status},
-                              {"request", req},
-                              {"awaiting_approval", r.proposal},
-                              {"going_insecure", r.going_insecure},
-                              {"cds", s.cds_delete      ? "delete"
-                                      : s.cds_published ? "published"
-                                                        : "none"},
-                              {"parent", parent},
-                              {"submission", submission},
-                              {"next_wakeup", time_text(r.next_wakeup)},
-                              {"keys", keys_json(s.keys)}})
-            << "\n";
+    cli.out << json_text(rollover_status_json(s)) << "\n";
     return 0;
   }
   cli.out << "zone\t" << zone.name.to_text() << "\npolicy\t" << s.policy_name << " ("
@@ -576,7 +423,8 @@ int cmd_rollover_status(Cli& cli, const Args& a) {
   if (!r.parent_checked_at) {
     cli.out << "not checked yet";
   } else {
-    cli.out << "every server: " << ds_list(r.parent_ds) << "; some: " << ds_list(r.parent_ds_any);
+    cli.out << "every server: " << ds_list_text(r.parent_ds)
+            << "; some: " << ds_list_text(r.parent_ds_any);
     if (r.parent_unknown)
       cli.out << "; " << int(r.parent_unknown) << " DS matching none of our keys";
     cli.out << " (checked " << time_text(r.parent_checked_at) << ")";
@@ -596,15 +444,7 @@ int cmd_rollover_status(Cli& cli, const Args& a) {
 
 // ------------------------------------------------------------------ health and metrics
 
-struct Survey {
-  std::vector<ZoneHealth> zones;
-  size_t count[3] = {0, 0, 0};
-  HealthStatus worst = HealthStatus::kOk;
-  StoreHealth store;
-};
-
-Survey survey(Cli& cli, const Opts& o) {
-  Survey s;
+HealthSurvey survey(Cli& cli, const Opts& o) {
   std::optional<std::string> tenant = cli.portfolio.scope();
   if (o.values.count("--tenant")) {
     if (tenant && *tenant != o.values.at("--tenant"))
@@ -612,33 +452,17 @@ Survey survey(Cli& cli, const Opts& o) {
     tenant = o.values.at("--tenant");
   }
   auto txn = cli.ctx.store().begin_read();
-  uint64_t now = cli.ctx.clock().now();
-  s.store = assess_store(cli.ctx.store().env().usage(txn));
-  s.worst = s.store.status;
-  std::map<uint32_t, std::string> names;
-  auto tenant_name = [&](uint32_t id) -> const std::string& {
-    auto it = names.find(id);
-    if (it == names.end())
-      it = names.emplace(id, cli.portfolio.tenant_name(txn, id)).first;
-    return it->second;
-  };
-  auto add = [&](const ZoneRecord& z) {
-    ZoneHealth h = assess_zone(cli.ctx.keyman(), cli.ctx.dnssec(), cli.ctx.store(), txn, z,
-                               tenant_name(z.tenant_id), now);
-    ++s.count[static_cast<int>(h.status)];
-    s.worst = std::max(s.worst, h.status);
-    s.zones.push_back(std::move(h));
-  };
+  std::vector<ZoneRecord> zones;
   if (!o.positional.empty()) {
     for (const auto& z : o.positional)
-      add(cli.portfolio.zone(txn, Name::from_text(z)));
+      zones.push_back(cli.portfolio.zone(txn, Name::from_text(z)));
   } else if (tenant) {
-    for (const auto& z : cli.portfolio.zones(txn, *tenant))
-      add(z);
+    zones = cli.portfolio.zones(txn, *tenant);
   } else {
-    cli.ctx.store().for_each_zone(txn, [&](const ZoneRecord& z) { add(z); });
+    cli.ctx.store().for_each_zone(txn, [&](const ZoneRecord& z) { zones.push_back(z); });
   }
-  return s;
+  return survey_health(cli.ctx.keyman(), cli.ctx.dnssec(), cli.ctx.store(), txn, zones,
+                       tenant_names(cli, txn), cli.ctx.clock().now());
 }
 
 std::string health_keys(const ZoneHealth& h) {
@@ -655,7 +479,7 @@ std::string health_keys(const ZoneHealth& h) {
 int cmd_health(Cli& cli, const Args& a) {
   Opts o = parse_opts(a, {"--tenant"}, {"--json"});
   bool json = cli.json || o.flags.count("--json");
-  Survey s;
+  HealthSurvey s;
   try {
     s = survey(cli, o);
   } catch (const std::exception& e) {
@@ -670,43 +494,7 @@ int cmd_health(Cli& cli, const Args& a) {
     return out;
   };
   if (json) {
-    Json zones = Json::array();
-    for (const auto& h : s.zones) {
-      Json z{{"zone", h.zone},
-             {"tenant", h.tenant},
-             {"status", health_status_name(h.status)},
-             {"reasons", h.reasons},
-             {"signed", h.secured}};
-      if (h.secured) {
-        z["policy"] = h.policy;
-        z["denial"] = h.denial;
-        z["earliest_rrsig_expiry"] = time_text(h.earliest_expiry);
-        z["next_refresh"] = time_text(h.next_refresh);
-        z["rollover"] = rollover_kind_name(h.rollover);
-        z["rollover_status"] = h.rollover_status;
-        z["cds"] = h.cds_delete ? "delete" : h.cds_published ? "published" : "none";
-        z["parent_ds"] = parent_ds_state_name(h.parent_ds);
-        z["parent_checked"] = time_text(h.parent_checked_at);
-        z["parent_unreachable"] = h.parent_unreachable;
-        z["next_key_event"] =
-            h.next_key_event ? h.next_key_event_what + " at " + time_text(h.next_key_event) : "";
-        z["keys"] = keys_json(h.keys);
-      }
-      zones.push_back(std::move(z));
-    }
-    const auto& u = s.store.usage;
-    Json store{{"status", health_status_name(s.store.status)},
-               {"reason", s.store.reason},
-               {"map_bytes", u.map_bytes},
-               {"used_bytes", u.used_bytes},
-               {"available_bytes", u.available_bytes()}};
-    cli.out << json_text(Json{{"status", health_status_name(s.worst)},
-                              {"store", store},
-                              {"ok", s.count[0]},
-                              {"warning", s.count[1]},
-                              {"critical", s.count[2]},
-                              {"zones", zones}})
-            << "\n";
+    cli.out << json_text(health_json(s)) << "\n";
   } else {
     cli.out << "# status\tzone\ttenant\tsigning\tearliest-rrsig-expiry\tkeys\tcds\tparent-ds\t"
                "reason\n";
@@ -731,102 +519,9 @@ int cmd_health(Cli& cli, const Args& a) {
   return static_cast<int>(s.worst);
 }
 
-std::string label(std::string_view v) {
-  // Prometheus label values: escape backslash, double quote and newline.
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"')
-      out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
 int cmd_metrics(Cli& cli, const Args& a) {
   Opts o = parse_opts(a, {"--tenant"}, {});
-  Survey s = survey(cli, o);
-  auto& out = cli.out;
-  auto head = [&](const char* name, const char* type, const char* help) {
-    out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
-  };
-  head("signet_zones", "gauge", "Zones by health status.");
-  for (int i = 0; i < 3; ++i) {
-    out << "signet_zones{status=\"" << health_status_name(static_cast<HealthStatus>(i)) << "\"} "
-        << s.count[i] << "\n";
-  }
-  auto zl = [&](const ZoneHealth& h) {
-    return "tenant=\"" + label(h.tenant) + "\",zone=\"" + label(h.zone) + "\"";
-  };
-  head("signet_store_map_bytes", "gauge", "Size of the store's map (signet-map-size).");
-  out << "signet_store_map_bytes " << s.store.usage.map_bytes << "\n";
-  head("signet_store_available_bytes", "gauge",
-       "What writes can still take: the map above the high-water mark plus freed pages.");
-  out << "signet_store_available_bytes " << s.store.usage.available_bytes() << "\n";
-  head("signet_store_status", "gauge", "Health of the store: 0 ok, 1 warning, 2 critical.");
-  out << "signet_store_status " << static_cast<int>(s.store.status) << "\n";
-  head("signet_zone_status", "gauge", "Health of the zone: 0 ok, 1 warning, 2 critical.");
-  for (const auto& h : s.zones)
-    out << "signet_zone_status{" << zl(h) << "} " << static_cast<int>(h.status) << "\n";
-  head("signet_zone_signed", "gauge", "1 if the zone is signed.");
-  for (const auto& h : s.zones)
-    out << "signet_zone_signed{" << zl(h) << "} " << (h.secured ? 1 : 0) << "\n";
-  head("signet_zone_rrsig_expiry_timestamp_seconds", "gauge",
-       "Earliest RRSIG expiration of the zone (Unix time).");
-  for (const auto& h : s.zones) {
-    if (h.secured && h.earliest_expiry)
-      out << "signet_zone_rrsig_expiry_timestamp_seconds{" << zl(h) << "} " << h.earliest_expiry
-          << "\n";
-  }
-  head("signet_zone_next_key_event_timestamp_seconds", "gauge",
-       "When a key of the zone next changes state (Unix time).");
-  for (const auto& h : s.zones) {
-    if (h.secured && h.next_key_event)
-      out << "signet_zone_next_key_event_timestamp_seconds{" << zl(h) << "} " << h.next_key_event
-          << "\n";
-  }
-  head("signet_zone_cds_published", "gauge", "1 if CDS/CDNSKEY are published (2: delete records).");
-  for (const auto& h : s.zones) {
-    if (h.secured)
-      out << "signet_zone_cds_published{" << zl(h) << "} "
-          << (h.cds_delete      ? 2
-              : h.cds_published ? 1
-                                : 0)
-          << "\n";
-  }
-  head("signet_zone_parent_ds", "gauge",
-       "What the parent's DS RRset says (one series per zone, value 1, state label).");
-  for (const auto& h : s.zones) {
-    if (h.secured)
-      out << "signet_zone_parent_ds{" << zl(h) << ",state=\"" << parent_ds_state_name(h.parent_ds)
-          << "\"} 1\n";
-  }
-  head("signet_zone_parent_unreachable", "gauge",
-       "1 while the zone's parent cannot be reached (no resolver or parent server answers): "
-       "rollovers that need the parent wait.");
-  for (const auto& h : s.zones) {
-    if (h.secured)
-      out << "signet_zone_parent_unreachable{" << zl(h) << "} " << (h.parent_unreachable ? 1 : 0)
-          << "\n";
-  }
-  head("signet_zone_rollover_in_progress", "gauge", "1 while a rollover runs (kind label).");
-  for (const auto& h : s.zones) {
-    if (h.secured)
-      out << "signet_zone_rollover_in_progress{" << zl(h) << ",kind=\""
-          << rollover_kind_name(h.rollover) << "\"} " << (h.rollover == RolloverKind::kNone ? 0 : 1)
-          << "\n";
-  }
-  head("signet_key_state", "gauge", "One series per key, value 1, with its state.");
-  for (const auto& h : s.zones) {
-    for (const auto& k : h.keys) {
-      out << "signet_key_state{" << zl(h) << ",tag=\"" << k.times.tag << "\",role=\""
-          << key_role_name(k.times.role) << "\",algorithm=\"" << algorithm_number(k.times.algorithm)
-          << "\",state=\"" << key_state_name(k.state) << "\"} 1\n";
-    }
-  }
+  cli.out << metrics_text(survey(cli, o));
   return 0;
 }
 

@@ -199,4 +199,15 @@ AuditVerdict AuditLog::verify(const lmdb::Txn& txn) const {
   return v;
 }
 
+Json audit_entry_json(const AuditEntry& e) {
+  Json detail = Json::parse(e.detail, nullptr, /*allow_exceptions=*/false);
+  return Json{{"seq", e.seq},
+              {"time", time_text(e.time)},
+              {"actor", e.actor},
+              {"kind", e.kind},
+              {"tenant", e.tenant},
+              {"zone", e.zone},
+              {"detail", detail.is_discarded() ? Json(e.detail) : detail}};
+}
+
 }  // namespace signet

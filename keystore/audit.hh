@@ -75,4 +75,9 @@ class AuditLog {
 // Who is acting, for the audit log: "signetutil:<login>" or the program name.
 std::string process_actor();
 
+// An entry as signetutil audit-log --json and signetd's /audit show it: seq, time (ISO 8601
+// UTC), actor, kind, tenant, zone and the detail (the stored JSON object; any other stored text
+// as a string).
+Json audit_entry_json(const AuditEntry& e);
+
 }  // namespace signet

@@ -346,6 +346,39 @@ KeyManager::TickResult KeyManager::tick(uint32_t zone_id, Mode mode) {
   return result;
 }
 
+KeyManager::TickResult KeyManager::tick(lmdb::WriteTxn& txn, const ZoneRecord& zone, Mode mode,
+                                        std::vector<std::function<void()>>& after) {
+  TickResult result;
+  Observed seen;
+  seen.due = true;
+  seen.now = clock_.now();
+  std::optional<Submission> submission = settle(txn, zone.id, mode, seen, result);
+  uint32_t zone_id = zone.id;
+  if (result.acted)
+    after.push_back([this, zone_id] { dnssec_.signing().complete(zone_id, threads_); });
+  if (submission)
+    after.push_back([this, zone_id, sub = *submission] { run_submission(zone_id, sub); });
+  return result;
+}
+
+KeyManager::TickResult KeyManager::approve(lmdb::WriteTxn& txn, const ZoneRecord& zone,
+                                           const std::string& expected,
+                                           std::vector<std::function<void()>>& after) {
+  std::string proposal = dnssec_.state().rollover(txn, zone.id).proposal;
+  if (proposal.empty())
+    throw Conflict("zone '" + zone.name.to_text() + "' has no rollover step awaiting approval");
+  auto changed = [&] {
+    return Conflict("zone '" + zone.name.to_text() +
+                    "': the proposal changed since it was shown; review it and approve again");
+  };
+  if (proposal != expected)
+    throw changed();
+  TickResult result = tick(txn, zone, Mode::kApprove, after);
+  if (result.awaiting_approval)
+    throw changed();  // the plan proposes other steps now: the caller's transaction aborts
+  return result;
+}
+
 namespace {
 // Whether the parent needs asking now: the planner waits on it, or the daily check is due, and
 // no backoff holds it off.

@@ -121,6 +121,18 @@ class KeyManager {
     std::string status;
   };
   TickResult tick(uint32_t zone_id, Mode mode = Mode::kNow);
+  // One tick of `zone` (mode kNow or kApprove) in the caller's transaction, so that what it
+  // does is audited with the caller's actor (signetd: the token) and commits with the caller's
+  // other changes (a rollover request). The parent is not asked (the next scheduled tick does).
+  // The re-sign and a DS submission the tick starts are queued in `after`, to run after the
+  // commit.
+  TickResult tick(lmdb::WriteTxn& txn, const ZoneRecord& zone, Mode mode,
+                  std::vector<std::function<void()>>& after);
+  // Applies the rollover steps awaiting approval in the caller's transaction (as tick above),
+  // provided the proposal is still exactly `expected` (what the approver saw). Throws Conflict
+  // when nothing awaits approval or the proposal changed; then nothing is applied.
+  TickResult approve(lmdb::WriteTxn& txn, const ZoneRecord& zone, const std::string& expected,
+                     std::vector<std::function<void()>>& after);
   // Ticks every zone whose wake-up time has come (at most `max`): first those that need nothing
   // from the parent, then — after finding their parents at once — the others, a few at a time.
   // Returns how many acted.
