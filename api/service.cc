@@ -39,21 +39,14 @@ void Service::require(const TokenIdentity& who, Action action, std::optional<uin
 void Service::write(
     const TokenIdentity& who,
     const std::function<void(lmdb::WriteTxn&, std::vector<std::function<void()>>&)>& fn) {
+  // The token is the actor of what this thread writes, the after-commit work included.
+  AuditLog::ActorScope actor(who.actor());
   std::vector<std::function<void()>> after;
   {
     std::lock_guard<std::mutex> lock(write_mu_);
-    AuditLog& audit = root_.audit();
-    std::string previous = audit.actor();
-    audit.set_actor(who.actor());
-    try {
-      auto txn = root_.store().begin_write();
-      fn(txn, after);
-      txn.commit();
-    } catch (...) {
-      audit.set_actor(previous);
-      throw;
-    }
-    audit.set_actor(previous);
+    auto txn = root_.store().begin_write();
+    fn(txn, after);
+    txn.commit();
   }
   for (auto& work : after)
     work();

@@ -3,9 +3,10 @@
 // What every signetd handler shares: the composition root (store, DNSSEC, key manager, tokens,
 // audit log), and the one way to read and to write on behalf of a token.
 //
-// Writes are serialized in this process (LMDB has one writer anyway) so that the audit log's actor
-// can be the token of the request being served: every write made through a token is audited as
-// "token:<id>" (keystore/tokens.hh TokenIdentity::actor). A write is one LMDB transaction; it
+// Every write made through a token is audited as "token:<id>" (keystore/tokens.hh
+// TokenIdentity::actor): the request's thread holds an AuditLog::ActorScope for the write and the
+// work it runs after the commit, so concurrent requests never lend each other their actor. Writes
+// are serialized in this process (LMDB has one writer anyway). A write is one LMDB transaction; it
 // commits only when the handler's function returns, so a refused write changes nothing.
 //
 // A tenant token sees its tenant only: portfolio() is scoped to that tenant's name, and

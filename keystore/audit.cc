@@ -116,6 +116,23 @@ std::string process_actor() {
   return prog.empty() ? "signet" : prog;
 }
 
+namespace {
+thread_local const std::string* t_scoped_actor = nullptr;
+}  // namespace
+
+const std::string& AuditLog::actor() const {
+  return t_scoped_actor ? *t_scoped_actor : actor_;
+}
+
+AuditLog::ActorScope::ActorScope(std::string actor)
+    : actor_(std::move(actor)), outer_(t_scoped_actor) {
+  t_scoped_actor = &actor_;
+}
+
+AuditLog::ActorScope::~ActorScope() {
+  t_scoped_actor = outer_;
+}
+
 void AuditLog::append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenant_id,
                       uint32_t zone_id, std::string_view tenant, std::string_view zone,
                       const Json& detail) {
@@ -124,7 +141,7 @@ void AuditLog::append(lmdb::WriteTxn& txn, std::string_view kind, uint32_t tenan
   e.tenant_id = tenant_id;
   e.zone_id = zone_id;
   e.kind = std::string(kind);
-  e.actor = actor_;
+  e.actor = actor();
   e.tenant = std::string(tenant);
   e.zone = std::string(zone);
   e.detail = json_text(detail);

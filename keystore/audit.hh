@@ -63,8 +63,25 @@ class AuditLog {
   void for_each(const lmdb::Txn& txn, const std::function<void(const AuditEntry&)>& fn) const;
   AuditVerdict verify(const lmdb::Txn& txn) const;
 
-  const std::string& actor() const { return actor_; }
+  // Who entries appended now name: the innermost ActorScope of the calling thread, else the
+  // process's actor.
+  const std::string& actor() const;
   void set_actor(std::string actor) { actor_ = std::move(actor); }
+
+  // While it lives, entries appended on this thread (through any AuditLog) name `actor`: signetd
+  // serves each request on one thread, so its writes, and the work it runs after their commit,
+  // are the token's, whatever other threads do meanwhile.
+  class ActorScope {
+   public:
+    explicit ActorScope(std::string actor);
+    ~ActorScope();
+    ActorScope(const ActorScope&) = delete;
+    ActorScope& operator=(const ActorScope&) = delete;
+
+   private:
+    std::string actor_;
+    const std::string* outer_;
+  };
 
  private:
   Store& store_;

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "keystore/audit.hh"
 
+#include <atomic>
+#include <thread>
+
 #include "tests/support/store_fixture.hh"
 
 using namespace signet;
@@ -87,4 +90,33 @@ TEST_F(AuditTest, ATruncatedTailIsDetected) {
   AuditVerdict r = verify();
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.problems[0].find("newest entries were removed"), std::string::npos) << r.problems[0];
+}
+
+// signetd serves requests on several threads at once: each thread's writes name its own token,
+// never the one another thread is serving at the same moment.
+TEST_F(AuditTest, AnActorScopeNamesTheActorOfItsOwnThreadOnly) {
+  std::atomic<bool> inside{false}, done{false};
+  std::string seen_by_other;
+  std::thread other([&] {
+    AuditLog::ActorScope scope("token:2");
+    while (!inside.load())
+      std::this_thread::yield();
+    seen_by_other = audit->actor();
+    done = true;
+  });
+  {
+    AuditLog::ActorScope scope("token:1");
+    inside = true;
+    while (!done.load())
+      std::this_thread::yield();
+    EXPECT_EQ(audit->actor(), "token:1");
+    {
+      AuditLog::ActorScope inner("token:3");
+      EXPECT_EQ(audit->actor(), "token:3");
+    }
+    EXPECT_EQ(audit->actor(), "token:1");
+  }
+  other.join();
+  EXPECT_EQ(seen_by_other, "token:2");
+  EXPECT_EQ(audit->actor(), "tester");
 }
