@@ -15,6 +15,7 @@
 #include "conf/composition_root.hh"
 #include "conf/config.hh"
 #include "signer/error.hh"
+#include "signer/secret.hh"
 
 namespace signet::api {
 
@@ -70,6 +71,8 @@ int run_daemon(int argc, char** argv, const ExtraRoutes& extra_routes) {
   signal(SIGPIPE, SIG_IGN);  // a client that hangs up is an error on its socket, not our death
   try {
     signet::CompositionRoot root(signet::load_config(config_dir, config_name));
+    if (std::string w = key_heap_warning(); !w.empty())
+      log_to_stderr("signetd: warning: " + w);
     root.dnssec().events().set_warning_sink(
         [](const std::string& w) { log_to_stderr("signetd: warning: " + w); });
     Service service(root);
