@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sodium.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
@@ -255,6 +256,12 @@ HttpServer::HttpServer(Gate& gate, const Config& config, LogSink log)
   unsigned threads = config_.api_threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(config_.api_max_body);
+  // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port and take
+  // a share of the connections (and their tokens): a port in use must be an error instead.
+  server_->set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   install_handlers();
 }
 

@@ -7,8 +7,12 @@
 // process may be killed (SIGKILL) while the other keeps serving. The gate is exercised through
 // signetd_probe's routes (tests/support/signetd_probe.cc): the product's route sets are written
 // elsewhere.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
@@ -256,3 +260,81 @@ TEST_P(SignetdTest, KillingEitherProcessLeavesTheOtherServing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Scheme, SignetdTest, ::testing::Values(false, true), scheme_name);
+
+namespace {
+
+// A listening socket on 127.0.0.1 and a port of the kernel's choice, closed at the end.
+class HeldPort {
+ public:
+  HeldPort() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(sa);
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&sa), len) != 0 ||
+        ::listen(fd_, 1) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
+      throw std::runtime_error("cannot hold a port");
+    port_ = ntohs(sa.sin_port);
+  }
+  ~HeldPort() { ::close(fd_); }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+RunResult signetd_with(const TempDir& dir, const std::string& extra) {
+  write_file(dir.file("pdns.conf"), std::string(signet::test::kOfflinePdnsConf) +
+                                        "launch=signet\nsignet-path=" + dir.file("store") +
+                                        "\nsignet-master-key-file=" + dir.file("master.key") +
+                                        "\n" + extra);
+  return run({signet::test::signetd_path(), "--config-dir", dir.path()}, "", 60);
+}
+
+void make_pair(const TempDir& dir, const std::string& name) {
+  RunResult r = run({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                     "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                     "-keyout", dir.file(name + "-key.pem"), "-out", dir.file(name + "-cert.pem")},
+                    "", 60);
+  ASSERT_EQ(r.status, 0) << r.err;
+}
+
+}  // namespace
+
+TEST(SignetdStart, APortInUseOrABadTlsPairIsRefusedNamingTheSetting) {
+  TempDir dir;
+  HeldPort held;
+  std::string at = "signet-api-address=127.0.0.1:" + std::to_string(held.port()) + "\n";
+  RunResult busy = signetd_with(dir, at);
+  EXPECT_EQ(busy.status, 1);
+  EXPECT_NE(busy.err.find("setting signet-api-address: cannot listen on http://127.0.0.1:" +
+                          std::to_string(held.port())),
+            std::string::npos)
+      << busy.err;
+
+  make_pair(dir, "a");
+  make_pair(dir, "b");
+  RunResult half = signetd_with(dir, at + "signet-api-tls-cert=" + dir.file("a-cert.pem") + "\n");
+  EXPECT_EQ(half.status, 1);
+  EXPECT_NE(half.err.find("pdns.conf:8: setting signet-api-tls-cert is set but "
+                          "signet-api-tls-key is not"),
+            std::string::npos)
+      << half.err;
+  RunResult missing = signetd_with(dir, at + "signet-api-tls-cert=" + dir.file("none.pem") +
+                                            "\nsignet-api-tls-key=" + dir.file("a-key.pem") + "\n");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("setting signet-api-tls-cert: cannot load '" + dir.file("none.pem")),
+            std::string::npos)
+      << missing.err;
+  RunResult mismatch =
+      signetd_with(dir, at + "signet-api-tls-cert=" + dir.file("a-cert.pem") +
+                            "\nsignet-api-tls-key=" + dir.file("b-key.pem") + "\n");
+  EXPECT_EQ(mismatch.status, 1);
+  EXPECT_NE(mismatch.err.find("signet-api-tls-key"), std::string::npos) << mismatch.err;
+  // Nothing of a key is ever printed.
+  for (const auto& r : {busy, half, missing, mismatch})
+    EXPECT_EQ(r.err.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ(run({signet::test::signetd_path(), "--bogus"}, "", 30).status, 2);
+}
