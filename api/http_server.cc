@@ -24,6 +24,23 @@ void log_to_stderr(const std::string& line) {
 
 namespace {
 
+// A client's text for the log: control characters (a percent-decoded "%0A" in a path would start
+// a forged log line) become "\xNN".
+std::string loggable(std::string_view text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 Response unauthorized() {
   return Response::error(401, "Unauthorized");
 }
@@ -87,8 +104,8 @@ Response Gate::run(const Route& route, Request& request) {
   } catch (...) {
     Response r = Router::from_current_exception();
     if (r.status == 500)
-      log_("signetd: " + request.method + " " + request.path +
-           ": internal error: " + current_exception_text());
+      log_("signetd: " + loggable(request.method) + " " + loggable(request.path) +
+           ": internal error: " + loggable(current_exception_text()));
     return r;
   }
 }
@@ -104,8 +121,8 @@ Response Gate::handle(Request& request, const std::optional<std::string>& api_ke
       return *refused;
   } catch (...) {
     // The store or the master key failed us: not the client's fault, and not its business.
-    log_("signetd: " + request.method + " " + request.path +
-         ": authentication failed: " + current_exception_text());
+    log_("signetd: " + loggable(request.method) + " " + loggable(request.path) +
+         ": authentication failed: " + loggable(current_exception_text()));
     return Response::error(500, "internal error");
   }
   if (request.who) {
@@ -292,8 +309,8 @@ void HttpServer::install_handlers() {
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::steady_clock::now() - start)
                   .count();
-    log_("signetd: " + req.remote_addr + " " + request.method + " " + request.path + " " +
-         std::to_string(response.status) +
+    log_("signetd: " + req.remote_addr + " " + loggable(request.method) + " " +
+         loggable(request.path) + " " + std::to_string(response.status) +
          " token=" + (request.who ? std::to_string(request.who->token_id) : std::string("-")) +
          " " + std::to_string(ms) + "ms");
   };
@@ -324,7 +341,8 @@ void HttpServer::install_handlers() {
         } catch (...) {
           what = current_exception_text();
         }
-        log_("signetd: " + req.method + " " + req.path + ": internal error: " + what);
+        log_("signetd: " + loggable(req.method) + " " + loggable(req.path) +
+             ": internal error: " + loggable(what));
         to_httplib(Response::error(500, "internal error"), res);
       });
 }

@@ -43,6 +43,8 @@ class GateTest : public ::testing::Test {
     router.add({"GET", "/metrics", Auth::kMetrics,
                 [](Request&) { return Response::text(200, "up 1\n", "text/plain"); }});
     router.add({"GET", "/open", Auth::kNone, [](Request&) { return Response::empty(204); }});
+    router.add({"GET", "/fail/{what}", Auth::kNone,
+                [](Request&) -> Response { throw std::runtime_error("two\nlines"); }});
     router.add({"GET", "/boom", Auth::kToken,
                 [](Request&) -> Response { throw std::runtime_error("/etc/secret: oops"); }});
   }
@@ -134,4 +136,13 @@ TEST_F(GateTest, AnUnexpectedFailureIsLoggedButNotTold) {
   EXPECT_EQ(s.status, 500);
   EXPECT_EQ(s.body.find("mdb"), std::string::npos);
   EXPECT_EQ(logged.size(), 2u);
+}
+
+TEST_F(GateTest, ClientTextCannotForgeLogLines) {
+  Response r = get("/fail/a\nsignetd: forged", std::nullopt);
+  EXPECT_EQ(r.status, 500);
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0].find('\n'), std::string::npos) << logged[0];
+  EXPECT_NE(logged[0].find("/fail/a\\x0asignetd"), std::string::npos) << logged[0];
+  EXPECT_NE(logged[0].find("two\\x0alines"), std::string::npos) << logged[0];
 }
