@@ -244,12 +244,12 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
   c.api_tls_cert = get("api-tls-cert");
   c.api_tls_key = get("api-tls-key");
   // HTTPS needs both; one alone is a mistake, never a reason to fall back to plain HTTP.
-  for (auto [set, unset] :
+  for (const auto& half :
        {std::pair{"api-tls-cert", "api-tls-key"}, std::pair{"api-tls-key", "api-tls-cert"}}) {
-    if (!get(set).empty() && get(unset).empty()) {
-      parse(set, [&](const std::string&) -> int {
-        throw InputError(std::string("setting signet-") + set + " is set but signet-" + unset +
-                         " is not: HTTPS needs both");
+    if (!get(half.first).empty() && get(half.second).empty()) {
+      parse(half.first, [&](const std::string&) -> int {
+        throw InputError(std::string("setting signet-") + half.first + " is set but signet-" +
+                         half.second + " is not: HTTPS needs both");
       });
     }
   }
