@@ -5,6 +5,8 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
+#include <utility>
 
 #include "signer/error.hh"
 
@@ -32,6 +34,21 @@ const std::vector<SettingSpec>& setting_specs() {
       {"resolver", "",
        "Recursive resolvers that find the nameservers of each zone's parent, IP[:port], "
        "comma-separated (empty: those of /etc/resolv.conf)"},
+      {"api-address", "127.0.0.1:8082",
+       "Address and port signetd's HTTP API listens on: IPv4:port or [IPv6]:port"},
+      {"api-tls-cert", "",
+       "PEM certificate (chain) for signetd's HTTPS; with signet-api-tls-key (empty: plain HTTP)"},
+      {"api-tls-key", "", "PEM private key for signetd's HTTPS; with signet-api-tls-cert"},
+      {"api-max-body", "10M",
+       "Largest request body signetd accepts, in bytes, or with a K, M or G suffix (binary); "
+       "larger ones are refused with 413"},
+      {"api-rate", "20",
+       "Requests per second each signetd API token may make (bursts of twice that); more are "
+       "refused with 429 (0: no limit)"},
+      {"api-metrics-allow", "",
+       "Addresses or networks (ADDR[/BITS], comma-separated) that may read signetd's /metrics "
+       "without an operator token"},
+      {"api-threads", "8", "Requests signetd serves at once (its worker threads)"},
   };
   return specs;
 }
@@ -121,7 +138,55 @@ void read_file_into(const std::filesystem::path& file, std::map<std::string, std
   }
 }
 
+// "10485760", "512K", "10M", "1G" (binary multiples).
+uint64_t parse_size(const std::string& name, const std::string& v, uint64_t min, uint64_t max) {
+  std::string digits = v;
+  uint64_t unit = 1;
+  if (!v.empty()) {
+    switch (std::toupper(static_cast<unsigned char>(v.back()))) {
+      case 'K':
+        unit = uint64_t(1) << 10;
+        break;
+      case 'M':
+        unit = uint64_t(1) << 20;
+        break;
+      case 'G':
+        unit = uint64_t(1) << 30;
+        break;
+      default:
+        break;
+    }
+    if (unit != 1)
+      digits.pop_back();
+  }
+  if (digits.empty() || digits.size() > 12 || !std::all_of(digits.begin(), digits.end(), ::isdigit))
+    throw InputError("setting signet-" + name + ": '" + v +
+                     "' is not a size (bytes, or a number with K, M or G)");
+  uint64_t out = std::stoull(digits) * unit;
+  if (out < min || out > max)
+    throw InputError("setting signet-" + name + ": " + v + " is outside " + std::to_string(min) +
+                     ".." + std::to_string(max) + " bytes");
+  return out;
+}
+
+// IPv4:port or [IPv6]:port; the port may be left out (8082).
+std::pair<std::string, uint16_t> parse_listen_address(const std::string& v) {
+  try {
+    DnsServer s = parse_dns_server(v);
+    bool has_port = !v.empty() && (v[0] == '[' ? v.find("]:") != std::string::npos
+                                               : std::count(v.begin(), v.end(), ':') == 1);
+    return {s.address, has_port ? s.port : uint16_t(8082)};
+  } catch (const InputError&) {
+    throw InputError("setting signet-api-address: '" + v + "' is not IPv4:port or [IPv6]:port");
+  }
+}
+
 }  // namespace
+
+std::string Config::api_url() const {
+  std::string host = api_host.find(':') != std::string::npos ? "[" + api_host + "]" : api_host;
+  return std::string(api_tls() ? "https" : "http") + "://" + host + ":" + std::to_string(api_port);
+}
 
 Config config_from(const std::function<std::optional<std::string>(std::string_view)>& lookup,
                    const std::function<std::string(std::string_view)>& origin) {
@@ -173,6 +238,36 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
     } catch (const InputError& e) {
       throw InputError(std::string("setting signet-resolver: ") + e.what());
     }
+  });
+  // signetd's settings (api/).
+  std::tie(c.api_host, c.api_port) = parse("api-address", parse_listen_address);
+  c.api_tls_cert = get("api-tls-cert");
+  c.api_tls_key = get("api-tls-key");
+  // HTTPS needs both; one alone is a mistake, never a reason to fall back to plain HTTP.
+  for (const auto& half :
+       {std::pair{"api-tls-cert", "api-tls-key"}, std::pair{"api-tls-key", "api-tls-cert"}}) {
+    if (!get(half.first).empty() && get(half.second).empty()) {
+      parse(half.first, [&](const std::string&) -> int {
+        throw InputError(std::string("setting signet-") + half.first + " is set but signet-" +
+                         half.second + " is not: HTTPS needs both");
+      });
+    }
+  }
+  c.api_max_body = parse("api-max-body", [](const std::string& v) {
+    return parse_size("api-max-body", v, 1024, uint64_t(1) << 30);
+  });
+  c.api_rate = parse("api-rate", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("api-rate", v, 0, 1000000));
+  });
+  c.api_metrics_allow = parse("api-metrics-allow", [](const std::string& v) {
+    try {
+      return parse_netmask_list(v);
+    } catch (const InputError& e) {
+      throw InputError(std::string("setting signet-api-metrics-allow: ") + e.what());
+    }
+  });
+  c.api_threads = parse("api-threads", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("api-threads", v, 1, 1024));
   });
   return c;
 }

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "conf/netmask.hh"
 #include "signer/dns_client.hh"
 
 namespace signet {
@@ -43,6 +44,19 @@ struct Config {
   // pdns' own expand-alias (not a signet- setting): pdns then leaves ALIAS out of the NSEC/NSEC3
   // bitmaps it builds, and our signatures over them must do the same (keystore/signing.hh).
   bool expand_alias = false;
+
+  // signetd (api/): the HTTP API daemon's settings.
+  std::string api_host = "127.0.0.1";  // signet-api-address: IPv4:port or [IPv6]:port
+  uint16_t api_port = 8082;
+  std::string api_tls_cert;                // signet-api-tls-cert: PEM file; HTTPS when both set
+  std::string api_tls_key;                 // signet-api-tls-key: PEM file (mode 0600)
+  uint64_t api_max_body = 10 << 20;        // signet-api-max-body: bytes of a request body
+  unsigned api_rate = 20;                  // signet-api-rate: requests/s per token (0: no limit)
+  std::vector<Netmask> api_metrics_allow;  // signet-api-metrics-allow: /metrics without a token
+  unsigned api_threads = 8;                // signet-api-threads: requests served at once
+  bool api_tls() const { return !api_tls_cert.empty(); }
+  // "http://127.0.0.1:8082", "https://[::1]:8443".
+  std::string api_url() const;
 };
 
 // Builds a Config from a lookup of "name" (without prefix) -> value; unset names take their

@@ -148,3 +148,103 @@ TEST(Config, ReadsPdnsConfLinesAsPdnsDoes) {
   EXPECT_EQ(c.path, "/tmp/a#b");
   EXPECT_EQ(c.default_tenant, "ops");
 }
+
+TEST(Config, SignetdSettingsHaveDefaultsAndAreDeclared) {
+  Config c = config_from([](std::string_view) { return std::nullopt; });
+  EXPECT_EQ(c.api_host, "127.0.0.1");
+  EXPECT_EQ(c.api_port, 8082);
+  EXPECT_FALSE(c.api_tls());
+  EXPECT_EQ(c.api_url(), "http://127.0.0.1:8082");
+  EXPECT_EQ(c.api_max_body, 10u << 20);
+  EXPECT_EQ(c.api_rate, 20u);
+  EXPECT_TRUE(c.api_metrics_allow.empty());
+  EXPECT_EQ(c.api_threads, 8u);
+  // pdns_server refuses a pdns.conf with settings it was not told of: the module declares these.
+  for (const char* name : {"api-address", "api-tls-cert", "api-tls-key", "api-max-body", "api-rate",
+                           "api-metrics-allow", "api-threads"}) {
+    bool declared = false;
+    for (const auto& s : setting_specs())
+      declared |= std::string_view(s.name) == name;
+    EXPECT_TRUE(declared) << name;
+  }
+}
+
+TEST(Config, SignetdSettingsAreRead) {
+  std::map<std::string, std::string> set = {{"api-address", "[::1]:8443"},
+                                            {"api-tls-cert", "/etc/c.pem"},
+                                            {"api-tls-key", "/etc/k.pem"},
+                                            {"api-max-body", "512K"},
+                                            {"api-rate", "0"},
+                                            {"api-metrics-allow", "127.0.0.0/8, ::1"},
+                                            {"api-threads", "2"}};
+  Config c = config_from([&](std::string_view n) -> std::optional<std::string> {
+    auto it = set.find(std::string(n));
+    return it == set.end() ? std::nullopt : std::optional<std::string>(it->second);
+  });
+  EXPECT_EQ(c.api_host, "::1");
+  EXPECT_EQ(c.api_port, 8443);
+  EXPECT_EQ(c.api_url(), "https://[::1]:8443");
+  EXPECT_EQ(c.api_max_body, 512u << 10);
+  EXPECT_EQ(c.api_rate, 0u);
+  ASSERT_EQ(c.api_metrics_allow.size(), 2u);
+  EXPECT_TRUE(c.api_metrics_allow[0].contains("127.1.2.3"));
+  EXPECT_TRUE(c.api_metrics_allow[1].contains("::1"));
+  EXPECT_EQ(c.api_threads, 2u);
+  set = {{"api-address", "192.0.2.1"}, {"api-max-body", "2048"}};
+  c = config_from([&](std::string_view n) -> std::optional<std::string> {
+    auto it = set.find(std::string(n));
+    return it == set.end() ? std::nullopt : std::optional<std::string>(it->second);
+  });
+  EXPECT_EQ(c.api_url(), "http://192.0.2.1:8082");
+  EXPECT_EQ(c.api_max_body, 2048u);
+}
+
+TEST(Config, BadSignetdSettingsNameTheSettingAndLine) {
+  auto refused = [](const std::string& lines, const std::string& needle) {
+    test::TempDir dir;
+    std::ofstream(dir.file("pdns.conf")) << "signet-path=/tmp/x\n" << lines;
+    try {
+      load_config(dir.path());
+      ADD_FAILURE() << "accepted: " << lines;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  refused("signet-api-address=localhost:80\n", "pdns.conf:2: setting signet-api-address");
+  refused("signet-api-address=[::1]80\n", "setting signet-api-address");
+  refused("signet-api-address=127.0.0.1:70000\n", "setting signet-api-address");
+  refused("signet-api-max-body=lots\n", "pdns.conf:2: setting signet-api-max-body");
+  refused("signet-api-max-body=10T\n", "setting signet-api-max-body");
+  refused("signet-api-rate=-1\n", "pdns.conf:2: setting signet-api-rate");
+  refused("signet-api-threads=0\n", "setting signet-api-threads");
+  refused("signet-api-metrics-allow=127.0.0.1/33\n",
+          "pdns.conf:2: setting signet-api-metrics-allow");
+  refused("signet-api-metrics-allow=example.com\n", "setting signet-api-metrics-allow");
+  // HTTPS needs both halves; the one given is named, where it was given.
+  refused("\nsignet-api-tls-cert=/etc/c.pem\n",
+          "pdns.conf:3: setting signet-api-tls-cert is set but signet-api-tls-key is not");
+  refused("signet-api-tls-key=/etc/k.pem\n",
+          "pdns.conf:2: setting signet-api-tls-key is set but signet-api-tls-cert is not");
+}
+
+TEST(Netmask, RangesMatchTheirAddressesOnly) {
+  Netmask v4 = Netmask::parse("10.1.0.0/16");
+  EXPECT_TRUE(v4.contains("10.1.255.3"));
+  EXPECT_FALSE(v4.contains("10.2.0.1"));
+  EXPECT_TRUE(v4.contains("::ffff:10.1.2.3"));  // an IPv4 peer on a dual-stack socket
+  EXPECT_FALSE(v4.contains("not an address"));
+  Netmask host = Netmask::parse("192.0.2.7");
+  EXPECT_TRUE(host.contains("192.0.2.7"));
+  EXPECT_FALSE(host.contains("192.0.2.6"));
+  Netmask odd = Netmask::parse("192.0.2.128/25");
+  EXPECT_TRUE(odd.contains("192.0.2.200"));
+  EXPECT_FALSE(odd.contains("192.0.2.127"));
+  Netmask v6 = Netmask::parse("2001:db8::/32");
+  EXPECT_TRUE(v6.contains("2001:db8:1::1"));
+  EXPECT_FALSE(v6.contains("2001:db9::1"));
+  EXPECT_FALSE(v6.contains("10.1.2.3"));
+  EXPECT_TRUE(Netmask::parse("0.0.0.0/0").contains("203.0.113.9"));
+  EXPECT_EQ(parse_netmask_list(" 127.0.0.0/8,::1 ").size(), 2u);
+  EXPECT_THROW(Netmask::parse("10.0.0.0/"), InputError);
+  EXPECT_THROW(Netmask::parse("::/129"), InputError);
+}
