@@ -159,28 +159,6 @@ std::string stored_form(const std::string& content) {
 
 }  // namespace
 
-void for_each_rrset(
-    Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
-    const std::function<void(const Name& owner, uint16_t type, const codec::RRsetView&)>& fn) {
-  std::string prefix = codec::zone_prefix(zone.id);
-  lmdb::Cursor c(txn, store.dbi().rrsets);
-  uint8_t labels[Name::kMaxWire];
-  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    auto parts = codec::split_rrset_key(c.key_bytes());
-    if (parts.type == rrtype::kEnt)
-      continue;
-    codec::RRsetView v = codec::decode_rrset(c.value());
-    Name owner;
-    if (!v.owner_case.empty()) {
-      owner = Name::concat(v.owner_case, zone.name);
-    } else {
-      size_t n = codec::decode_namekey(parts.namekey, labels);
-      owner = Name::concat({labels, n}, zone.name);
-    }
-    fn(owner, parts.type, v);
-  }
-}
-
 Json rrsets_json(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone) {
   std::vector<Json> list;
   for_each_rrset(

@@ -20,12 +20,6 @@
 
 namespace signet::api::pdns {
 
-// Calls `fn` for every RRset of the zone (empty non-terminal rows left out) in canonical order,
-// owner names as they were written.
-void for_each_rrset(
-    Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
-    const std::function<void(const Name& owner, uint16_t type, const codec::RRsetView&)>& fn);
-
 // The zone's RRsets as the API lists them (pdns' order: names and types descending).
 Json rrsets_json(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone);
 

@@ -107,23 +107,11 @@ void write_zone_file(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
   if (auto soa = store.get_rrset(txn, zone.id, {}, rrtype::SOA))
     emit(zone.name, rrtype::SOA, *soa);
 
-  std::string prefix = codec::zone_prefix(zone.id);
-  lmdb::Cursor c(txn, store.dbi().rrsets);
-  uint8_t labels[Name::kMaxWire];
-  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
-    auto parts = codec::split_rrset_key(c.key_bytes());
-    if (parts.type == rrtype::kEnt || (parts.type == rrtype::SOA && parts.namekey.empty()))
-      continue;
-    codec::RRsetView v = codec::decode_rrset(c.value());
-    Name owner;
-    if (!v.owner_case.empty()) {
-      owner = Name::concat(v.owner_case, zone.name);
-    } else {
-      size_t n = codec::decode_namekey(parts.namekey, labels);
-      owner = Name::concat({labels, n}, zone.name);
-    }
-    emit(owner, parts.type, v);
-  }
+  for_each_rrset(store, txn, zone,
+                 [&](const Name& owner, uint16_t type, const codec::RRsetView& v) {
+                   if (type != rrtype::SOA || !owner.equals(zone.name))  // the SOA came first
+                     emit(owner, type, v);
+                 });
   if (!dnssec)
     return;
   auto state_value = txn.find(store.dbi().dnssec, codec::u32_key(zone.id));
@@ -135,6 +123,8 @@ void write_zone_file(Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
         << rdata_to_text(type, rdata) << "\n";
   };
   for_each_denial_record(store, txn, zone, state, line);
+  std::string prefix = codec::zone_prefix(zone.id);
+  uint8_t labels[Name::kMaxWire];
   lmdb::Cursor s(txn, store.dbi().rrsigs);
   for (bool ok = s.seek_prefix(prefix); ok; ok = s.next() && s.key_has_prefix(prefix)) {
     size_t n = codec::decode_namekey(codec::split_rrsig_key(s.key_bytes()).namekey, labels);

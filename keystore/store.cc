@@ -4,6 +4,7 @@
 #include "keystore/tenant_boundary.hh"
 #include "keystore/tsig_keys.hh"
 #include "signer/error.hh"
+#include "signer/rrtype.hh"
 
 namespace signet {
 
@@ -420,6 +421,28 @@ void Store::set_meta(lmdb::WriteTxn& txn, uint32_t zone_id, std::string_view kin
   txn.del_prefix(dbi_.meta, codec::meta_prefix(zone_id, kind));
   for (size_t i = 0; i < values.size(); ++i) {
     txn.put(dbi_.meta, codec::meta_key(zone_id, kind, static_cast<uint16_t>(i)), values[i]);
+  }
+}
+
+void for_each_rrset(
+    const Store& store, const lmdb::Txn& txn, const codec::ZoneRecord& zone,
+    const std::function<void(const Name& owner, uint16_t type, const codec::RRsetView&)>& fn) {
+  std::string prefix = codec::zone_prefix(zone.id);
+  lmdb::Cursor c(txn, store.dbi().rrsets);
+  uint8_t labels[Name::kMaxWire];
+  for (bool ok = c.seek_prefix(prefix); ok; ok = c.next() && c.key_has_prefix(prefix)) {
+    auto parts = codec::split_rrset_key(c.key_bytes());
+    if (parts.type == rrtype::kEnt)
+      continue;
+    codec::RRsetView v = codec::decode_rrset(c.value());
+    Name owner;
+    if (!v.owner_case.empty()) {
+      owner = Name::concat(v.owner_case, zone.name);
+    } else {
+      size_t n = codec::decode_namekey(parts.namekey, labels);
+      owner = Name::concat({labels, n}, zone.name);
+    }
+    fn(owner, parts.type, v);
   }
 }
 

@@ -109,4 +109,10 @@ class Store {
   Dbis dbi_{};
 };
 
+// Calls `fn` for every RRset of the zone (empty non-terminal rows left out) in canonical order,
+// owner names as they were written.
+void for_each_rrset(
+    const Store& store, const lmdb::Txn& txn, const codec::ZoneRecord& zone,
+    const std::function<void(const Name& owner, uint16_t type, const codec::RRsetView&)>& fn);
+
 }  // namespace signet
