@@ -78,6 +78,7 @@ class PdnsApi {
   Response delete_zone(Request& q);
   Response export_zone(Request& q);
   Response rectify_zone(Request& q);
+  Response notify_zone(Request& q);
   Response cryptokeys(Request& q);
   Response cryptokey(Request& q);
   Response search(Request& q);
