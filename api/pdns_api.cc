@@ -78,6 +78,7 @@ class PdnsApi {
   Response delete_zone(Request& q);
   Response export_zone(Request& q);
   Response rectify_zone(Request& q);
+  Response notify_zone(Request& q);
   Response cryptokeys(Request& q);
   Response cryptokey(Request& q);
   Response search(Request& q);
@@ -461,6 +462,16 @@ Response PdnsApi::rectify_zone(Request& q) {
   return Response::json(200, Json{{"result", "Rectified"}});
 }
 
+// pdns queues NOTIFYs to the zone's secondaries. signetd is another process than pdns_server and
+// has no queue of its own: it answers as pdns does, and pdns_server notifies a primary (Master)
+// zone's secondaries itself when it sees the new serial (its periodic check of primary zones).
+// Clients such as lexicon call this after every change of a Master zone and fail without it.
+Response PdnsApi::notify_zone(Request& q) {
+  auto txn = store().begin_read();
+  zone_of(txn, q, Action::kEditZones);
+  return Response::json(200, Json{{"result", "Notification queued"}});
+}
+
 // ------------------------------------------------------------------ cryptokeys
 
 Json PdnsApi::cryptokey_json(const lmdb::Txn& txn, const ZoneRecord& z, const codec::KeyRecord& k,
@@ -592,6 +603,7 @@ void add_pdns_routes(Router& router, Service& service) {
   router.add({"DELETE", kZone, Auth::kToken, bind(&PdnsApi::delete_zone)});
   router.add({"GET", kZone + "/export", Auth::kToken, bind(&PdnsApi::export_zone)});
   router.add({"PUT", kZone + "/rectify", Auth::kToken, bind(&PdnsApi::rectify_zone)});
+  router.add({"PUT", kZone + "/notify", Auth::kToken, bind(&PdnsApi::notify_zone)});
   router.add({"GET", kZone + "/cryptokeys", Auth::kToken, bind(&PdnsApi::cryptokeys)});
   router.add({"GET", kZone + "/cryptokeys/{key_id}", Auth::kToken, bind(&PdnsApi::cryptokey)});
   router.add({"GET", kServer + "/search-data", Auth::kToken, bind(&PdnsApi::search)});

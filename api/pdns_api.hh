@@ -4,7 +4,7 @@
 //
 // Routes: GET /api, /api/v1, /api/v1/servers, /api/v1/servers/localhost; zones: GET (list,
 // ?zone=), POST; zones/{zone}: GET (?rrsets=false), PATCH, PUT, DELETE; zones/{zone}/export (GET),
-// /rectify (PUT), /cryptokeys and /cryptokeys/{id} (GET); search-data (GET ?q= &max=
+// /rectify and /notify (PUT), /cryptokeys and /cryptokeys/{id} (GET); search-data (GET ?q= &max=
 // &object_type=). Shapes, status codes and error bodies are pdns 4.7's (ws-auth.cc), checked
 // against pdns_server's own API by tests/integration/pdns_api_compare_test.cc. Where Signet
 // differs, on purpose:
@@ -21,6 +21,8 @@
 //  * Signet keeps neither comments (accepted, dropped) nor disabled records (422), nor catalog
 //    zones; zone data as text in a POST ("zone") is refused (422): send rrsets;
 //  * rectify succeeds and changes nothing (Signet keeps zones rectified on every write);
+//  * notify answers pdns' {"result": "Notification queued"} without queueing anything: signetd is
+//    not pdns_server, which notifies a primary zone's secondaries itself when its serial moves;
 //  * a 422 names the field first ("rrsets[1].records[0].content: ..."); malformed JSON is a 422
 //    too (pdns: 400);
 //  * owner names keep the spelling they were written with (pdns' SQL backends lower-case them).

@@ -575,6 +575,16 @@ TEST_F(PdnsApiTest, RectifySucceedsAndChangesNothing) {
   EXPECT_EQ(snapshot("acme.example."), before);
 }
 
+// lexicon calls it after every change of a Master zone, and fails when it is missing.
+TEST_F(PdnsApiTest, NotifyAnswersAsPdnsAndChangesNothing) {
+  std::string before = snapshot("acme.example.");
+  Response r = call("acme:editor", "PUT", kZones + "/acme.example./notify");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json(r), (Json{{"result", "Notification queued"}}));
+  EXPECT_EQ(call("acme:viewer", "PUT", kZones + "/acme.example./notify").status, 403);
+  EXPECT_EQ(snapshot("acme.example."), before);
+}
+
 TEST_F(PdnsApiTest, CryptokeysShowSignetsKeysWithoutPrivateParts) {
   EXPECT_EQ(json(call("acme:viewer", "GET", kZones + "/acme.example./cryptokeys")), Json::array());
   secure("acme.example.");
@@ -662,6 +672,7 @@ std::vector<Attempt> zone_attempts() {
       {"DELETE", "", ""},
       {"GET", "/export", ""},
       {"PUT", "/rectify", ""},
+      {"PUT", "/notify", ""},
       {"GET", "/cryptokeys", ""},
       {"GET", "/cryptokeys/1", ""},
   };

@@ -20,17 +20,21 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/dns_tools.hh"
 #include "tests/support/signet_dir.hh"
 #include "tests/support/tools.hh"
 #include "tests/support/unbound.hh"
 
+using signet::test::dig_validated;
 using signet::test::find_tool;
+using signet::test::nsupdate;
 using signet::test::PdnsServerOptions;
 using signet::test::run;
 using signet::test::RunResult;
 using signet::test::SignetDir;
 using signet::test::TempDir;
 using signet::test::Unbound;
+using signet::test::Validated;
 using signet::test::write_file;
 
 namespace {
@@ -43,29 +47,6 @@ std::string zone_text(const std::string& apex) {
          "@ NS ns1\n"
          "ns1 A 192.0.2.1\n"
          "www A 192.0.2.10\n";
-}
-
-// What nsupdate reports: NOERROR, or the RCODE of "update failed: RCODE".
-std::string nsupdate(int port, const std::string& zone, const std::string& key,
-                     const std::vector<std::string>& lines) {
-  std::string script = "server 127.0.0.1 " + std::to_string(port) + "\nzone " + zone + "\n";
-  for (const auto& l : lines)
-    script += l + "\n";
-  script += "send\n";
-  std::vector<std::string> argv = {find_tool("nsupdate"), "-t", "10"};
-  if (!key.empty()) {
-    argv.push_back("-y");
-    argv.push_back(key);
-  }
-  RunResult r = run(argv, script, 60);
-  if (r.status == 0)
-    return "NOERROR";
-  std::string all = r.out + r.err;
-  size_t p = all.find("update failed: ");
-  if (p == std::string::npos)
-    return "(nsupdate: " + all + ")";
-  std::string rc = all.substr(p + 15);
-  return rc.substr(0, rc.find_first_of("\r\n"));
 }
 
 // dig AXFR; the records, or empty when the transfer failed.
@@ -143,38 +124,6 @@ class TsigUpdate : public ::testing::Test {
   std::string acme_secret, globex_secret;
 };
 
-// "<flags line> | <answer RDATA...>" of a query through Unbound.
-struct Validated {
-  bool ad = false;
-  std::string rcode;
-  std::vector<std::string> answers;
-};
-
-Validated ask(int port, const std::string& name, const std::string& type) {
-  RunResult r = run({find_tool("dig"), "@127.0.0.1", "-p", std::to_string(port), "+dnssec",
-                     "+tries=2", "+timeout=5", "+nocookie", name, type},
-                    "", 60);
-  Validated v;
-  std::istringstream in(r.out);
-  for (std::string line; std::getline(in, line);) {
-    if (line.find("->>HEADER<<-") != std::string::npos) {
-      size_t s = line.find("status: ") + 8;
-      v.rcode = line.substr(s, line.find(',', s) - s);
-    } else if (line.rfind(";; flags:", 0) == 0) {
-      std::string flags = line.substr(9, line.find(';', 9) - 9);
-      v.ad = (" " + flags + " ").find(" ad ") != std::string::npos;
-    } else if (!line.empty() && line[0] != ';') {
-      std::istringstream w(line);
-      std::string owner, ttl, cls, t, rdata;
-      w >> owner >> ttl >> cls >> t;
-      std::getline(w, rdata);
-      if (t == type)
-        v.answers.push_back(rdata.substr(rdata.find_first_not_of(" \t")));
-    }
-  }
-  return v;
-}
-
 }  // namespace
 
 TEST_F(TsigUpdate, ATenantsKeyEditsItsSecuredZoneAndTheNextAnswerValidates) {
@@ -190,7 +139,7 @@ TEST_F(TsigUpdate, ATenantsKeyEditsItsSecuredZoneAndTheNextAnswerValidates) {
                       "update add www.acme.example. 300 A 192.0.2.11"}),
             "NOERROR")
       << signet->server->log();
-  Validated added = ask(unbound.port(), "new.acme.example.", "A");
+  Validated added = dig_validated(unbound.port(), "new.acme.example.", "A");
   EXPECT_EQ(added.rcode, "NOERROR") << unbound.log();
   EXPECT_TRUE(added.ad) << unbound.log();
   EXPECT_EQ(added.answers, std::vector<std::string>{"192.0.2.77"});
@@ -201,10 +150,10 @@ TEST_F(TsigUpdate, ATenantsKeyEditsItsSecuredZoneAndTheNextAnswerValidates) {
             "NOERROR")
       << signet->server->log();
   unbound.restart();  // the deletion must be seen, not the cached answer
-  Validated gone = ask(unbound.port(), "new.acme.example.", "A");
+  Validated gone = dig_validated(unbound.port(), "new.acme.example.", "A");
   EXPECT_EQ(gone.rcode, "NXDOMAIN");
   EXPECT_TRUE(gone.ad) << unbound.log();
-  Validated www = ask(unbound.port(), "www.acme.example.", "A");
+  Validated www = dig_validated(unbound.port(), "www.acme.example.", "A");
   EXPECT_TRUE(www.ad);
   EXPECT_EQ(www.answers, std::vector<std::string>{"192.0.2.11"});
   RunResult v = signet->signetutil({"verify-zone", "acme.example."});
