@@ -614,8 +614,11 @@ bool SignetBackend::getDomainMetadata(const DNSName& name, const std::string& ki
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
     auto z = store_.find_zone(txn, to_name(name));
-    if (z && !dnssec_metadata(txn, z->id, kind, meta))
-      meta = store_.get_meta(txn, z->id, kind);
+    if (z && !dnssec_metadata(txn, z->id, kind, meta)) {
+      // pdns asks for this one before it applies a DNS UPDATE (keystore/tsig_keys.hh).
+      meta = kind == "TSIG-ALLOW-DNSUPDATE" ? dnsupdate_keys(store_, txn, *z)
+                                            : store_.get_meta(txn, z->id, kind);
+    }
     return z.has_value();
   } catch (...) {
     rethrow_for_pdns();

@@ -148,6 +148,20 @@ void check_tsig_metadata(const Store& store, const lmdb::Txn& txn, const ZoneRec
   }
 }
 
+std::vector<std::string> dnsupdate_keys(const Store& store, const lmdb::Txn& txn,
+                                        const ZoneRecord& zone) {
+  std::vector<std::string> out = store.get_meta(txn, zone.id, "TSIG-ALLOW-DNSUPDATE");
+  if (!out.empty())
+    return out;
+  lmdb::Cursor c(txn, store.dbi().tsig_keys);
+  for (bool ok = c.first(); ok; ok = c.next()) {
+    auto k = codec::decode_tsig_key(c.value());
+    if (k.owner == zone.tenant_id)
+      out.push_back(k.name.to_text());
+  }
+  return out;
+}
+
 void check_tsig_metadata_for_move(const Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
                                   uint32_t new_tenant_id) {
   for (const auto& [kind, values] : store.all_meta(txn, zone.id)) {

@@ -77,6 +77,15 @@ void check_tsig_metadata(const Store& store, const lmdb::Txn& txn, const ZoneRec
 void check_tsig_metadata_for_move(const Store& store, const lmdb::Txn& txn, const ZoneRecord& zone,
                                   uint32_t new_tenant_id);
 
+// What pdns is told a zone's TSIG-ALLOW-DNSUPDATE is (getDomainMetadata): the zone's own
+// metadata when set; otherwise the names of its tenant's keys. pdns checks a valid TSIG key only
+// against that list (rfc2136handler: with no list it takes any valid key, another tenant's too,
+// from an address allow-dnsupdate-from admits), so a tenant's zone takes updates signed by its
+// own tenant's keys only. A tenant without keys: empty, pdns' address rules alone, as with its
+// own backends.
+std::vector<std::string> dnsupdate_keys(const Store& store, const lmdb::Txn& txn,
+                                        const ZoneRecord& zone);
+
 // A newly created key: its row, and its secret in base64 (what nsupdate -y and pdns take), to be
 // shown once.
 struct CreatedTsigKey {

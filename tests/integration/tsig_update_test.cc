@@ -8,7 +8,8 @@
 //  * nsupdate -y with acme's key adds and deletes records in acme's zone, and a validating Unbound
 //    (trusting only the zone's DS) answers the change with AD set;
 //  * the same key on globex's zone is refused (NOTAUTH/REFUSED) and the zone is unchanged;
-//  * acme's key cannot be named in globex's TSIG-ALLOW-DNSUPDATE (pdnsutil set-meta: refused);
+//  * acme's key cannot be named in globex's TSIG-ALLOW-DNSUPDATE (pdnsutil set-meta: refused),
+//    and without that metadata globex's zone still takes globex's keys only;
 //  * pdnsutil import-tsig-key makes a global key; a TSIG-signed AXFR (dig -y) of a zone whose
 //    TSIG-ALLOW-AXFR names it succeeds, while an unsigned one, a wrong secret and a valid key the
 //    zone does not name are refused.
@@ -184,6 +185,28 @@ TEST_F(TsigUpdate, TheSameKeyOnAnotherTenantsZoneIsRefusedAndChangesNothing) {
                {"update add ok.globex.example. 300 A 192.0.2.88"}),
       "NOERROR")
       << signet->server->log();
+}
+
+// A zone whose TSIG-ALLOW-DNSUPDATE is not set takes its tenant's keys only (keystore/tsig_keys.hh
+// dnsupdate_keys): pdns alone would take any valid key, another tenant's too, or none at all, from
+// an address allow-dnsupdate-from admits.
+TEST_F(TsigUpdate, WithoutMetadataAZoneStillTakesOnlyItsOwnTenantsKeys) {
+  SIGNET_REQUIRE_TOOLS("nsupdate", "dig");
+  signet->pdnsutil_ok({"set-meta", "globex.example", "TSIG-ALLOW-DNSUPDATE"});
+  const std::string before = zone_listing("globex.example.");
+  const std::vector<std::string> attack = {"update add evil.globex.example. 300 A 192.0.2.66"};
+  std::string rcode = nsupdate(signet->server->port(), "globex.example.",
+                               "hmac-sha256:acme-key:" + acme_secret, attack);
+  EXPECT_TRUE(rcode == "NOTAUTH" || rcode == "REFUSED") << rcode;
+  rcode = nsupdate(signet->server->port(), "globex.example.", "", attack);
+  EXPECT_TRUE(rcode == "NOTAUTH" || rcode == "REFUSED") << rcode;
+  EXPECT_EQ(zone_listing("globex.example."), before);
+  EXPECT_EQ(
+      nsupdate(signet->server->port(), "globex.example.", "hmac-sha256:globex-key:" + globex_secret,
+               {"update add ok.globex.example. 300 A 192.0.2.88"}),
+      "NOERROR")
+      << signet->server->log();
+  EXPECT_EQ(signet->dig("ok.globex.example.", "A"), std::vector<std::string>{"192.0.2.88"});
 }
 
 TEST_F(TsigUpdate, AnotherTenantsKeyCannotBeNamedInAZonesMetadata) {
