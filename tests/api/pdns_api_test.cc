@@ -17,6 +17,7 @@
 #include "signer/error.hh"
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
+#include "tests/support/api_tokens.hh"
 #include "tests/support/temp_dir.hh"
 
 using namespace signet;
@@ -83,15 +84,7 @@ class PdnsApiTest : public ::testing::Test {
   }
 
   TokenIdentity token(std::optional<std::string> tenant, Role role) {
-    auto txn = root->store().begin_write();
-    Tokens::Request r;
-    if (tenant)
-      r.tenant_id = root->store().find_tenant(txn, *tenant)->id;
-    r.role = role;
-    IssuedToken t = root->tokens().create(txn, r);
-    txn.commit();
-    return root->tokens().authenticate(
-        std::string_view(reinterpret_cast<const char*>(t.text.data()), t.text.size()));
+    return test::issue_token(*root, std::move(tenant), role);
   }
 
   Response call(const std::string& who, const std::string& method, const std::string& target,

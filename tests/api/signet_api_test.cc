@@ -14,6 +14,7 @@
 #include "conf/composition_root.hh"
 #include "conf/policy.hh"
 #include "conf/policy_import.hh"
+#include "tests/support/api_tokens.hh"
 #include "tests/support/temp_dir.hh"
 
 using namespace signet;
@@ -88,15 +89,7 @@ class SignetApiTest : public ::testing::Test {
 
   // The identity of a new token, authenticated from its text as signetd does.
   TokenIdentity token(std::optional<std::string> tenant, Role role) {
-    auto txn = root->store().begin_write();
-    Tokens::Request r;
-    if (tenant)
-      r.tenant_id = root->store().find_tenant(txn, *tenant)->id;
-    r.role = role;
-    IssuedToken t = root->tokens().create(txn, r);
-    txn.commit();
-    return root->tokens().authenticate(
-        std::string(reinterpret_cast<const char*>(t.text.data()), t.text.size()));
+    return test::issue_token(*root, std::move(tenant), role);
   }
 
   Response call(std::optional<TokenIdentity> who, const std::string& method,
