@@ -218,9 +218,11 @@ void ChunkedWork::commit() {
   // LMDB's writer lock is a process-shared mutex, and such mutexes are not fair: a loop that
   // commits and begins again at once takes it back before a woken waiter runs, and on a busy
   // machine another process's edit waited out a whole chain build (160 s at 1M records). So
-  // the writer stays free for a tenth of the time it was held (2 to 20 ms) after every chunk.
-  std::this_thread::sleep_for(std::clamp<Steady::duration>(held / 10, std::chrono::milliseconds(2),
-                                                           std::chrono::milliseconds(20)));
+  // the writer stays free for a quarter of the time it was held (10 to 50 ms) after every chunk:
+  // a woken waiter on a loaded machine needs a scheduler slice (several ms) before it can take
+  // the lock, and with less, one writer among several lost every handoff of a 4 s build.
+  std::this_thread::sleep_for(std::clamp<Steady::duration>(held / 4, std::chrono::milliseconds(10),
+                                                           std::chrono::milliseconds(50)));
   ++chunks_;
   phase_items_ += items_;
   if (hook_)
