@@ -84,6 +84,7 @@ bool is_ecdsa(Algorithm a) {
 size_t ec_size(Algorithm a) {
   return a == Algorithm::kEcdsaP256Sha256 ? 32 : 48;
 }
+constexpr size_t kStrippedZeroOctets = 3;
 const char* ec_group(Algorithm a) {
   return a == Algorithm::kEcdsaP256Sha256 ? "P-256" : "P-384";
 }
@@ -513,7 +514,10 @@ PrivateKey PrivateKey::from_raw(Algorithm alg, std::span<const uint8_t> raw) {
   if (!is_ecdsa(alg)) {
     throw InputError("an " + algorithm_name(alg) + " key is not a single number");
   }
-  if (raw.size() != ec_size(alg)) {
+  // BIND writes the scalar as OpenSSL's BN_bn2bin gives it, without leading zero octets: one
+  // P-256 key in 256 has 31 octets, one in 65,536 has 30. Up to three missing octets are such a
+  // key; a shorter number is far likelier a truncated file (1 in 2^32 keys) and is refused.
+  if (raw.size() > ec_size(alg) || raw.size() + kStrippedZeroOctets < ec_size(alg)) {
     throw InputError("malformed " + algorithm_name(alg) + " private key (" +
                      std::to_string(raw.size()) + " octets; " + algorithm_name(alg) + " has " +
                      std::to_string(ec_size(alg)) + ")");

@@ -82,6 +82,20 @@ TEST(Crypto, EcdsaKeyFromRawScalarHasTheRightPublicKey) {
   EXPECT_TRUE(verify(Algorithm::kEcdsaP256Sha256, r.public_key(), data, r.sign(data)));
 }
 
+// BIND's .private carries the scalar without its leading zero octets (one key in 256): it is the
+// same key as the padded scalar, and a shorter number than a key can plausibly be is refused.
+TEST(Crypto, AnEcdsaScalarWithoutItsLeadingZeroOctetsIsTheSameKey) {
+  for (Algorithm alg : {Algorithm::kEcdsaP256Sha256, Algorithm::kEcdsaP384Sha384}) {
+    const size_t size = alg == Algorithm::kEcdsaP256Sha256 ? 32 : 48;
+    std::vector<uint8_t> padded(size, 0x5a);
+    padded[0] = padded[1] = 0;
+    PrivateKey full = PrivateKey::from_raw(alg, padded);
+    PrivateKey stripped = PrivateKey::from_raw(alg, std::span(padded).subspan(2));
+    EXPECT_EQ(stripped.public_key(), full.public_key()) << algorithm_name(alg);
+    EXPECT_THROW(PrivateKey::from_raw(alg, std::span(padded).subspan(4)), InputError);
+  }
+}
+
 // ------------------------------------------------------------------ the key heap
 
 namespace {
