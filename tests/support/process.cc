@@ -73,17 +73,19 @@ int free_port() {
 
 RunResult run(const std::vector<std::string>& argv, const std::string& input, int timeout_s) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe))
+  // Close-on-exec: tests run commands from several threads at once, and a child forked by another
+  // thread must not inherit these ends. One that did (a 30 s dnsperf) held this child's stdin
+  // open, so nsupdate waited for the end of its input until dnsperf exited.
+  if (pipe2(in_pipe, O_CLOEXEC) || pipe2(out_pipe, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC))
     throw std::runtime_error("pipe failed");
   pid_t pid = fork();
   if (pid < 0)
     throw std::runtime_error("fork failed");
   if (pid == 0) {
-    dup2(in_pipe[0], 0);
+    dup2(in_pipe[0], 0);  // dup2 clears close-on-exec on 0, 1 and 2
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
-      close(fd);
+    closefrom(3);  // and whatever else this process had open without it
     std::vector<char*> args;
     for (const auto& a : argv)
       args.push_back(const_cast<char*>(a.c_str()));
@@ -158,6 +160,7 @@ Process::Process(const std::vector<std::string>& argv, const std::string& log_fi
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0)
       dup2(devnull, 0);
+    closefrom(3);  // a server must not hold another thread's pipes open (see run())
     // Own process group, so stopping the server also stops anything it forked.
     setpgid(0, 0);
     std::vector<char*> args;
