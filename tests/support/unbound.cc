@@ -25,12 +25,18 @@ void Unbound::restart() {
   start();
 }
 
-void Unbound::start() {
+void Unbound::restart_with(std::vector<std::string> extra) {
+  options_.extra = std::move(extra);
+  process_.reset();
+  start(port_);
+}
+
+void Unbound::start(int port) {
   std::string unbound = find_tool("unbound"), dig = find_tool("dig");
   if (unbound.empty() || dig.empty())
     throw std::runtime_error("unbound and dig are needed (scripts/setup installs them)");
   for (int attempt = 0; attempt < 4; ++attempt) {
-    port_ = free_port();
+    port_ = attempt == 0 && port ? port : free_port();
     write_file(dir_ + "/unbound.conf", config());
     size_t offset = log().size();
     process_ = std::make_unique<Process>(

@@ -36,9 +36,13 @@ class Unbound {
   std::string log() const;
   // Empties the cache (unbound-control is not set up: a restart does it).
   void restart();
+  // Restarts with `extra` in place of the options' extra "server:" lines (val-override-date:
+  // validating at another time, say), on the same port when it is still free: a resolver
+  // configured elsewhere by address stays the same resolver.
+  void restart_with(std::vector<std::string> extra);
 
  private:
-  void start();
+  void start(int port = 0);
   std::string config() const;
 
   std::string dir_;
