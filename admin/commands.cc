@@ -263,6 +263,10 @@ const std::vector<Command>& commands() {
 }
 
 const Command* find_command(const std::string& name) {
+  for (const auto& c : evidence_commands()) {
+    if (name == c.name)
+      return &c;
+  }
   for (const auto& c : tsig_commands()) {
     if (name == c.name)
       return &c;

@@ -49,7 +49,12 @@ const std::vector<Command>& audit_commands();
 const std::vector<Command>& keyman_commands();
 const std::vector<Command>& token_commands();
 const std::vector<Command>& tsig_commands();
+const std::vector<Command>& evidence_commands();
 const Command* find_command(const std::string& name);
+
+// signetutil evidence-verify FILE [--key PUBKEY]: runs without a configuration or store (an
+// auditor's machine). Returns the exit status.
+int evidence_verify_main(const Args& args, std::ostream& out, std::ostream& err);
 
 // A time as signetutil prints it: 2026-12-02T01:34:03Z (UTC).
 std::string iso_time(uint64_t t);

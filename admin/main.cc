@@ -50,6 +50,10 @@ void usage(std::ostream& o) {
   for (const auto& c : signet::admin::tsig_commands()) {
     o << "  " << c.usage << "\n      " << c.help << "\n";
   }
+  o << "\nEvidence packs:\n";
+  for (const auto& c : signet::admin::evidence_commands()) {
+    o << "  " << c.usage << "\n      " << c.help << "\n";
+  }
   o << "  batch [FILE]\n      Run write commands, one per line (from FILE or stdin), in one "
        "transaction:\n      all of them or none\n";
 }
@@ -170,6 +174,9 @@ int main(int argc, char** argv) {
     std::cerr << "usage: signetutil batch [FILE]\n";
     return 2;
   }
+  // An auditor's machine has no store and no configuration.
+  if (name == "evidence-verify")
+    return signet::admin::evidence_verify_main(args, std::cout, std::cerr);
   try {
     signet::CompositionRoot ctx(signet::load_config(config_dir, config_name));
     Cli cli{ctx, signet::Portfolio(ctx.store(), ctx.clock()), json, std::cout, std::cerr};

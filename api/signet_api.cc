@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "api/api_input.hh"
+#include "api/evidence_api.hh"
 #include "api/openapi.hh"
 #include "conf/policy.hh"
 #include "conf/policy_view.hh"
@@ -360,6 +361,7 @@ Response openapi(Request&) {
 }  // namespace
 
 void add_signet_routes(Router& router, Service& service) {
+  add_evidence_routes(router, service);  // GET /api/v1/signet/evidence (api/evidence_api.hh)
   Service* svc = &service;
   auto on = [&](const char* method, std::string path, Auth auth,
                 Response (*fn)(Service&, Request&)) {

@@ -216,6 +216,20 @@ AuditVerdict AuditLog::verify(const lmdb::Txn& txn) const {
   return v;
 }
 
+std::array<uint8_t, 32> audit_entry_hash(const AuditEntry& e) {
+  return entry_hash(e.prev, e.seq, encode_body(e));
+}
+
+AuditHead AuditLog::head(const lmdb::Txn& txn) const {
+  auto stored = txn.find(store_.dbi().sys, kHead);
+  if (!stored)
+    return {};
+  auto h = decode_head(*stored);
+  if (!h)
+    throw CorruptionError("bad audit head");
+  return AuditHead{h->seq, h->hash};
+}
+
 Json audit_entry_json(const AuditEntry& e) {
   Json detail = Json::parse(e.detail, nullptr, /*allow_exceptions=*/false);
   return Json{{"seq", e.seq},

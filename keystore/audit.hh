@@ -50,6 +50,12 @@ struct AuditVerdict {
   bool ok() const { return problems.empty(); }
 };
 
+// The newest entry at the time of `txn`: its seq and hash (seq 0: the log is empty).
+struct AuditHead {
+  uint64_t seq = 0;
+  std::array<uint8_t, 32> hash{};
+};
+
 class AuditLog {
  public:
   AuditLog(Store& store, const Clock& clock, std::string actor)
@@ -62,6 +68,7 @@ class AuditLog {
   // Entries in order, optionally only those of one tenant and/or zone (by name, as recorded).
   void for_each(const lmdb::Txn& txn, const std::function<void(const AuditEntry&)>& fn) const;
   AuditVerdict verify(const lmdb::Txn& txn) const;
+  AuditHead head(const lmdb::Txn& txn) const;
 
   // Who entries appended now name: the innermost ActorScope of the calling thread, else the
   // process's actor.
@@ -88,6 +95,11 @@ class AuditLog {
   const Clock& clock_;
   std::string actor_;
 };
+
+// The hash an entry must carry, recomputed from its fields (seq, prev and the body fields,
+// encoded as the log stores them): what audit-verify checks, exposed for verifiers of entries
+// taken out of the store (evidence packs, evidence/audit_excerpt.hh).
+std::array<uint8_t, 32> audit_entry_hash(const AuditEntry& e);
 
 // Who is acting, for the audit log: "signetutil:<login>" or the program name.
 std::string process_actor();

@@ -799,4 +799,30 @@ TsigKeyRecord decode_tsig_key(std::span<const uint8_t> value) {
   return k;
 }
 
+std::string encode_evidence_key(const EvidenceKeyRecord& k) {
+  if (k.sealed.size() > 0xffff)
+    throw InputError("evidence key: sealed seed too long");
+  std::string out;
+  put_u8(out, 1);
+  put_u64(out, k.created);
+  put_bytes(out, k.public_key);
+  put_u16(out, static_cast<uint16_t>(k.sealed.size()));
+  put_bytes(out, k.sealed);
+  return out;
+}
+
+EvidenceKeyRecord decode_evidence_key(std::span<const uint8_t> value) {
+  Reader r(value, "evidence key value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("evidence key: unknown value version " + std::to_string(version));
+  EvidenceKeyRecord k;
+  k.created = r.u64();
+  auto pub = r.bytes(32);
+  std::copy(pub.begin(), pub.end(), k.public_key.begin());
+  auto s = r.bytes(r.u16());
+  k.sealed.assign(s.begin(), s.end());
+  return k;
+}
+
 }  // namespace signet::codec

@@ -154,6 +154,12 @@
 //                 base64 text encodes). Moved to another owner or name, it does not open.
 //   The tsig_keys database came without a schema change, as tokens did.
 //
+//   sys "evidence-key" := 0x01 created:u64 public:32 sealed_len:u16 sealed:octets
+//                 The operator's Ed25519 key that signs evidence packs (keystore/evidence_key.hh);
+//                 public: the raw Ed25519 public key; sealed := nonce:24 XChaCha20-Poly1305(master
+//                 key, 32-octet Ed25519 seed) with associated data "signet/evidence/1". Came
+//                 without a schema change (a new sys tag older versions never read).
+//
 // namekey(name): the labels from the rightmost to the leftmost, each lower-cased (ASCII), escaped
 // and followed by 0x00; the escape maps octet 0x00 to 0x01 0x01 and 0x01 to 0x01 0x02 so that no
 // label contains 0x00. The apex (empty relative name) encodes as nothing. Because a key continues
@@ -526,5 +532,14 @@ struct TsigKeyRecord {
 };
 std::string encode_tsig_key(const TsigKeyRecord& k);
 TsigKeyRecord decode_tsig_key(std::span<const uint8_t> value);
+
+// ---------------------------------------------------------------- evidence key (sys)
+struct EvidenceKeyRecord {
+  uint64_t created = 0;
+  std::array<uint8_t, 32> public_key{};
+  std::vector<uint8_t> sealed;  // the sealed Ed25519 seed
+};
+std::string encode_evidence_key(const EvidenceKeyRecord& k);
+EvidenceKeyRecord decode_evidence_key(std::span<const uint8_t> value);
 
 }  // namespace signet::codec

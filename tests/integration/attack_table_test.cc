@@ -34,6 +34,7 @@
 #include "api/signet_api.hh"
 #include "conf/composition_root.hh"
 #include "conf/config.hh"
+#include "evidence/archive.hh"
 #include "tests/support/process.hh"
 #include "tests/support/signet_dir.hh"
 #include "tests/support/signetd.hh"
@@ -168,6 +169,7 @@ struct Env {
       b_tokens.push_back(token({"globex", role}));
     }
     op = token({"--operator"});
+    d->signetutil_ok({"evidence-key"});  // GET /api/v1/signet/evidence signs with it
     revoked = token({"globex", "editor"});
     d->signetutil_ok({"token", "revoke", id_of(revoked)});
     expired = token({"globex", "editor", "--expires", "1h"}, -7200);
@@ -365,6 +367,36 @@ TEST_P(AttackTable, TenantBCannotSeeOrTouchTenantAByAnyRoute) {
     cursor = j["next_cursor"].is_null() ? "" : j["next_cursor"].get<std::string>();
   }
   EXPECT_GT(audited, 0);
+}
+
+// The evidence route is not zone-scoped in its path: B's packs (every role) are B's alone — no
+// file of them names A or A's zones; A's zone asked for by ?zone= answers exactly as an absent
+// one; ?tenant=acme is refused.
+TEST_P(AttackTable, EvidencePacksOfBHoldNothingOfA) {
+  for (const auto& b : b_tokens) {
+    SignetdReply r = call("GET", "/api/v1/signet/evidence", b);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.header("Content-Type"), "application/gzip");
+    auto files = signet::evidence::read_tar_gz(r.body);
+    EXPECT_EQ(files.size(), 5u);
+    for (const auto& f : files) {
+      EXPECT_EQ(f.content.find("acme"), std::string::npos) << f.name;
+      EXPECT_FALSE(leaks(f.content, secrets())) << f.name;
+    }
+    for (const auto& z : a_zones) {
+      SignetdReply absent = call("GET", "/api/v1/signet/evidence?zone=" + kAbsent, b);
+      SignetdReply theirs = call("GET", "/api/v1/signet/evidence?zone=" + z, b);
+      EXPECT_EQ(theirs.status, 404) << theirs.body;
+      EXPECT_EQ(theirs.status, absent.status);
+      std::string expected = absent.body;
+      std::string absent_bare = kAbsent.substr(0, kAbsent.size() - 1);
+      std::string z_bare = z.substr(0, z.size() - 1);
+      for (size_t p; (p = expected.find(absent_bare)) != std::string::npos;)
+        expected.replace(p, absent_bare.size(), z_bare);
+      EXPECT_EQ(theirs.body, expected) << z;
+    }
+    EXPECT_EQ(call("GET", "/api/v1/signet/evidence?tenant=acme", b).status, 403);
+  }
 }
 
 TEST_P(AttackTable, ZonesInsideOrAboveAZoneOfAnotherTenantAreRefused) {
