@@ -73,11 +73,22 @@ AuditQuery audit_query(const Request& q) {
     a.zone = field_value("zone", [&] { return Name::from_text(*z); });
   if (auto s = q.query_value("since"))
     a.since = time_param("since", *s);
+  if (auto u = q.query_value("until"))
+    a.until = time_param("until", *u);
   if (auto l = q.query_value("limit"))
     a.limit = number_param("limit", *l, 1, 1000);
   if (auto c = q.query_value("cursor"))
     a.cursor = number_param("cursor", *c, 0, UINT64_MAX / 2);
   return a;
+}
+
+OverviewQuery overview_query(const Request& q) {
+  OverviewQuery o;
+  if (auto l = q.query_value("limit"))
+    o.limit = number_param("limit", *l, 1, 1000);
+  if (auto c = q.query_value("cursor"))
+    o.cursor = number_param("cursor", *c, 0, UINT64_MAX / 2);
+  return o;
 }
 
 }  // namespace signet::api

@@ -5,6 +5,7 @@
 // message begins with the field it is about.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -35,13 +36,21 @@ auto field_value(const char* field, F parse) -> decltype(parse()) {
   }
 }
 
-// GET /api/v1/signet/audit?zone=&since=&limit=&cursor=
+// GET /api/v1/signet/audit?zone=&since=&until=&limit=&cursor=
 struct AuditQuery {
   std::optional<Name> zone;
-  uint64_t since = 0;   // Unix time or ISO 8601 UTC ("2026-12-02T00:00:00Z")
-  size_t limit = 100;   // 1..1000
-  uint64_t cursor = 0;  // entries after this seq (the previous page's next_cursor)
+  uint64_t since = 0;           // Unix time or ISO 8601 UTC ("2026-12-02T00:00:00Z")
+  uint64_t until = UINT64_MAX;  // entries before this time (exclusive), same forms
+  size_t limit = 100;           // 1..1000
+  uint64_t cursor = 0;          // entries after this seq (the previous page's next_cursor)
 };
 AuditQuery audit_query(const Request& q);
+
+// GET /api/v1/signet/overview?limit=&cursor=
+struct OverviewQuery {
+  size_t limit = 50;  // 1..1000 zones of "needs a human" per page
+  size_t cursor = 0;  // offset: the previous page's next_cursor
+};
+OverviewQuery overview_query(const Request& q);
 
 }  // namespace signet::api

@@ -12,6 +12,7 @@
 
 #include "api/api_input.hh"
 #include "api/evidence_api.hh"
+#include "api/console.hh"
 #include "api/openapi.hh"
 #include "conf/policy.hh"
 #include "conf/policy_view.hh"
@@ -338,7 +339,7 @@ Response audit_log(Service& svc, Request& q) {
   Json entries = Json::array();
   std::optional<uint64_t> next;
   svc.root().audit().for_each(txn, [&](const AuditEntry& e) {
-    if (next || e.seq <= aq.cursor || e.time < aq.since)
+    if (next || e.seq <= aq.cursor || e.time < aq.since || e.time >= aq.until)
       return;
     if (who.tenant_id && e.tenant_id != *who.tenant_id)
       return;
@@ -382,6 +383,7 @@ void add_signet_routes(Router& router, Service& service) {
   on("GET", base + "/audit", Auth::kToken, audit_log);
   on("GET", "/metrics", Auth::kMetrics, metrics);
   router.add({"GET", base + "/openapi.json", Auth::kNone, openapi});
+  add_console_routes(router, service);
 }
 
 }  // namespace signet::api
