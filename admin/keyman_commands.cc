@@ -525,6 +525,99 @@ int cmd_metrics(Cli& cli, const Args& a) {
   return 0;
 }
 
+// ------------------------------------------------------------------ the validation monitor
+
+// monitor [--tenant T] [--json] [--check] [ZONE...]: what validating resolvers see of each secured
+// zone (keystore/monitor_results.hh); --check asks them now and stores the findings first.
+int cmd_monitor(Cli& cli, const Args& a) {
+  Opts o = parse_opts(a, {"--tenant"}, {"--json", "--check"});
+  bool json = cli.json || o.flags.count("--json");
+  std::optional<std::string> tenant = cli.portfolio.scope();
+  if (o.values.count("--tenant")) {
+    if (tenant && *tenant != o.values.at("--tenant"))
+      throw ScopeError("scoped to tenant '" + *tenant + "'");
+    tenant = o.values.at("--tenant");
+  }
+  std::vector<ZoneRecord> zones;
+  {
+    auto txn = cli.ctx.store().begin_read();
+    if (!o.positional.empty()) {
+      for (const auto& z : o.positional) {
+        ZoneRecord zone = cli.portfolio.zone(txn, Name::from_text(z));
+        if (tenant && cli.portfolio.tenant_name(txn, zone.tenant_id) != *tenant)
+          throw NotFound("zone '" + z + "' not found");
+        zones.push_back(zone);
+      }
+    } else {
+      std::vector<ZoneRecord> all;
+      if (tenant)
+        all = cli.portfolio.zones(txn, *tenant);
+      else
+        cli.ctx.store().for_each_zone(txn, [&](const ZoneRecord& z) { all.push_back(z); });
+      for (const auto& z : all) {
+        if (cli.ctx.dnssec().state().find(txn, z.id))
+          zones.push_back(z);
+      }
+    }
+  }
+  Monitor& monitor = cli.ctx.monitor();
+  if (o.flags.count("--check")) {
+    for (const auto& z : zones)
+      monitor.check(z);
+  }
+  auto txn = cli.ctx.store().begin_read();
+  int worst = 0;
+  Json docs = Json::array();
+  for (const auto& z : zones) {
+    auto m = monitor.results().find(txn, z.id);
+    Json doc = monitor_json(z.name.to_text(), m);
+    if (m) {
+      MonitorState st = monitor_worst(*m);
+      ParentDsCheck pd = parent_ds_check_from(m->parent_state);
+      if (st == MonitorState::kBogus || pd == ParentDsCheck::kMismatch)
+        worst = 2;
+      else if (st == MonitorState::kUnreachable || st == MonitorState::kInsecure ||
+               pd == ParentDsCheck::kMissing || pd == ParentDsCheck::kUnreachable)
+        worst = std::max(worst, 1);
+    }
+    if (json) {
+      docs.push_back(doc);
+      continue;
+    }
+    std::string zone = z.name.to_text();
+    cli.out << zone << "\tstatus\t" << doc["status"].get<std::string>() << "\t"
+            << (m && m->checked_at ? iso_time(m->checked_at) : "-") << "\n";
+    if (!m)
+      continue;
+    for (const auto& r : m->results) {
+      cli.out << zone << "\tresolver\t" << r.resolver << "\t"
+              << monitor_state_name(monitor_state_from(r.state)) << "\t"
+              << (r.ede ? std::to_string(*r.ede) + (r.ede_text.empty() ? "" : " " + r.ede_text)
+                        : "-")
+              << "\t" << r.latency_ms << "ms\t" << iso_time(r.at) << "\t" << r.detail << "\n";
+    }
+    cli.out << zone << "\tparent-ds\t"
+            << parent_ds_check_name(parent_ds_check_from(m->parent_state)) << "\n";
+    for (const auto& p : m->parent_servers) {
+      std::string ds;
+      for (const auto& d : p.ds)
+        ds += (ds.empty() ? "" : "; ") + d;
+      cli.out << zone << "\tparent-server\t" << p.server << "\t"
+              << parent_ds_check_name(parent_ds_check_from(p.state)) << "\t"
+              << (ds.empty() ? "-" : ds) << "\n";
+    }
+  }
+  if (json) {
+    if (o.positional.size() == 1)
+      cli.out << json_text(docs.at(0)) << "\n";
+    else
+      cli.out << json_text(Json{{"zones", docs}}) << "\n";
+  }
+  // Exit status for monitoring: 0 all secure, 1 unreachable/insecure/DS missing, 2 bogus or DS
+  // mismatch.
+  return worst;
+}
+
 }  // namespace
 
 const std::vector<Command>& keyman_commands() {
@@ -565,6 +658,11 @@ const std::vector<Command>& keyman_commands() {
        nullptr},
       {"metrics", "metrics [--tenant T] [ZONE...]", "The same as Prometheus text-format metrics", 0,
        SIZE_MAX, cmd_metrics, nullptr},
+      {"monitor", "monitor [--tenant T] [--json] [--check] [ZONE...]",
+       "What validating resolvers (signet-monitor-resolvers) and the parent servers see of each "
+       "secured zone, as last checked; --check asks them now and stores the findings; exit 0 "
+       "secure, 1 unreachable/insecure/DS missing, 2 bogus or DS mismatch",
+       0, SIZE_MAX, cmd_monitor, nullptr},
   };
   return table;
 }

@@ -92,6 +92,8 @@ int run_daemon(int argc, char** argv, const ExtraRoutes& extra_routes) {
       log_to_stderr(std::string("signetd: stopping (") + strsignal(sig) + ")");
       server.stop();
     });
+    // The validation monitor checks every secured zone in the background (signet-monitor-*).
+    root.monitor().start([](const std::string& line) { log_to_stderr("signetd: " + line); });
     std::cout << "signetd: listening on " << server.url() << std::endl;
     bool ok = server.serve();
     if (!ok) {
@@ -99,6 +101,7 @@ int run_daemon(int argc, char** argv, const ExtraRoutes& extra_routes) {
       pthread_kill(stopper.native_handle(), SIGTERM);
     }
     stopper.join();
+    root.monitor().stop();
     return ok ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "signetd: " << e.what() << "\n";

@@ -17,6 +17,7 @@
 #include "conf/policy.hh"
 #include "conf/policy_view.hh"
 #include "keystore/health_report.hh"
+#include "keystore/monitor_results.hh"
 #include "signer/clock.hh"
 #include "signer/encoding.hh"
 #include "signer/error.hh"
@@ -316,6 +317,18 @@ Response zone_health(Service& svc, Request& q) {
   return Response::json(200, zone_health_json(s.zones.front()));
 }
 
+// The validation monitor's findings for one zone (keystore/monitor_results.hh, issue 10's
+// contract); another tenant's zone is 404 as an absent one.
+Response zone_monitor(Service& svc, Request& q) {
+  const TokenIdentity& who = q.identity();
+  Name apex = zone_param(q);
+  auto txn = svc.store().begin_read();
+  ZoneRecord zone = svc.visible_zone(txn, who, apex);
+  Service::require(who, Action::kRead, zone.tenant_id);
+  MonitorResults results(svc.store(), svc.root().dnssec().events());
+  return Response::json(200, monitor_json(zone.name.to_text(), results.find(txn, zone.id)));
+}
+
 // Prometheus exposition of every zone: an operator token, or an address the HTTP binding lets
 // in without one (signet-api-metrics-allow).
 Response metrics(Service& svc, Request& q) {
@@ -326,7 +339,8 @@ Response metrics(Service& svc, Request& q) {
   svc.store().for_each_zone(txn, [&](const ZoneRecord& z) { zones.push_back(z); });
   HealthSurvey s = survey_health(svc.root().keyman(), svc.root().dnssec(), svc.store(), txn, zones,
                                  tenant_names(svc, txn), svc.root().clock().now());
-  return Response::text(200, metrics_text(s), "text/plain; version=0.0.4; charset=utf-8");
+  return Response::text(200, metrics_text(s) + monitor_metrics_text(svc.root().monitor().stats()),
+                        "text/plain; version=0.0.4; charset=utf-8");
 }
 
 // Oldest first, `limit` entries after `cursor` (a seq); a tenant token sees the entries of its
@@ -378,6 +392,7 @@ void add_signet_routes(Router& router, Service& service) {
   on("POST", zone + "/pending/{step}/approve", Auth::kToken, approve_step);
   on("PUT", zone + "/policy", Auth::kToken, set_zone_policy);
   on("GET", zone + "/health", Auth::kToken, zone_health);
+  on("GET", zone + "/monitor", Auth::kToken, zone_monitor);
   on("GET", base + "/policies", Auth::kToken, list_policies);
   on("GET", base + "/health", Auth::kToken, tenant_health);
   on("GET", base + "/audit", Auth::kToken, audit_log);

@@ -54,7 +54,21 @@ void CompositionRoot::wake_refresher(uint32_t zone_id) {
     refresher_->wake(zone_id);
 }
 
+Monitor& CompositionRoot::monitor() {
+  std::lock_guard<std::mutex> lock(monitor_mu_);
+  if (!monitor_) {
+    MonitorOptions o;
+    o.resolvers = config_.monitor_resolvers;
+    o.interval = config_.monitor_interval;
+    o.qps = config_.monitor_qps;
+    monitor_ = std::make_unique<Monitor>(*store_, *dnssec_, *keyman_, *clock_, std::move(o));
+  }
+  return *monitor_;
+}
+
 CompositionRoot::~CompositionRoot() {
+  if (monitor_)
+    monitor_->stop();
   if (keyman_)
     keyman_->stop();
   if (refresher_)

@@ -20,6 +20,7 @@
 #include "keystore/dnssec.hh"
 #include "keystore/keyman.hh"
 #include "keystore/keyring.hh"
+#include "keystore/monitor.hh"
 #include "keystore/refresher.hh"
 #include "keystore/store.hh"
 #include "keystore/tokens.hh"
@@ -65,6 +66,10 @@ class CompositionRoot {
   // Asks the refresher, if running, to refresh a zone soon.
   void wake_refresher(uint32_t zone_id);
 
+  // The validation monitor (signet-monitor-*), sharing the key manager's parent finder. Made on
+  // first use; signetd starts its background loop, `signetutil monitor --check` calls check().
+  Monitor& monitor();
+
   // LMDB allows one write transaction per environment, and a thread that begins a second one
   // waits for itself forever. pdns sometimes writes through two backend instances on one thread
   // (a transaction open on one, metadata set through another); the second joins the first through
@@ -82,6 +87,8 @@ class CompositionRoot {
   std::unique_ptr<Tokens> tokens_;
   std::unique_ptr<TsigKeys> tsig_keys_;
   std::unique_ptr<Refresher> refresher_;
+  std::mutex monitor_mu_;
+  std::unique_ptr<Monitor> monitor_;
   std::mutex master_mu_;
   std::optional<MasterKey> master_;
   mutable std::mutex write_mu_;

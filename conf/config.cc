@@ -49,6 +49,13 @@ const std::vector<SettingSpec>& setting_specs() {
        "Addresses or networks (ADDR[/BITS], comma-separated) that may read signetd's /metrics "
        "without an operator token"},
       {"api-threads", "8", "Requests signetd serves at once (its worker threads)"},
+      {"monitor-resolvers", "",
+       "Validating resolvers signetd's validation monitor asks about every secured zone, "
+       "IP[:port], comma-separated (empty: no resolver checks, only the parent's DS)"},
+      {"monitor-interval", "300",
+       "Seconds between two validation-monitor checks of a zone; the zones are spread over it "
+       "(0: no background monitoring)"},
+      {"monitor-qps", "50", "Ceiling on the queries per second the validation monitor sends"},
   };
   return specs;
 }
@@ -268,6 +275,19 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
   });
   c.api_threads = parse("api-threads", [](const std::string& v) {
     return static_cast<unsigned>(parse_uint("api-threads", v, 1, 1024));
+  });
+  c.monitor_resolvers = parse("monitor-resolvers", [](const std::string& v) {
+    try {
+      return parse_dns_server_list(v);
+    } catch (const InputError& e) {
+      throw InputError(std::string("setting signet-monitor-resolvers: ") + e.what());
+    }
+  });
+  c.monitor_interval = parse("monitor-interval", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("monitor-interval", v, 0, 7 * 86400));
+  });
+  c.monitor_qps = parse("monitor-qps", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("monitor-qps", v, 1, 1000000));
   });
   return c;
 }

@@ -825,4 +825,130 @@ EvidenceKeyRecord decode_evidence_key(std::span<const uint8_t> value) {
   return k;
 }
 
+// ---------------------------------------------------------------- validation monitor
+
+namespace {
+
+void put_text8(std::string& out, const std::string& s, const char* what) {
+  if (s.size() > 0xff)
+    throw InputError(std::string("monitor ") + what + " longer than 255 octets: '" + s + "'");
+  put_u8(out, static_cast<uint8_t>(s.size()));
+  out += s;
+}
+void put_text16(std::string& out, const std::string& s) {
+  size_t n = std::min<size_t>(s.size(), 0xffff);  // free text: cut, never refused
+  put_u16(out, static_cast<uint16_t>(n));
+  out.append(s, 0, n);
+}
+std::string get_text(Reader& r, size_t n) {
+  auto b = r.bytes(n);
+  return std::string(reinterpret_cast<const char*>(b.data()), b.size());
+}
+void put_ede(std::string& out, const std::optional<uint16_t>& ede, const std::string& text) {
+  put_u16(out, ede ? *ede : kNoEde);
+  put_text16(out, text);
+}
+void get_ede(Reader& r, std::optional<uint16_t>& ede, std::string& text) {
+  uint16_t code = r.u16();
+  if (code != kNoEde)
+    ede = code;
+  text = get_text(r, r.u16());
+}
+
+}  // namespace
+
+std::string encode_monitor(const MonitorRecord& m) {
+  if (m.results.size() > 0xff || m.parent_servers.size() > 0xff || m.history.size() > 0xffff ||
+      m.changes.size() > 0xffff)
+    throw InputError("monitor record too large");
+  std::string out;
+  put_u8(out, 1);
+  put_u64(out, m.checked_at);
+  put_u8(out, static_cast<uint8_t>(m.results.size()));
+  for (const auto& r : m.results) {
+    put_text8(out, r.resolver, "resolver");
+    put_u8(out, r.state);
+    put_ede(out, r.ede, r.ede_text);
+    put_u32(out, r.latency_ms);
+    put_u64(out, r.at);
+    put_text16(out, r.detail);
+  }
+  put_u8(out, m.parent_state);
+  put_u64(out, m.parent_checked_at);
+  put_u8(out, static_cast<uint8_t>(m.parent_servers.size()));
+  for (const auto& p : m.parent_servers) {
+    put_text8(out, p.server, "parent server");
+    put_u8(out, p.state);
+    put_u8(out, static_cast<uint8_t>(std::min<size_t>(p.ds.size(), 0xff)));
+    for (size_t i = 0; i < p.ds.size() && i < 0xff; ++i)
+      put_text16(out, p.ds[i]);
+  }
+  put_u16(out, static_cast<uint16_t>(m.history.size()));
+  for (const auto& h : m.history) {
+    put_u64(out, h.at);
+    put_text8(out, h.resolver, "resolver");
+    put_u8(out, h.state);
+    put_ede(out, h.ede, h.ede_text);
+    put_u32(out, h.latency_ms);
+  }
+  put_u16(out, static_cast<uint16_t>(m.changes.size()));
+  for (const auto& c : m.changes) {
+    put_u64(out, c.at);
+    put_text8(out, c.subject, "subject");
+    put_u8(out, c.from);
+    put_u8(out, c.to);
+    put_ede(out, c.ede, c.ede_text);
+  }
+  return out;
+}
+
+MonitorRecord decode_monitor(uint32_t zone_id, std::span<const uint8_t> value) {
+  Reader r(value, "monitor value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("monitor row of zone " + std::to_string(zone_id) +
+                          ": unknown value version " + std::to_string(version));
+  MonitorRecord m;
+  m.checked_at = r.u64();
+  for (unsigned n = r.u8(); n > 0; --n) {
+    MonitorResult x;
+    x.resolver = get_text(r, r.u8());
+    x.state = r.u8();
+    get_ede(r, x.ede, x.ede_text);
+    x.latency_ms = r.u32();
+    x.at = r.u64();
+    x.detail = get_text(r, r.u16());
+    m.results.push_back(std::move(x));
+  }
+  m.parent_state = r.u8();
+  m.parent_checked_at = r.u64();
+  for (unsigned n = r.u8(); n > 0; --n) {
+    MonitorParentServer p;
+    p.server = get_text(r, r.u8());
+    p.state = r.u8();
+    for (unsigned d = r.u8(); d > 0; --d)
+      p.ds.push_back(get_text(r, r.u16()));
+    m.parent_servers.push_back(std::move(p));
+  }
+  for (unsigned n = r.u16(); n > 0; --n) {
+    MonitorResult h;
+    h.at = r.u64();
+    h.resolver = get_text(r, r.u8());
+    h.state = r.u8();
+    get_ede(r, h.ede, h.ede_text);
+    h.latency_ms = r.u32();
+    m.history.push_back(std::move(h));
+  }
+  for (unsigned n = r.u16(); n > 0; --n) {
+    MonitorChange c;
+    c.at = r.u64();
+    c.subject = get_text(r, r.u8());
+    c.from = r.u8();
+    c.to = r.u8();
+    get_ede(r, c.ede, c.ede_text);
+    m.changes.push_back(std::move(c));
+  }
+  return m;
+}
+
 }  // namespace signet::codec

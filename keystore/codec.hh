@@ -159,6 +159,24 @@
 //                 public: the raw Ed25519 public key; sealed := nonce:24 XChaCha20-Poly1305(master
 //                 key, 32-octet Ed25519 seed) with associated data "signet/evidence/1". Came
 //                 without a schema change (a new sys tag older versions never read).
+//   monitor       key: zone_id u32                    value: what validators see of the zone
+//                 (keystore/monitor_results.hh; written by the validation monitor)
+//     monitor  := 0x01 checked_at:u64 count:u8 result{count}
+//                 parent_state:u8 parent_checked_at:u64 pcount:u8 pserver{pcount}
+//                 hcount:u16 check{hcount} ccount:u16 change{ccount}
+//     result   := res_len:u8 resolver:ascii state:u8 ede:u16 ede_text_len:u16 ede_text:utf8
+//                 latency_ms:u32 at:u64 detail_len:u16 detail:utf8
+//                 (the latest check by one resolver; state: MonitorState; ede 0xffff = none,
+//                  RFC 8914 INFO-CODE otherwise)
+//     pserver  := server_len:u8 server:ascii state:u8 dcount:u8 (ds_len:u16 ds:ascii){dcount}
+//                 (one parent server's DS RRset in presentation format; state: ParentDsCheck)
+//     check    := at:u64 res_len:u8 resolver state:u8 ede:u16 ede_text_len:u16 ede_text
+//                 latency_ms:u32
+//                 (history, newest first, at most kMonitorChecks per resolver)
+//     change   := at:u64 subject_len:u8 subject from:u8 to:u8 ede:u16 ede_text_len:u16 ede_text
+//                 (state changes, newest first, at most kMonitorChanges; subject: a resolver, or
+//                  "parent-ds" with ParentDsCheck states)
+//   The monitor database came without a schema change, as tokens did; a zone's row goes with it.
 //
 // namekey(name): the labels from the rightmost to the leftmost, each lower-cased (ASCII), escaped
 // and followed by 0x00; the escape maps octet 0x00 to 0x01 0x01 and 0x01 to 0x01 0x02 so that no
@@ -541,5 +559,43 @@ struct EvidenceKeyRecord {
 };
 std::string encode_evidence_key(const EvidenceKeyRecord& k);
 EvidenceKeyRecord decode_evidence_key(std::span<const uint8_t> value);
+
+// ---------------------------------------------------------------- validation monitor
+// Bounds of a zone's monitor history (per resolver) and of its list of state changes.
+inline constexpr size_t kMonitorChecks = 20;
+inline constexpr size_t kMonitorChanges = 100;
+inline constexpr uint16_t kNoEde = 0xffff;
+struct MonitorResult {
+  std::string resolver;  // "embedded" or "127.0.0.1:5353"
+  uint8_t state = 0;     // signet::MonitorState
+  std::optional<uint16_t> ede;
+  std::string ede_text;
+  uint32_t latency_ms = 0;
+  uint64_t at = 0;
+  std::string detail;
+};
+struct MonitorParentServer {
+  std::string server;
+  uint8_t state = 0;            // signet::ParentDsCheck
+  std::vector<std::string> ds;  // presentation format
+};
+struct MonitorChange {
+  uint64_t at = 0;
+  std::string subject;  // a resolver, or "parent-ds"
+  uint8_t from = 0, to = 0;
+  std::optional<uint16_t> ede;
+  std::string ede_text;
+};
+struct MonitorRecord {
+  uint64_t checked_at = 0;
+  std::vector<MonitorResult> results;  // the latest per resolver
+  uint8_t parent_state = 0;
+  uint64_t parent_checked_at = 0;
+  std::vector<MonitorParentServer> parent_servers;
+  std::vector<MonitorResult> history;  // newest first (detail not stored)
+  std::vector<MonitorChange> changes;  // newest first
+};
+std::string encode_monitor(const MonitorRecord& m);
+MonitorRecord decode_monitor(uint32_t zone_id, std::span<const uint8_t> value);
 
 }  // namespace signet::codec

@@ -207,6 +207,29 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
   if (r.submit_failures > 0)
     flag(HealthStatus::kWarning, r.last_error);
 
+  // ---- what validators see (the validation monitor)
+  if (auto m = MonitorResults(store, dnssec.events()).find(txn, zone.id)) {
+    h.monitor = monitor_worst(*m);
+    h.monitor_checked_at = m->checked_at;
+    for (const auto& res : m->results) {
+      MonitorState s = monitor_state_from(res.state);
+      if (s == MonitorState::kBogus)
+        flag(HealthStatus::kCritical, monitor_result_text(res) + ": " + res.detail);
+      else if (s == MonitorState::kUnreachable)
+        flag(HealthStatus::kWarning, "resolver " + res.resolver + " unreachable: " + res.detail);
+    }
+    if (parent_ds_check_from(m->parent_state) == ParentDsCheck::kMismatch) {
+      std::string at;
+      for (const auto& ps : m->parent_servers) {
+        if (parent_ds_check_from(ps.state) == ParentDsCheck::kMismatch)
+          at += (at.empty() ? "" : ", ") + ps.server;
+      }
+      flag(HealthStatus::kCritical,
+           "the monitor finds a parent DS matching none of the zone's keys at " + at +
+               ": validators see the zone as bogus");
+    }
+  }
+
   // ---- the key manager
   if (!r.proposal.empty()) {
     flag(HealthStatus::kWarning, "rollover step awaits approval (signetutil approve " + h.zone +

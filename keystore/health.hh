@@ -14,6 +14,7 @@
 
 #include "keystore/keyman.hh"
 #include "keystore/lmdb.hh"
+#include "keystore/monitor_results.hh"
 
 namespace signet {
 
@@ -49,6 +50,9 @@ struct ZoneHealth {
   uint64_t next_key_event = 0;
   std::string next_key_event_what;
   std::vector<KeyStatus> keys;
+  // What validating resolvers see, as the validation monitor last found it (keystore/monitor.hh).
+  MonitorState monitor = MonitorState::kUnknown;
+  uint64_t monitor_checked_at = 0;
 };
 
 // The store as a whole: a full map fails every write (edits, refreshed signatures, rollover

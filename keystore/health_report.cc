@@ -76,6 +76,8 @@ Json zone_health_json(const ZoneHealth& h) {
     z["next_key_event"] =
         h.next_key_event ? h.next_key_event_what + " at " + time_text(h.next_key_event) : "";
     z["keys"] = key_statuses_json(h.keys);
+    z["monitor"] = monitor_state_name(h.monitor);
+    z["monitor_checked"] = time_text(h.monitor_checked_at);
   }
   return z;
 }
@@ -190,6 +192,20 @@ std::string metrics_text(const HealthSurvey& s) {
       out << "signet_zone_rollover_in_progress{" << zl(h) << ",kind=\""
           << rollover_kind_name(h.rollover) << "\"} " << (h.rollover == RolloverKind::kNone ? 0 : 1)
           << "\n";
+  }
+  head("signet_monitor_zones", "gauge",
+       "Secured zones by what validating resolvers see (worst over resolvers; the validation "
+       "monitor).");
+  {
+    size_t by[5] = {0, 0, 0, 0, 0};
+    for (const auto& h : s.zones) {
+      if (h.secured)
+        ++by[static_cast<int>(h.monitor)];
+    }
+    for (int i = 0; i < 5; ++i) {
+      out << "signet_monitor_zones{state=\"" << monitor_state_name(static_cast<MonitorState>(i))
+          << "\"} " << by[i] << "\n";
+    }
   }
   head("signet_key_state", "gauge", "One series per key, value 1, with its state.");
   for (const auto& h : s.zones) {

@@ -95,6 +95,10 @@ class KeyManager {
   void set_parent_finder(ParentFinderOptions options);
   // Where progress and warnings go (the pdns log in the module); set before start().
   void set_log(Log l) { log_ = std::move(l); }
+  // The parent finder and the query it asks parent servers with, shared with the validation
+  // monitor (keystore/monitor.hh) so that both see the same parents through one cache.
+  ParentFinder& parent_finder() { return *finder_; }
+  const Query& parent_query() const { return query_; }
 
   // ---- operator requests (each in the caller's transaction; the next tick acts on them)
   void request_rollover(lmdb::WriteTxn& txn, const ZoneRecord& zone, RolloverKind kind,

@@ -101,6 +101,7 @@ bool Store::open_dbis(bool create) {
       {"audit", &dbi_.audit},
       {"tokens", &dbi_.tokens},
       {"tsig_keys", &dbi_.tsig_keys},
+      {"monitor", &dbi_.monitor},
   };
   for (const auto& e : entries) {
     int rc = mdb_dbi_open(txn.get(), e.name, create ? MDB_CREATE : 0, e.dbi);
@@ -348,6 +349,7 @@ void Store::delete_zone(lmdb::WriteTxn& txn, const ZoneRecord& zone) {
     txn.del(dbi_.due, codec::due_key(codec::decode_dnssec(*d).next_refresh, zone.id));
     txn.del(dbi_.dnssec, prefix);
   }
+  txn.del(dbi_.monitor, prefix);
   txn.del(dbi_.tenant_zones, codec::u32_pair_key(zone.tenant_id, zone.id));
   txn.del(dbi_.zone_names, zone_name_key(zone.name));
   txn.del(dbi_.zones, u32_key(zone.id));

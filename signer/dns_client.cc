@@ -272,6 +272,18 @@ DnsResponse parse_response(const DnsServer& s, std::vector<uint8_t>& wire) {
   DnsResponse r;
   r.rcode = knot_wire_get_rcode(wire.data());
   r.aa = knot_wire_get_aa(wire.data());
+  r.ad = knot_wire_get_ad(wire.data());
+  // RFC 8914 §2: INFO-CODE (16 bits) then EXTRA-TEXT; the first EDE is the one reported.
+  if (pkt->opt_rr) {
+    if (uint8_t* opt = knot_edns_get_option(pkt->opt_rr, KNOT_EDNS_OPTION_EDE, nullptr)) {
+      uint16_t len = knot_edns_opt_get_length(opt);
+      const uint8_t* data = knot_edns_opt_get_data(opt);
+      if (len >= 2) {
+        r.ede = static_cast<uint16_t>((data[0] << 8) | data[1]);
+        r.ede_text.assign(reinterpret_cast<const char*>(data) + 2, len - 2);
+      }
+    }
+  }
   try {
     r.answer = records_of(pkt.get(), KNOT_ANSWER);
     r.authority = records_of(pkt.get(), KNOT_AUTHORITY);
@@ -404,11 +416,12 @@ DnsResponse dns_query(const DnsServer& server, const Name& qname, uint16_t qtype
   msg.insert(msg.end(), qname.wire().begin(), qname.wire().end());
   put16(msg, qtype);
   put16(msg, 1);
-  // EDNS(0) OPT: root owner, type 41, payload 1232, no flags (RFC 6891).
+  // EDNS(0) OPT: root owner, type 41, payload 1232, no flags (RFC 6891) but DO when asked
+  // (RFC 3225 §3: the top bit of the TTL's flags half).
   msg.push_back(0);
   put16(msg, rrtype::OPT);
   put16(msg, 1232);
-  put32(msg, 0);
+  put32(msg, options.dnssec_ok ? 0x8000 : 0);
   put16(msg, 0);
   std::vector<uint8_t> wire = exchange_udp(server, msg, options);
   if (knot_wire_get_tc(wire.data()))

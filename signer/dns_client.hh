@@ -47,6 +47,11 @@ struct DnsResponse {
   std::vector<DnsRecord> answer;
   std::vector<DnsRecord> authority;
   std::vector<DnsRecord> additional;  // without OPT and TSIG
+  // What a validating resolver says about its answer: AD (RFC 4035 §3.2.3, the data validated
+  // as secure) and the first RFC 8914 Extended DNS Error of its OPT record, if any.
+  bool ad = false;
+  std::optional<uint16_t> ede;
+  std::string ede_text;  // EXTRA-TEXT of that EDE (UTF-8, may be empty)
 };
 
 // "NOERROR", "SERVFAIL", ... (RFC 6895 §2.3), "RCODE n" for one without a name.
@@ -63,6 +68,7 @@ struct QueryOptions {
   int try_timeout_ms = 1000;       // how long each UDP try waits for its answer
   int tries = 3;                   // UDP sends before giving up
   bool recursion_desired = false;  // RD: set when asking a resolver, clear for authorities
+  bool dnssec_ok = false;          // DO (RFC 3225): ask a resolver to validate and show DNSSEC
 };
 
 // One query over UDP, and again over TCP when the answer is truncated. Throws DnsTimeout when no

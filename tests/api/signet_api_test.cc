@@ -486,6 +486,7 @@ TEST_F(SignetApiTest, AnotherTenantsZoneIsAnsweredExactlyAsAnAbsentOne) {
       {"POST", "/pending/0123456789abcdef/approve", ""},
       {"PUT", "/policy", R"({"policy":"default"})"},
       {"GET", "/health", ""},
+      {"GET", "/monitor", ""},
   };
   size_t zone_routes = 0;
   for (const auto& r : router.routes())

@@ -121,6 +121,9 @@ std::map<std::string, std::string> PdnsServer::settings() const {
     // this resolver, where nothing answers, never /etc/resolv.conf's: no test query leaves the
     // machine. A test with a fake resolver sets its own.
     s["signet-resolver"] = "127.0.0.1:9";
+    // signetd's validation monitor stays off unless a test turns it on (with its own loopback
+    // resolvers): a background write would race tests that count audit entries.
+    s["signet-monitor-interval"] = "0";
   } else if (options_.backend == "bind") {
     s["launch"] = "bind";
     s["bind-config"] = options_.named_conf;
