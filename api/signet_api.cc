@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "api/alert_api.hh"
 #include "api/api_input.hh"
 #include "api/openapi.hh"
 #include "conf/policy.hh"
@@ -380,6 +381,7 @@ void add_signet_routes(Router& router, Service& service) {
   on("GET", base + "/audit", Auth::kToken, audit_log);
   on("GET", "/metrics", Auth::kMetrics, metrics);
   router.add({"GET", base + "/openapi.json", Auth::kNone, openapi});
+  add_alert_routes(router, service);
 }
 
 }  // namespace signet::api

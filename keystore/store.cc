@@ -101,6 +101,8 @@ bool Store::open_dbis(bool create) {
       {"audit", &dbi_.audit},
       {"tokens", &dbi_.tokens},
       {"tsig_keys", &dbi_.tsig_keys},
+      {"alert_state", &dbi_.alert_state},
+      {"alert_webhooks", &dbi_.alert_webhooks},
   };
   for (const auto& e : entries) {
     int rc = mdb_dbi_open(txn.get(), e.name, create ? MDB_CREATE : 0, e.dbi);
