@@ -7,6 +7,7 @@
 #include <string>
 #include <thread>
 
+#include "api/alert_service.hh"
 #include "api/http_server.hh"
 #include "api/pdns_api.hh"
 #include "api/router.hh"
@@ -94,8 +95,13 @@ int run_daemon(int argc, char** argv, const ExtraRoutes& extra_routes) {
     });
     // The validation monitor checks every secured zone in the background (signet-monitor-*).
     root.monitor().start([](const std::string& line) { log_to_stderr("signetd: " + line); });
+    // Alerts (api/alert_service.hh): surveys health every signet-alert-interval on their own
+    // thread, stopped before the store goes.
+    AlertService alerts(root, AlertOptions::from(root.config()));
+    alerts.start();
     std::cout << "signetd: listening on " << server.url() << std::endl;
     bool ok = server.serve();
+    alerts.stop();
     if (!ok) {
       // serve() ended without a signal: wake the stopper so that it can be joined.
       pthread_kill(stopper.native_handle(), SIGTERM);

@@ -10,6 +10,7 @@
 
 #include <sodium.h>
 
+#include "api/alert_api.hh"
 #include "api/api_input.hh"
 #include "api/evidence_api.hh"
 #include "api/console.hh"
@@ -399,6 +400,7 @@ void add_signet_routes(Router& router, Service& service) {
   on("GET", "/metrics", Auth::kMetrics, metrics);
   router.add({"GET", base + "/openapi.json", Auth::kNone, openapi});
   add_console_routes(router, service);
+  add_alert_routes(router, service);
 }
 
 }  // namespace signet::api

@@ -5,9 +5,12 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <tuple>
 #include <utility>
 
+#include "conf/policy.hh"
+#include "conf/webhook_url.hh"
 #include "signer/error.hh"
 
 namespace signet {
@@ -56,6 +59,23 @@ const std::vector<SettingSpec>& setting_specs() {
        "Seconds between two validation-monitor checks of a zone; the zones are spread over it "
        "(0: no background monitoring)"},
       {"monitor-qps", "50", "Ceiling on the queries per second the validation monitor sends"},
+      {"alert-webhook", "",
+       "URL signetd POSTs alerts to as JSON (http:// or https://; user:password@ is sent as basic "
+       "authentication; empty: none)"},
+      {"alert-command", "",
+       "Program (absolute path, then arguments separated by spaces) signetd runs for each alert, "
+       "the alert's JSON on its stdin (empty: none)"},
+      {"alert-interval", "60", "Seconds between two health surveys of signetd's alerts"},
+      {"alert-waiting-after", "24h",
+       "How long a rollover may wait on the parent or on approval before it alerts (s, m, h, d "
+       "or w suffix)"},
+      {"alert-rate", "20",
+       "Alerts signetd sends a minute at most; the rest of a survey goes out as one summary "
+       "alert (0: no limit)"},
+      {"alert-attempts", "5",
+       "Tries of each webhook delivery (backoff 1 s, doubling, up to 60 s between tries)"},
+      {"alert-timeout", "10",
+       "Seconds a webhook try or an alert command may take (the command is then killed)"},
   };
   return specs;
 }
@@ -288,6 +308,45 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
   });
   c.monitor_qps = parse("monitor-qps", [](const std::string& v) {
     return static_cast<unsigned>(parse_uint("monitor-qps", v, 1, 1000000));
+  });
+  // signetd's alerts.
+  c.alert_webhook = parse("alert-webhook", [](const std::string& v) {
+    if (!v.empty()) {
+      try {
+        parse_webhook_url(v);
+      } catch (const InputError& e) {
+        throw InputError(std::string("setting signet-alert-webhook: ") + e.what());
+      }
+    }
+    return v;
+  });
+  c.alert_command = parse("alert-command", [](const std::string& v) {
+    std::vector<std::string> argv;
+    std::istringstream in(v);
+    for (std::string word; in >> word;)
+      argv.push_back(word);
+    if (!argv.empty() && argv[0][0] != '/')
+      throw InputError("setting signet-alert-command: '" + argv[0] + "' is not an absolute path");
+    return argv;
+  });
+  c.alert_interval = parse("alert-interval", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("alert-interval", v, 1, 86400));
+  });
+  c.alert_waiting_after = parse("alert-waiting-after", [](const std::string& v) -> uint64_t {
+    auto d = parse_duration(v);
+    if (!d)
+      throw InputError("setting signet-alert-waiting-after: '" + v +
+                       "' is not a duration (seconds, or a number with s, m, h, d or w)");
+    return *d;
+  });
+  c.alert_rate = parse("alert-rate", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("alert-rate", v, 0, 100000));
+  });
+  c.alert_attempts = parse("alert-attempts", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("alert-attempts", v, 1, 20));
+  });
+  c.alert_timeout = parse("alert-timeout", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("alert-timeout", v, 1, 3600));
   });
   return c;
 }

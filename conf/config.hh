@@ -61,6 +61,15 @@ struct Config {
   bool api_tls() const { return !api_tls_cert.empty(); }
   // "http://127.0.0.1:8082", "https://[::1]:8443".
   std::string api_url() const;
+
+  // signetd's alerts (api/alert_service.hh).
+  std::string alert_webhook;               // signet-alert-webhook: URL ("" none)
+  std::vector<std::string> alert_command;  // signet-alert-command: argv (empty: none)
+  unsigned alert_interval = 60;            // signet-alert-interval: seconds between surveys
+  uint64_t alert_waiting_after = 86400;    // signet-alert-waiting-after: seconds
+  unsigned alert_rate = 20;                // signet-alert-rate: alerts a minute (0: no limit)
+  unsigned alert_attempts = 5;             // signet-alert-attempts: webhook tries per alert
+  unsigned alert_timeout = 10;             // signet-alert-timeout: seconds per try or run
 };
 
 // Builds a Config from a lookup of "name" (without prefix) -> value; unset names take their

@@ -951,4 +951,67 @@ MonitorRecord decode_monitor(uint32_t zone_id, std::span<const uint8_t> value) {
   return m;
 }
 
+std::string encode_alert_state(const AlertStateRecord& a) {
+  if (a.conditions.size() > 0xff || a.id.size() > 0xff)
+    throw InputError("alert state: too many conditions or too long an id");
+  std::string out;
+  put_u8(out, 1);
+  put_u8(out, a.status);
+  put_u64(out, a.since);
+  put_u64(out, a.waiting_since);
+  put_u8(out, static_cast<uint8_t>(a.conditions.size()));
+  for (const auto& c : a.conditions) {
+    if (c.size() > 0xff)
+      throw InputError("alert state: condition name too long");
+    put_u8(out, static_cast<uint8_t>(c.size()));
+    out += c;
+  }
+  put_u8(out, static_cast<uint8_t>(a.id.size()));
+  out += a.id;
+  return out;
+}
+
+AlertStateRecord decode_alert_state(std::span<const uint8_t> value) {
+  Reader r(value, "alert state value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("alert state: unknown value version " + std::to_string(version));
+  AlertStateRecord a;
+  a.status = r.u8();
+  if (a.status > 2)
+    throw CorruptionError("alert state: bad status " + std::to_string(a.status));
+  a.since = r.u64();
+  a.waiting_since = r.u64();
+  for (uint8_t n = r.u8(); n > 0; --n) {
+    auto c = r.bytes(r.u8());
+    a.conditions.emplace_back(c.begin(), c.end());
+  }
+  auto id = r.bytes(r.u8());
+  a.id.assign(id.begin(), id.end());
+  return a;
+}
+
+std::string encode_alert_webhook(const AlertWebhookRecord& w) {
+  if (w.url.size() > 0xffff)
+    throw InputError("alert webhook: url too long");
+  std::string out;
+  put_u8(out, 1);
+  put_u64(out, w.set_at);
+  put_u16(out, static_cast<uint16_t>(w.url.size()));
+  out += w.url;
+  return out;
+}
+
+AlertWebhookRecord decode_alert_webhook(std::span<const uint8_t> value) {
+  Reader r(value, "alert webhook value");
+  uint8_t version = r.u8();
+  if (version != 1)
+    throw CorruptionError("alert webhook: unknown value version " + std::to_string(version));
+  AlertWebhookRecord w;
+  w.set_at = r.u64();
+  auto u = r.bytes(r.u16());
+  w.url.assign(u.begin(), u.end());
+  return w;
+}
+
 }  // namespace signet::codec

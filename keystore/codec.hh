@@ -177,6 +177,18 @@
 //                 (state changes, newest first, at most kMonitorChanges; subject: a resolver, or
 //                  "parent-ds" with ParentDsCheck states)
 //   The monitor database came without a schema change, as tokens did; a zone's row goes with it.
+//   alert_state   key: zone_id u32 (0: the store itself)   value: alert state
+//     alert    := 0x01 status:u8 since:u64 waiting_since:u64
+//                 cond_count:u8 (cond_len:u8 cond){count} id_len:u8 id:ascii
+//                 (keystore/alert_store.hh)
+//                 (what signetd last alerted about the zone, so that a restart neither sends it
+//                  again nor forgets it: status, a signet::HealthStatus (0 ok); since: when that
+//                  alert was decided; conditions: the names of the alerted conditions, sorted
+//                  ("bogus", "ds-mismatch"...); waiting_since: when a rollover was first seen
+//                  waiting on the parent or on approval, 0 = not waiting; id: the alert's id)
+//   alert_webhooks key: tenant_id u32                 value: a tenant's own alert webhook
+//     webhook  := 0x01 set_at:u64 url_len:u16 url:octets
+//   Both databases came without a schema change, as tokens did.
 //
 // namekey(name): the labels from the rightmost to the leftmost, each lower-cased (ASCII), escaped
 // and followed by 0x00; the escape maps octet 0x00 to 0x01 0x01 and 0x01 to 0x01 0x02 so that no
@@ -597,5 +609,24 @@ struct MonitorRecord {
 };
 std::string encode_monitor(const MonitorRecord& m);
 MonitorRecord decode_monitor(uint32_t zone_id, std::span<const uint8_t> value);
+// ---------------------------------------------------------------- alerts
+struct AlertStateRecord {
+  uint8_t status = 0;  // signet::HealthStatus last alerted
+  uint64_t since = 0;
+  uint64_t waiting_since = 0;           // 0: no rollover waiting
+  std::vector<std::string> conditions;  // sorted condition names
+  std::string id;                       // the last alert's id
+  bool operator==(const AlertStateRecord&) const = default;
+};
+std::string encode_alert_state(const AlertStateRecord& a);
+AlertStateRecord decode_alert_state(std::span<const uint8_t> value);
+
+struct AlertWebhookRecord {
+  uint64_t set_at = 0;
+  std::string url;
+  bool operator==(const AlertWebhookRecord&) const = default;
+};
+std::string encode_alert_webhook(const AlertWebhookRecord& w);
+AlertWebhookRecord decode_alert_webhook(std::span<const uint8_t> value);
 
 }  // namespace signet::codec

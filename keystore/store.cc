@@ -102,6 +102,8 @@ bool Store::open_dbis(bool create) {
       {"tokens", &dbi_.tokens},
       {"tsig_keys", &dbi_.tsig_keys},
       {"monitor", &dbi_.monitor},
+      {"alert_state", &dbi_.alert_state},
+      {"alert_webhooks", &dbi_.alert_webhooks},
   };
   for (const auto& e : entries) {
     int rc = mdb_dbi_open(txn.get(), e.name, create ? MDB_CREATE : 0, e.dbi);

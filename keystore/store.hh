@@ -38,6 +38,7 @@ class Store {
     MDB_dbi sys, tenants, tenant_names, tenant_zones, zones, zone_names, rrsets, meta, rrsigs,
         chain, keys, dnssec, due, rollover, key_due, policies, audit, tokens, tsig_keys;
     MDB_dbi monitor;  // keystore/monitor_results.hh
+    MDB_dbi alert_state, alert_webhooks;  // keystore/alert_store.hh
   };
 
   // Opens (creating when absent) the store and brings its schema up to date. Throws StoreError.

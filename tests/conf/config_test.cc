@@ -248,3 +248,53 @@ TEST(Netmask, RangesMatchTheirAddressesOnly) {
   EXPECT_THROW(Netmask::parse("10.0.0.0/"), InputError);
   EXPECT_THROW(Netmask::parse("::/129"), InputError);
 }
+
+TEST(Config, AlertSettingsAreReadAndABadOneIsRefusedByName) {
+  auto with = [](std::map<std::string, std::string> set) {
+    set["path"] = "/tmp/x";
+    return config_from([&](std::string_view n) -> std::optional<std::string> {
+      auto it = set.find(std::string(n));
+      return it == set.end() ? std::nullopt : std::optional<std::string>(it->second);
+    });
+  };
+  Config d = with({});
+  EXPECT_TRUE(d.alert_webhook.empty());
+  EXPECT_TRUE(d.alert_command.empty());
+  EXPECT_EQ(d.alert_interval, 60u);
+  EXPECT_EQ(d.alert_waiting_after, 86400u);
+  EXPECT_EQ(d.alert_rate, 20u);
+  EXPECT_EQ(d.alert_attempts, 5u);
+  EXPECT_EQ(d.alert_timeout, 10u);
+  Config c = with({{"alert-webhook", "https://u:p@hooks.example/x"},
+                   {"alert-command", "/usr/local/bin/page --team dns"},
+                   {"alert-interval", "5"},
+                   {"alert-waiting-after", "2h"},
+                   {"alert-rate", "0"},
+                   {"alert-attempts", "2"},
+                   {"alert-timeout", "3"}});
+  EXPECT_EQ(c.alert_webhook, "https://u:p@hooks.example/x");
+  EXPECT_EQ(c.alert_command,
+            (std::vector<std::string>{"/usr/local/bin/page", "--team", "dns"}));
+  EXPECT_EQ(c.alert_interval, 5u);
+  EXPECT_EQ(c.alert_waiting_after, 7200u);
+  EXPECT_EQ(c.alert_rate, 0u);
+  EXPECT_EQ(c.alert_attempts, 2u);
+  EXPECT_EQ(c.alert_timeout, 3u);
+  for (const auto& [name, bad] : std::vector<std::pair<std::string, std::string>>{
+           {"alert-webhook", "ftp://x.example/"},
+           {"alert-command", "page"},
+           {"alert-interval", "0"},
+           {"alert-waiting-after", "soon"},
+           {"alert-attempts", "0"}}) {
+    try {
+      with({{name, bad}});
+      ADD_FAILURE() << name << "=" << bad;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("signet-" + name), std::string::npos) << e.what();
+    }
+    bool declared = false;
+    for (const auto& s : setting_specs())
+      declared |= s.name == name;
+    EXPECT_TRUE(declared) << name;
+  }
+}

@@ -399,6 +399,51 @@ TEST_P(AttackTable, EvidencePacksOfBHoldNothingOfA) {
   }
 }
 
+// A tenant's alert webhook (issue 10 item 2): B naming A (?tenant=acme) gets exactly what naming
+// a tenant that does not exist gets, with every role, for reading, setting and deleting; A's
+// webhook stays as A set it, and no B token's audit entry is about A.
+TEST_P(AttackTable, TenantBCannotReadSetOrDeleteTenantAsAlertWebhook) {
+  const std::string path = "/api/v1/signet/alerts/webhook";
+  const std::string a_body = R"({"url": "http://127.0.0.1:9/acme-hook"})";
+  SignetdReply set = call("PUT", path, a_tokens[1], a_body);
+  ASSERT_EQ(set.status, 200) << set.body;
+  std::string a_view = call("GET", path, a_tokens[0]).body;
+  EXPECT_NE(a_view.find("\"configured\":true"), std::string::npos) << a_view;
+  const std::string b_body = R"({"url": "http://127.0.0.1:10/globex-hook"})";
+  for (const auto& b : b_tokens) {
+    for (const char* method : {"GET", "PUT", "DELETE"}) {
+      std::string body = std::string(method) == "PUT" ? b_body : "";
+      SignetdReply absent = call(method, path + "?tenant=nosuch-tenant", b, body);
+      SignetdReply r = call(method, path + "?tenant=acme", b, body);
+      EXPECT_EQ(r.status, 404) << method << ": " << r.body;
+      EXPECT_EQ(r.status, absent.status) << method;
+      std::string expected = absent.body;
+      for (size_t p; (p = expected.find("nosuch-tenant")) != std::string::npos;)
+        expected.replace(p, 13, "acme");
+      EXPECT_EQ(r.body, expected) << method;
+    }
+  }
+  // B's own webhook is its own.
+  ASSERT_EQ(call("PUT", path, b_tokens[1], b_body).status, 200);
+  SignetdReply b_view = call("GET", path, b_tokens[0]);
+  EXPECT_NE(b_view.body.find("127.0.0.1:10"), std::string::npos) << b_view.body;
+  EXPECT_EQ(b_view.body.find("acme"), std::string::npos) << b_view.body;
+  EXPECT_EQ(call("GET", path, a_tokens[0]).body, a_view);
+  // Only A's token changed A's webhook.
+  SignetdReply log = call("GET", "/api/v1/signet/audit?limit=1000", op);
+  ASSERT_EQ(log.status, 200);
+  int a_sets = 0;
+  for (const auto& e : log.json()["entries"]) {
+    if (e["kind"].get<std::string>().rfind("alert-webhook", 0) == 0 && e["tenant"] == "acme") {
+      EXPECT_EQ(e["actor"], "token:" + id_of(a_tokens[1])) << e.dump();
+      ++a_sets;
+    }
+  }
+  EXPECT_GE(a_sets, 1);
+  EXPECT_EQ(call("DELETE", path, b_tokens[1]).status, 204);
+  EXPECT_EQ(call("DELETE", path, a_tokens[1]).status, 204);
+}
+
 TEST_P(AttackTable, ZonesInsideOrAboveAZoneOfAnotherTenantAreRefused) {
   const std::string& b = b_tokens[1];
   std::string before = zones();

@@ -78,10 +78,12 @@ void Signetd::start() {
     port_ = free_port();
     write_config();
     size_t offset = log().size();
-    process_ = std::make_unique<Process>(
-        std::vector<std::string>{options_.probe ? signetd_probe_path() : signetd_path(),
-                                 "--config-dir", dir_, "--config-name", "signetd"},
-        log_path());
+    std::vector<std::string> argv{options_.probe ? signetd_probe_path() : signetd_path(),
+                                  "--config-dir", dir_, "--config-name", "signetd"};
+    if (options_.clock_offset != 0)
+      argv.insert(argv.begin(),
+                  {"/usr/bin/env", "SIGNET_CLOCK_OFFSET=" + std::to_string(options_.clock_offset)});
+    process_ = std::make_unique<Process>(argv, log_path());
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline && process_->running()) {
       if (log().find("signetd: listening on", offset) != std::string::npos)

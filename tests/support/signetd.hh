@@ -31,6 +31,8 @@ struct SignetdOptions {
   bool probe = false;
   // Other pdns.conf lines for signetd ("signet-api-rate" -> "5"); they follow the copied pdns.conf.
   std::map<std::string, std::string> settings;
+  // signetd lives this many seconds away from now (SIGNET_CLOCK_OFFSET; 0: the real clock).
+  long clock_offset = 0;
 };
 
 struct SignetdReply {
