@@ -227,8 +227,8 @@ EvidenceScope resolve_scope(Store& store, const lmdb::Txn& txn,
 
 uint64_t parse_evidence_time(std::string_view text, bool end_of_day) {
   std::string t(text);
-  if (!t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-      t.size() != 8)
+  if (!t.empty() && t.size() <= 12 &&
+      std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::stoull(t);
   struct tm tm {};
   const char* end = strptime(t.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
