@@ -199,6 +199,11 @@ TEST_F(EvidencePacks, APackFromSignetutilVerifiesAndNamesWhatWasAltered) {
   ASSERT_TRUE(acme && shop) << doc.dump(2);
   EXPECT_EQ(zone_of(doc, "globex.example."), nullptr);
   EXPECT_EQ((*acme)["policy"]["name"], "quick");
+  // The global policy's history (signetutil policy import), for an operator's pack.
+  bool quick_created = false;
+  for (const auto& h : doc["policies"]["history"])
+    quick_created |= h["kind"] == "policy-created" && h["detail"]["policy"] == "quick";
+  EXPECT_TRUE(quick_created) << doc["policies"].dump(2);
   // The old ZSK retired and removed, the new one published and active, with their dates.
   size_t retired = 0, active = 0;
   for (const auto& k : (*acme)["keys"]) {
