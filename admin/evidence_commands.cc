@@ -81,6 +81,7 @@ int cmd_evidence(Cli& cli, const Args& a) {
   if (scope.from > scope.to)
     throw InputError("--from is after --to");
   scope.actor = cli.ctx.audit().actor();
+  scope.global_policy_history = true;  // signetutil is the operator's
   std::string pack = evidence::make_evidence_pack(cli.ctx, txn, scope);
   write_file_atomically(*output, pack);
   cli.out << "evidence pack: " << *output << " (" << scope.zones.size() << " zone(s), "

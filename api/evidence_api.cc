@@ -54,6 +54,7 @@ Response evidence_pack(Service& svc, Request& q) {
   if (scope.from > scope.to)
     throw InputError("from: after to");
   scope.actor = who.actor();
+  scope.global_policy_history = who.is_operator();
   std::string pack = evidence::make_evidence_pack(svc.root(), txn, scope);
   Response r = Response::text(200, std::move(pack), "application/gzip");
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"signet-evidence.tar.gz\"");

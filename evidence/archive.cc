@@ -34,6 +34,10 @@ void check(struct archive* a, int rc, const char* what) {
                 (archive_error_string(a) ? archive_error_string(a) : "libarchive error"));
 }
 
+// What a reader unpacks at most (into memory): far above any real pack, far below what a
+// decompression bomb would take.
+constexpr size_t kMaxUnpacked = size_t(1) << 30;
+
 }  // namespace
 
 std::string write_tar_gz(const std::vector<ArchiveFile>& files, uint64_t mtime) {
@@ -70,6 +74,7 @@ std::vector<ArchiveFile> read_tar_gz(std::string_view bytes) {
     throw InputError("not an evidence pack (a gzip-compressed tar archive)");
   std::vector<ArchiveFile> files;
   std::set<std::string> seen;
+  size_t total = 0;
   struct archive_entry* e = nullptr;
   for (;;) {
     int rc = archive_read_next_header(a.get(), &e);
@@ -91,6 +96,9 @@ std::vector<ArchiveFile> read_tar_gz(std::string_view bytes) {
     for (la_ssize_t n; (n = archive_read_data(a.get(), buf, sizeof buf)) != 0;) {
       if (n < 0)
         throw InputError("evidence pack: '" + name + "' is truncated or damaged");
+      total += static_cast<size_t>(n);
+      if (total > kMaxUnpacked)
+        throw InputError("evidence pack: more than 1 GiB unpacked; not a Signet evidence pack");
       f.content.append(buf, static_cast<size_t>(n));
     }
     files.push_back(std::move(f));

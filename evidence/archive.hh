@@ -22,7 +22,8 @@ struct ArchiveFile {
 std::string write_tar_gz(const std::vector<ArchiveFile>& files, uint64_t mtime);
 
 // The files of an archive, in archive order. Throws InputError naming the problem when it is not
-// a gzip tar, an entry is not a regular file, a name has a '/' or a name appears twice.
+// a gzip tar, an entry is not a regular file, a name has a '/' or a name appears twice, or it
+// unpacks to more than 1 GiB.
 std::vector<ArchiveFile> read_tar_gz(std::string_view bytes);
 
 }  // namespace signet::evidence

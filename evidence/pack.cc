@@ -158,10 +158,11 @@ struct ZoneSection {
   IncidentTracker incidents;
 };
 
-Json zone_json(CompositionRoot& root, const lmdb::Txn& txn, const ZoneRecord& z,
-               const std::string& tenant, ZoneSection& s, uint64_t from) {
+// `st`: the key manager's view of the zone, null when it is not secured.
+Json zone_json(const ZoneRecord& z, const ZoneKeyStatus* st, const std::string& tenant,
+               ZoneSection& s, uint64_t from) {
   Json j{{"zone", z.name.to_text()}, {"tenant", tenant}};
-  bool secured = root.dnssec().state().find(txn, z.id).has_value();
+  bool secured = st != nullptr;
   j["secured"] = secured;
   Json parent{{"checked_at", Json()},
               {"ds_at_every_server", Json::array()},
@@ -171,13 +172,12 @@ Json zone_json(CompositionRoot& root, const lmdb::Txn& txn, const ZoneRecord& z,
               {"observations", s.ds}};
   Json keys = Json::array();
   Json policy{{"name", Json()}, {"yaml", Json()}, {"assignments", s.assignments}};
-  if (secured) {
-    ZoneKeyStatus st = root.keyman().status(txn, z);
-    policy["name"] = st.policy_name;
-    policy["yaml"] = policy_to_yaml(st.policy, TsigSecretForm::kRedacted);
-    for (const auto& k : st.keys)
+  if (st) {
+    policy["name"] = st->policy_name;
+    policy["yaml"] = policy_to_yaml(st->policy, TsigSecretForm::kRedacted);
+    for (const auto& k : st->keys)
       keys.push_back(key_json(k));
-    const auto& r = st.rollover;
+    const auto& r = st->rollover;
     parent["checked_at"] = when(r.parent_checked_at);
     parent["ds_at_every_server"] = ds_list(r.parent_ds);
     parent["ds_at_some_server"] = ds_list(r.parent_ds_any);
@@ -227,8 +227,8 @@ EvidenceScope resolve_scope(Store& store, const lmdb::Txn& txn,
 
 uint64_t parse_evidence_time(std::string_view text, bool end_of_day) {
   std::string t(text);
-  if (!t.empty() && std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-      t.size() != 8)
+  if (!t.empty() && t.size() <= 12 &&
+      std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::stoull(t);
   struct tm tm {};
   const char* end = strptime(t.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -255,9 +255,25 @@ EvidenceModel build_evidence_model(CompositionRoot& root, const lmdb::Txn& txn,
   }
   if (scope.tenant)
     tenant_ids.insert(scope.tenant->id);
+  // The key manager's view of each secured zone, and the policies they follow.
+  std::map<uint32_t, ZoneKeyStatus> statuses;
+  std::set<std::string> followed;
+  for (const auto& z : scope.zones) {
+    if (!root.dnssec().state().find(txn, z.id))
+      continue;
+    auto& st = statuses.emplace(z.id, root.keyman().status(txn, z)).first->second;
+    followed.insert(st.policy_name);
+  }
   // A tenant's pack holds its own entries only; named zones narrow it to their entries and
-  // their tenants' policy entries.
+  // their tenants' policy entries. The operator's packs also hold the history of the global
+  // policies the zones follow.
   auto in_scope = [&](const AuditEntry& e) {
+    if (scope.global_policy_history && e.tenant_id == 0 && starts(e.kind, "policy-") &&
+        e.kind != "policy-assigned") {
+      Json d = Json::parse(e.detail, nullptr, false);
+      if (followed.count(text_field(d, "policy")))
+        return true;
+    }
     if (scope.tenant && e.tenant_id != scope.tenant->id)
       return false;
     if (!scope.zones_named)
@@ -303,8 +319,9 @@ EvidenceModel build_evidence_model(CompositionRoot& root, const lmdb::Txn& txn,
   for (uint32_t id : tenant_ids)
     tenants.push_back(names.tenant_name(txn, id));
   for (const auto& z : scope.zones) {
-    Json zj =
-        zone_json(root, txn, z, names.tenant_name(txn, z.tenant_id), sections[z.id], scope.from);
+    auto st = statuses.find(z.id);
+    Json zj = zone_json(z, st == statuses.end() ? nullptr : &st->second,
+                        names.tenant_name(txn, z.tenant_id), sections[z.id], scope.from);
     zone_names.push_back(zj["zone"]);
     const Json& p = zj["policy"];
     if (p["name"].is_string()) {

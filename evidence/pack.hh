@@ -37,6 +37,9 @@ struct EvidenceScope {
   uint64_t from = 0;              // period, seconds since the epoch, both ends included
   uint64_t to = 0;
   std::string actor;  // who asked for the pack
+  // Also the audit entries of the global policies the zones follow (operator packs; a tenant's
+  // pack holds its own entries only).
+  bool global_policy_history = false;
 };
 
 struct EvidenceModel {

@@ -14,6 +14,8 @@
 #include "evidence/manifest.hh"
 #include "evidence/pack.hh"
 #include "keystore/audit.hh"
+#include "keystore/evidence_key.hh"
+#include "keystore/keyring.hh"
 #include "signer/encoding.hh"
 #include "tests/support/store_fixture.hh"
 
@@ -203,6 +205,56 @@ TEST_F(EvidenceTest, TheRecomputedHashIsTheLogsOwn) {
   auto txn = store->begin_read();
   audit->for_each(txn, [&](const AuditEntry& e) { EXPECT_EQ(audit_entry_hash(e), e.hash); });
   EXPECT_EQ(audit->head(txn).seq, 5u);
+}
+
+TEST_F(EvidenceTest, TheEvidenceKeyIsMadeOnceSealedAndRotatedOnRequest) {
+  MasterKey::generate_file(dir.file("master.key"));
+  MasterKey master = MasterKey::load(dir.file("master.key"));
+  auto make = [&](bool rotate) {
+    auto txn = store->begin_write();
+    auto r = ensure_evidence_key(*store, txn, master, *audit, clock.now(), rotate);
+    txn.commit();
+    return r;
+  };
+  auto first = make(false);
+  EXPECT_TRUE(first.created);
+  auto again = make(false);
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.key.public_key, first.key.public_key);
+  {
+    auto txn = store->begin_read();
+    PublicKey pk{};
+    Signature sig = evidence_sign(*store, txn, master, "MANIFEST", &pk);
+    EXPECT_EQ(pk, first.key.public_key);
+    EXPECT_EQ(crypto_sign_verify_detached(sig.data(), reinterpret_cast<const uint8_t*>("MANIFEST"),
+                                          8, pk.data()),
+              0);
+    // The seed is sealed: the stored value does not hold it in the clear, and another master
+    // key does not open it.
+    MasterKey::generate_file(dir.file("other.key"));
+    MasterKey other = MasterKey::load(dir.file("other.key"));
+    EXPECT_THROW(evidence_sign(*store, txn, other, "MANIFEST", nullptr), CorruptionError);
+  }
+  auto rotated = make(true);
+  EXPECT_TRUE(rotated.created);
+  EXPECT_NE(rotated.key.public_key, first.key.public_key);
+  auto txn = store->begin_read();
+  std::vector<std::string> kinds;
+  audit->for_each(txn, [&](const AuditEntry& e) { kinds.push_back(e.kind); });
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "evidence-key-created"), 1);
+  EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "evidence-key-rotated"), 1);
+}
+
+TEST(EvidenceKeyCodec, RoundTrips) {
+  codec::EvidenceKeyRecord k;
+  k.created = 1700000000;
+  k.public_key[0] = 7;
+  k.sealed = {1, 2, 3};
+  auto back = codec::decode_evidence_key(codec::as_bytes(codec::encode_evidence_key(k)));
+  EXPECT_EQ(back.created, k.created);
+  EXPECT_EQ(back.public_key, k.public_key);
+  EXPECT_EQ(back.sealed, k.sealed);
+  EXPECT_THROW(codec::decode_evidence_key(codec::as_bytes(std::string("\x02"))), CorruptionError);
 }
 
 TEST(EvidenceArchive, RoundTripsAndRefusesPaths) {

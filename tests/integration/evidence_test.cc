@@ -199,6 +199,11 @@ TEST_F(EvidencePacks, APackFromSignetutilVerifiesAndNamesWhatWasAltered) {
   ASSERT_TRUE(acme && shop) << doc.dump(2);
   EXPECT_EQ(zone_of(doc, "globex.example."), nullptr);
   EXPECT_EQ((*acme)["policy"]["name"], "quick");
+  // The global policy's history (signetutil policy import), for an operator's pack.
+  bool quick_created = false;
+  for (const auto& h : doc["policies"]["history"])
+    quick_created |= h["kind"] == "policy-created" && h["detail"]["policy"] == "quick";
+  EXPECT_TRUE(quick_created) << doc["policies"].dump(2);
   // The old ZSK retired and removed, the new one published and active, with their dates.
   size_t retired = 0, active = 0;
   for (const auto& k : (*acme)["keys"]) {
@@ -274,6 +279,19 @@ TEST_F(EvidencePacks, APackFromSignetutilVerifiesAndNamesWhatWasAltered) {
   RunResult w = verify(pack, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");
   EXPECT_EQ(w.status, 1) << w.out;
   EXPECT_NE(w.out.find("not signed by the given key"), std::string::npos) << w.out;
+
+  // A rotated key signs new packs; the old pack still verifies against the old public key only.
+  std::string rotated = ok({"evidence-key", "--rotate"});
+  rotated.erase(rotated.find_last_not_of('\n') + 1);
+  EXPECT_NE(rotated, public_key);
+  std::string later = dir.file("later.tar.gz");
+  ok({"evidence", "acme.example.", "-o", later}, kLater);
+  EXPECT_EQ(verify(later, rotated).status, 0);
+  EXPECT_EQ(verify(later, public_key).status, 1);
+  EXPECT_EQ(verify(pack, public_key).status, 0);
+  std::string log = ok({"audit-log"});
+  EXPECT_NE(log.find("evidence-key-rotated"), std::string::npos);
+  EXPECT_EQ(log.find(rotated), log.rfind(rotated));  // the public key, audited once
 }
 
 TEST_F(EvidencePacks, ATenantsPackFromSignetdHoldsOnlyItsOwnZones) {
