@@ -314,3 +314,65 @@ TEST_F(ConsoleBrowser, TheOverviewOfTenThousandZonesRendersInUnderTwoSeconds) {
   EXPECT_LT(best, 2000);
   shot("overview-operator-bulk");
 }
+
+// The zone page renders the monitor's document as the issue 10 contract defines it (here served
+// by a stand-in for fetch in the page, so the page is tested whether or not the monitor's
+// endpoint is built), and whatever a document holds goes into the page as text: markup in a
+// resolver's detail stays visible characters, never elements.
+TEST_F(ConsoleBrowser, TheZonePageShowsTheMonitorsResolversParentServersAndHistoryAsText) {
+  sign_in(viewer);
+  Json monitor = {
+      {"zone", "acme.example."},
+      {"status", "bogus"},
+      {"checked_at", "2026-12-02T07:00:00Z"},
+      {"resolvers", Json::array({{{"resolver", "embedded"},
+                                  {"state", "secure"},
+                                  {"ede", nullptr},
+                                  {"ede_text", nullptr},
+                                  {"latency_ms", 12},
+                                  {"at", "2026-12-02T07:00:00Z"},
+                                  {"detail", "SOA secure"}},
+                                 {{"resolver", "127.0.0.1:5353"},
+                                  {"state", "bogus"},
+                                  {"ede", 9},
+                                  {"ede_text", "DNSKEY Missing"},
+                                  {"latency_ms", 30},
+                                  {"at", "2026-12-02T07:00:01Z"},
+                                  {"detail", "<img id=injected src=x onerror=alert(1)>"}}})},
+      {"parent_ds",
+       {{"state", "mismatch"},
+        {"servers", Json::array({{{"server", "127.0.0.1:53"},
+                                  {"state", "mismatch"},
+                                  {"ds", Json::array({"12345 13 2 ABCD"})}}})}}},
+      {"history", Json::array({{{"at", "2026-12-02T07:00:01Z"},
+                                {"resolver", "127.0.0.1:5353"},
+                                {"state", "bogus"},
+                                {"ede", 9},
+                                {"ede_text", "DNSKEY Missing"}},
+                               {{"at", "2026-12-01T07:00:01Z"},
+                                {"resolver", "127.0.0.1:5353"},
+                                {"state", "secure"},
+                                {"ede", nullptr},
+                                {"ede_text", nullptr}}})}};
+  browser->execute(
+      "const doc = arguments[0]; const real = window.fetch;"
+      "window.fetch = (url, opts) => String(url).endsWith('/monitor') ?"
+      "  Promise.resolve(new Response(JSON.stringify(doc), {status: 200,"
+      "    headers: {'Content-Type': 'application/json'}})) : real(url, opts);",
+      Json::array({monitor}));
+  go("#/zone/acme.example.");
+  std::string resolvers = browser->text("#monitor-resolvers");
+  EXPECT_NE(resolvers.find("127.0.0.1:5353"), std::string::npos) << resolvers;
+  EXPECT_NE(resolvers.find("9 DNSKEY Missing"), std::string::npos) << resolvers;
+  EXPECT_NE(resolvers.find("<img id=injected"), std::string::npos) << resolvers;
+  EXPECT_TRUE(browser->find_all("#injected").empty());
+  EXPECT_TRUE(browser->find_all("#monitor img").empty());
+  EXPECT_NE(browser->text("#monitor").find("bogus"), std::string::npos);
+  std::string history = browser->text("#monitor-history");
+  EXPECT_NE(history.find("2026-12-01T07:00:01Z"), std::string::npos) << history;
+  std::string servers = browser->text("#ds-servers");
+  EXPECT_NE(servers.find("127.0.0.1:53"), std::string::npos) << servers;
+  EXPECT_NE(servers.find("12345 13 2 ABCD"), std::string::npos) << servers;
+  EXPECT_TRUE(browser->find_all("#monitor-none").empty());
+  shot("zone-monitor");
+}
