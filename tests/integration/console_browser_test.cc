@@ -255,8 +255,8 @@ TEST_F(ConsoleBrowser, AnApproverClicksApproveAndTheStepIsApplied) {
   shot("zone-approver-before");
   browser->click("button.approve");
   ASSERT_TRUE(browser->wait_until([&] {
-    auto m = browser->find_all("#zone-message");
-    return !m.empty() && !browser->element_text(m.front()).empty();
+    auto m = browser->text_if("#zone-message");
+    return m && !m->empty();
   })) << page_text();
   EXPECT_EQ(browser->text("#zone-message").rfind("approved: ", 0), 0u)
       << browser->text("#zone-message");
