@@ -11,6 +11,7 @@
   const API = '/api/v1/signet';
   const SVGNS = 'http://www.w3.org/2000/svg';
   let me = null; // GET /whoami
+  let routeStart = 0; // when the page being shown was asked for (performance.now())
 
   const byId = (id) => document.getElementById(id);
 
@@ -114,6 +115,7 @@
   function route() {
     if (!me) return;
     fail('');
+    routeStart = performance.now();
     const h = location.hash || '#/';
     let p;
     if (h.startsWith('#/zone/')) p = zonePage(decodeURIComponent(h.slice(7)));
@@ -125,6 +127,8 @@
   function show(...children) {
     const page = byId('page');
     page.replaceChildren(...children);
+    // How long the page took, its API calls included (the browser tests read it).
+    page.setAttribute('data-render-ms', String(Math.round(performance.now() - routeStart)));
     page.setAttribute('data-loaded', location.hash || '#/');
   }
 

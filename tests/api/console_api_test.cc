@@ -15,6 +15,7 @@
 #include "conf/composition_root.hh"
 #include "conf/policy.hh"
 #include "conf/policy_import.hh"
+#include "keystore/codec.hh"
 #include "tests/support/api_tokens.hh"
 #include "tests/support/temp_dir.hh"
 
@@ -253,4 +254,23 @@ TEST_F(ConsoleApiTest, TheOverviewOfTenThousandZonesAnswersInUnderTwoSeconds) {
   EXPECT_EQ(o["needs_human"]["zones"][0]["zone"], "acme.example.");
   EXPECT_LT(ms, 2000);
   std::cout << "overview of 10,003 zones: " << ms << " ms, " << r.body.size() << " bytes\n";
+}
+
+TEST_F(ConsoleApiTest, AnEditedAuditEntryIsReportedToOperatorsAndTenantsAlike) {
+  {
+    auto txn = root->store().begin_write();
+    std::string key = codec::u64_key(2);
+    auto v = txn.find(root->store().dbi().audit, key);
+    ASSERT_TRUE(v);
+    std::string value(reinterpret_cast<const char*>(v->data()), v->size());
+    value[value.size() - 40] ^= 1;  // a bit of the entry's recorded body
+    txn.put(root->store().dbi().audit, key, value);
+    txn.commit();
+  }
+  for (auto who : {token(std::nullopt, Role::kOperator), token("globex", Role::kViewer)}) {
+    Json v = body(call(who, "GET", "/api/v1/signet/audit/verify"));
+    EXPECT_FALSE(v["ok"].get<bool>()) << v;
+    ASSERT_FALSE(v["problems"].empty()) << v;
+    EXPECT_NE(v["problems"][0].get<std::string>().find("entry 2"), std::string::npos) << v;
+  }
 }

@@ -186,8 +186,20 @@ std::string Browser::element_text(const std::string& element) {
   return session_call("GET", "/element/" + element + "/text").get<std::string>();
 }
 
+std::optional<std::string> Browser::text_if(const std::string& css) {
+  // One script, so that a page re-rendering meanwhile cannot leave a stale element reference.
+  Json v = execute("const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+                   Json::array({css}));
+  if (v.is_null())
+    return std::nullopt;
+  return v.get<std::string>();
+}
+
 std::string Browser::text(const std::string& css) {
-  return element_text(find(css));
+  auto t = text_if(css);
+  if (!t)
+    throw std::runtime_error("no element matches '" + css + "'");
+  return *t;
 }
 
 std::optional<std::string> Browser::attribute(const std::string& element, const std::string& name) {
@@ -202,7 +214,16 @@ void Browser::click_element(const std::string& element) {
 }
 
 void Browser::click(const std::string& css) {
-  click_element(find(css));
+  // A page that re-renders between the lookup and the click leaves the element stale: look again.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      click_element(find(css));
+      return;
+    } catch (const std::runtime_error& e) {
+      if (attempt == 2 || std::string(e.what()).find("stale element") == std::string::npos)
+        throw;
+    }
+  }
 }
 
 void Browser::type(const std::string& css, const std::string& keys) {

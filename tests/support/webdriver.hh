@@ -41,12 +41,13 @@ class Browser {
   std::string find(const std::string& css);
   // The first match once it exists, polled until `timeout`; throws naming the selector.
   std::string wait_for(const std::string& css,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
+                       std::chrono::milliseconds timeout = std::chrono::seconds(60));
   // Polls `ready` until true or `timeout`; returns the last answer.
   bool wait_until(const std::function<bool()>& ready,
-                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
-  // The rendered text of the first match of `css` (WebDriver's element text).
+                  std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // The rendered text (innerText) of the first match of `css`; text() throws when none.
   std::string text(const std::string& css);
+  std::optional<std::string> text_if(const std::string& css);
   std::string element_text(const std::string& element);
   std::optional<std::string> attribute(const std::string& element, const std::string& name);
   void click(const std::string& css);
