@@ -302,3 +302,13 @@ TEST_F(AlertStoreTest, StatesAndWebhooksPersistAcrossReopening) {
   EXPECT_FALSE(alerts.erase_webhook(txn, 3));
   txn.commit();
 }
+
+TEST_F(AlertStoreTest, ADeletedTenantsWebhookGoesWithIt) {
+  auto txn = store->begin_write();
+  TenantRecord t = portfolio->create_tenant(txn, "acme");
+  AlertStore alerts(*store);
+  alerts.put_webhook(txn, t.id, codec::AlertWebhookRecord{100, "http://127.0.0.1:9/hook"});
+  portfolio->delete_tenant(txn, "acme");
+  EXPECT_FALSE(alerts.webhook(txn, t.id));
+  txn.commit();
+}
