@@ -120,7 +120,11 @@ AlertDecision decide_alert(const AlertCondition& cur, const std::optional<AlertS
     if (cur.status == HealthStatus::kOk) {
       d.alert = d.previous != HealthStatus::kOk;
       d.event = "resolved";
-    } else if (cur.status != d.previous || gained) {
+    } else if (cur.status != d.previous || (gained && cur.status != HealthStatus::kCritical)) {
+      // A critical zone is one incident: what else goes wrong before it is resolved (bogus at a
+      // resolver, then the parent's DS check) is recorded, and named by the "resolved" alert,
+      // without paging again. Below critical a new condition does page: a rollover waiting past
+      // signet-alert-waiting-after on a zone health already warns about.
       d.alert = true;
       d.event = health_status_name(cur.status);
     }

@@ -10,8 +10,9 @@
 //    "rollover-waiting" (a rollover step waits on the parent or on approval longer than
 //    signet-alert-waiting-after; this one raises an ok zone to warning), and for the store
 //    "store-full".
-//  * An alert goes out when that state changes for the worse or sideways: ok -> warning/critical,
-//    warning <-> critical, or a condition the last alert did not name. Back to ok is one
+//  * An alert goes out when the status changes: ok -> warning/critical, warning <-> critical; and
+//    for a warning zone, when a condition the last alert did not name appears (a critical zone is
+//    one incident: conditions added to it are recorded without paging again). Back to ok is one
 //    "resolved" alert. The same state never alerts twice (deduplication), and a condition that
 //    goes away while the zone stays in trouble changes the stored state silently.
 //  * Overall, at most signet-alert-rate alerts a minute (AlertRateLimit); the rest of a pass goes

@@ -3,6 +3,7 @@
 
 #include <ctime>
 
+#include "keystore/alert_store.hh"
 #include "keystore/tokens.hh"
 #include "keystore/tsig_keys.hh"
 #include "signer/bytes.hh"
@@ -43,6 +44,8 @@ void Portfolio::delete_tenant(lmdb::WriteTxn& txn, std::string_view name) {
   if (!store_.tenant_has_zones(txn, t.id))
     TsigKeys(store_, clock_, nullptr, audit_).remove_tenant(txn, t.id);
   store_.delete_tenant(txn, t);
+  // Its own alert webhook goes with it (keystore/alert_store.hh).
+  AlertStore(store_).erase_webhook(txn, t.id);
   if (audit_)
     audit_->append(txn, "tenant-deleted", t.id, 0, t.name, "");
 }

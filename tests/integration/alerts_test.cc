@@ -91,7 +91,8 @@ class AlertsTest : public ::testing::Test {
     SignetdReply r = api.request("GET", "/api/v1/signet/audit?limit=1000", op);
     EXPECT_EQ(r.status, 200) << r.body;
     std::vector<Json> out;
-    for (const auto& e : r.json()["entries"]) {
+    Json page = r.json();  // kept: a loop over a temporary's member would dangle
+    for (const auto& e : page["entries"]) {
       if (e["kind"] == kind)
         out.push_back(e);
     }

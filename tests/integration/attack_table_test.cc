@@ -433,7 +433,8 @@ TEST_P(AttackTable, TenantBCannotReadSetOrDeleteTenantAsAlertWebhook) {
   SignetdReply log = call("GET", "/api/v1/signet/audit?limit=1000", op);
   ASSERT_EQ(log.status, 200);
   int a_sets = 0;
-  for (const auto& e : log.json()["entries"]) {
+  signet::Json entries = log.json()["entries"];
+  for (const auto& e : entries) {
     if (e["kind"].get<std::string>().rfind("alert-webhook", 0) == 0 && e["tenant"] == "acme") {
       EXPECT_EQ(e["actor"], "token:" + id_of(a_tokens[1])) << e.dump();
       ++a_sets;

@@ -101,22 +101,45 @@ TEST(AlertRules, WarningToCriticalAndBackToWarningAlertEachTime) {
   EXPECT_EQ(d.previous, HealthStatus::kCritical);
 }
 
-TEST(AlertRules, ANewConditionAlertsAgainAndOneThatGoesAwayChangesTheStateSilently) {
+TEST(AlertRules, ACriticalZoneIsOneIncidentWhateverElseGoesWrongBeforeItIsResolved) {
   Tracker t;
-  t.step(zone(HealthStatus::kCritical, {"signatures expire in 3 h"}));
+  EXPECT_TRUE(
+      t.step(zone(HealthStatus::kCritical, {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)"}))
+          .alert);
+  // The parent's DS check finds the mismatch a pass later: recorded, not paged again.
+  ZoneHealth both = zone(HealthStatus::kCritical,
+                         {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)",
+                          "the parent's DS matches none of the zone's keys: validators see the "
+                          "zone as bogus"});
+  AlertDecision d = t.step(both);
+  EXPECT_FALSE(d.alert);
+  EXPECT_TRUE(d.changed);
+  EXPECT_EQ(t.state->conditions, (std::vector<std::string>{"bogus", "ds-mismatch"}));
+  EXPECT_FALSE(t.step(both).changed);
+  // The resolution names everything the incident had.
+  d = t.step(ok_zone());
+  EXPECT_TRUE(d.alert);
+  EXPECT_EQ(d.event, "resolved");
+  EXPECT_EQ(d.previous, HealthStatus::kCritical);
+}
+
+TEST(AlertRules, ANewConditionOnAWarningZoneAlertsAndOneThatGoesAwayChangesTheStateSilently) {
+  Tracker t;
+  t.step(
+      zone(HealthStatus::kWarning, {"signatures expire in 3 d, inside half the refresh window"}));
   ZoneHealth both =
-      zone(HealthStatus::kCritical,
-           {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)", "signatures expire in 2 h"});
+      zone(HealthStatus::kWarning, {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)",
+                                    "signatures expire in 3 d, inside half the refresh window"});
   AlertDecision d = t.step(both);
   EXPECT_TRUE(d.alert);
-  EXPECT_EQ(d.event, "critical");
+  EXPECT_EQ(d.event, "warning");
   EXPECT_EQ(d.next.conditions, (std::vector<std::string>{"bogus", "signatures-expiring"}));
-  // The signatures are renewed, the zone is still bogus: recorded, not sent.
-  d = t.step(zone(HealthStatus::kCritical, {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)"}));
+  // The signatures are renewed, the zone is still bogus somewhere: recorded, not sent.
+  d = t.step(zone(HealthStatus::kWarning, {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)"}));
   EXPECT_FALSE(d.alert);
   EXPECT_TRUE(d.changed);
   EXPECT_EQ(t.state->conditions, std::vector<std::string>{"bogus"});
-  EXPECT_FALSE(t.step(zone(HealthStatus::kCritical, {"bogus at 127.0.0.1:5353"})).alert);
+  EXPECT_FALSE(t.step(zone(HealthStatus::kWarning, {"bogus at 127.0.0.1:5353"})).alert);
 }
 
 TEST(AlertRules, ConditionsAreNamedFromHealth) {
@@ -300,5 +323,15 @@ TEST_F(AlertStoreTest, StatesAndWebhooksPersistAcrossReopening) {
   EXPECT_FALSE(alerts.erase_state(txn, 7));
   EXPECT_TRUE(alerts.erase_webhook(txn, 3));
   EXPECT_FALSE(alerts.erase_webhook(txn, 3));
+  txn.commit();
+}
+
+TEST_F(AlertStoreTest, ADeletedTenantsWebhookGoesWithIt) {
+  auto txn = store->begin_write();
+  TenantRecord t = portfolio->create_tenant(txn, "acme");
+  AlertStore alerts(*store);
+  alerts.put_webhook(txn, t.id, codec::AlertWebhookRecord{100, "http://127.0.0.1:9/hook"});
+  portfolio->delete_tenant(txn, "acme");
+  EXPECT_FALSE(alerts.webhook(txn, t.id));
   txn.commit();
 }
