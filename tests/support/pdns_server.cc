@@ -151,7 +151,6 @@ std::map<std::string, std::string> PdnsServer::settings() const {
 
 const char* const kOfflinePdnsConf =
     "# nothing leaves the machine: no security poll, parent discovery at a closed loopback port\n"
-    "# and no background validation monitor (signetd)\n"
     "security-poll-suffix=\n"
     "signet-resolver=127.0.0.1:9\n"
     "signet-monitor-interval=0\n";
