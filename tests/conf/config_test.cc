@@ -298,3 +298,32 @@ TEST(Config, AlertSettingsAreReadAndABadOneIsRefusedByName) {
     EXPECT_TRUE(declared) << name;
   }
 }
+
+TEST(Config, ValidationMonitorSettingsAreReadDeclaredAndChecked) {
+  auto from = [](std::map<std::string, std::string> set) {
+    return config_from([set](std::string_view n) -> std::optional<std::string> {
+      auto it = set.find(std::string(n));
+      return it == set.end() ? std::nullopt : std::optional<std::string>(it->second);
+    });
+  };
+  Config d = from({});
+  EXPECT_TRUE(d.monitor_resolvers.empty());
+  EXPECT_EQ(d.monitor_interval, 300u);
+  EXPECT_EQ(d.monitor_qps, 50u);
+  Config c = from({{"monitor-resolvers", "127.0.0.1:5353, [::1]"},
+                   {"monitor-interval", "0"},
+                   {"monitor-qps", "7"}});
+  ASSERT_EQ(c.monitor_resolvers.size(), 2u);
+  EXPECT_EQ(c.monitor_resolvers[0].text(), "127.0.0.1:5353");
+  EXPECT_EQ(c.monitor_resolvers[1].text(), "[::1]:53");
+  EXPECT_EQ(c.monitor_interval, 0u);
+  EXPECT_EQ(c.monitor_qps, 7u);
+  for (const char* name : {"monitor-resolvers", "monitor-interval", "monitor-qps"}) {
+    bool declared = false;
+    for (const auto& s : setting_specs())
+      declared |= std::string_view(s.name) == name;
+    EXPECT_TRUE(declared) << name;
+  }
+  EXPECT_THROW(from({{"monitor-resolvers", "resolver.example"}}), InputError);
+  EXPECT_THROW(from({{"monitor-qps", "0"}}), InputError);
+}

@@ -61,7 +61,7 @@ class MonitorIntegration : public ::testing::Test {
     return std::make_unique<Unbound>(d->dir.file(name),
                                      UnboundOptions{std::string(kZone) + ". DS " + anchor_ds,
                                                     {{kZone, d->server->port()}},
-                                                    {"ede: yes", "val-log-level: 2"}});
+                                                    {"ede: yes"}});
   }
 
   // signetutil reads the last signet-monitor-resolvers line of pdns.conf.

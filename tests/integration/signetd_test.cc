@@ -318,7 +318,7 @@ TEST(SignetdStart, APortInUseOrABadTlsPairIsRefusedNamingTheSetting) {
   make_pair(dir, "b");
   RunResult half = signetd_with(dir, at + "signet-api-tls-cert=" + dir.file("a-cert.pem") + "\n");
   EXPECT_EQ(half.status, 1);
-  EXPECT_NE(half.err.find("pdns.conf:8: setting signet-api-tls-cert is set but "
+  EXPECT_NE(half.err.find("pdns.conf:9: setting signet-api-tls-cert is set but "
                           "signet-api-tls-key is not"),
             std::string::npos)
       << half.err;

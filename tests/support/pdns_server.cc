@@ -152,7 +152,8 @@ std::map<std::string, std::string> PdnsServer::settings() const {
 const char* const kOfflinePdnsConf =
     "# nothing leaves the machine: no security poll, parent discovery at a closed loopback port\n"
     "security-poll-suffix=\n"
-    "signet-resolver=127.0.0.1:9\n";
+    "signet-resolver=127.0.0.1:9\n"
+    "signet-monitor-interval=0\n";
 
 void PdnsServer::write_config() {
   std::ostringstream conf;

@@ -73,7 +73,8 @@ class PdnsServer {
 // The first lines of every pdns.conf a test writes by hand (for signetutil or pdnsutil): the
 // settings that keep pdns and the key manager from asking anyone off the machine (no security
 // poll; signet-resolver at 127.0.0.1:9, where nothing answers — a later signet-resolver line
-// overrides it). PdnsServer writes them itself.
+// overrides it; signet-monitor-interval=0: signetd's validation monitor off). PdnsServer writes
+// them itself.
 extern const char* const kOfflinePdnsConf;
 
 // The pdns_server binary (PDNS_SERVER in the environment, else /usr/sbin/pdns_server).
