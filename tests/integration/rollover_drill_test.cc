@@ -32,6 +32,7 @@
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
 #include "tests/support/dns_ask.hh"
+#include "tests/support/drill_site.hh"
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
 #include "tests/support/temp_dir.hh"
@@ -46,43 +47,6 @@ namespace {
 
 const char* const kParent = "example.";
 const char* const kChild = "child.example.";
-
-PdnsServerOptions server_options(const TempDir& dir) {
-  PdnsServerOptions o;
-  o.zone_cache = false;
-  // Every answer reflects the store as it is now: the key manager and the registry change it
-  // behind pdns' back.
-  o.settings = {
-      {"signet-master-key-file", dir.file("master.key")},
-      {"signet-refresh-interval", "1"},
-      {"zone-metadata-cache-ttl", "0"},
-      {"query-cache-ttl", "0"},
-      {"negquery-cache-ttl", "0"},
-      {"cache-ttl", "0"},
-      {"dnssec-key-cache-ttl", "0"},
-  };
-  return o;
-}
-
-struct Site {
-  TempDir dir;
-  PdnsServer server{dir.path(), server_options(dir)};
-
-  RunResult util(std::vector<std::string> args, bool json = false) {
-    args.insert(args.begin(), {signetutil_path(), "--config-dir", dir.path()});
-    if (json)
-      args.insert(args.begin() + 3, "--json");
-    return run(args, "", 120);
-  }
-  std::string ok(const std::vector<std::string>& args, bool json = false) {
-    RunResult r = util(args, json);
-    std::string cmd;
-    for (const auto& a : args)
-      cmd += " " + a;
-    EXPECT_EQ(r.status, 0) << "signetutil" << cmd << ":\n" << r.err << r.out;
-    return r.out;
-  }
-};
 
 // The queries that run through the whole drill.
 class QueryLoop {

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Test support for the drills (rollover_drill_test, incident_drill_test): one "site", a store
+// and the pdns_server+Signet serving it, whose answers always reflect the store as it is now
+// (no pdns caches: the key manager, signetd and the tests change the store behind pdns' back).
+//
+//   Site parent;  parent.ok({"create-tenant", "registry"});  parent.server.start();
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/support/pdns_server.hh"
+#include "tests/support/process.hh"
+#include "tests/support/temp_dir.hh"
+
+namespace signet::test {
+
+inline PdnsServerOptions drill_server_options(const TempDir& dir) {
+  PdnsServerOptions o;
+  o.zone_cache = false;
+  o.settings = {
+      {"signet-master-key-file", dir.file("master.key")},
+      {"signet-refresh-interval", "1"},
+      {"zone-metadata-cache-ttl", "0"},
+      {"query-cache-ttl", "0"},
+      {"negquery-cache-ttl", "0"},
+      {"cache-ttl", "0"},
+      {"dnssec-key-cache-ttl", "0"},
+  };
+  return o;
+}
+
+struct Site {
+  TempDir dir;
+  PdnsServer server{dir.path(), drill_server_options(dir)};
+
+  // signetutil --config-dir DIR [--json] ARGS...
+  RunResult util(std::vector<std::string> args, bool json = false) {
+    args.insert(args.begin(), {signetutil_path(), "--config-dir", dir.path()});
+    if (json)
+      args.insert(args.begin() + 3, "--json");
+    return run(args, "", 120);
+  }
+  // The same, expected to exit 0; its stdout.
+  std::string ok(const std::vector<std::string>& args, bool json = false) {
+    RunResult r = util(args, json);
+    std::string cmd;
+    for (const auto& a : args)
+      cmd += " " + a;
+    EXPECT_EQ(r.status, 0) << "signetutil" << cmd << ":\n" << r.err << r.out;
+    return r.out;
+  }
+  // The RDATA of the zone's DS records as export-ds prints them ("tag alg type digest"), first
+  // first.
+  std::vector<std::string> ds_rdata(const std::string& zone) {
+    std::vector<std::string> out;
+    std::string text = ok({"export-ds", zone});
+    for (size_t p = 0; p < text.size();) {
+      size_t e = text.find('\n', p);
+      std::string l = text.substr(p, e == std::string::npos ? std::string::npos : e - p);
+      if (auto t = l.find("\tDS\t"); t != std::string::npos)
+        out.push_back(l.substr(t + 4));
+      p = e == std::string::npos ? text.size() : e + 1;
+    }
+    return out;
+  }
+};
+
+}  // namespace signet::test
