@@ -18,6 +18,7 @@
 #include "conf/webhook_url.hh"
 #include "keystore/alert_store.hh"
 #include "tests/support/api_tokens.hh"
+#include "tests/support/offline_root.hh"
 #include "tests/support/temp_dir.hh"
 #include "tests/support/webhook_receiver.hh"
 
@@ -138,21 +139,9 @@ namespace {
 class AlertServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    MasterKey::generate_file(dir.file("master.key"));
-    Config c;
-    c.path = dir.path();
-    c.map_size_mb = 1024;
-    c.master_key_file = dir.file("master.key");
-    c.signing_threads = 1;
-    c.resolvers = {DnsServer{"127.0.0.1", 9}};
     auto fake = std::make_unique<FakeClock>(1800000000);
     clock = fake.get();
-    root = std::make_unique<CompositionRoot>(c, std::move(fake));
-    ParentFinderOptions quick;
-    quick.resolvers = {DnsServer{"127.0.0.1", 9}};
-    quick.try_timeout_ms = 100;
-    quick.tries = 1;
-    root->keyman().set_parent_finder(quick);
+    root = offline_root(dir, std::move(fake));
     service = std::make_unique<Service>(*root);
     add_signet_routes(router, *service);
     for (const auto& [tenant, apex] : {std::pair<std::string, std::string>{"acme", "acme.example."},

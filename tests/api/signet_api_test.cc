@@ -15,6 +15,7 @@
 #include "conf/policy.hh"
 #include "conf/policy_import.hh"
 #include "tests/support/api_tokens.hh"
+#include "tests/support/offline_root.hh"
 #include "tests/support/temp_dir.hh"
 
 using namespace signet;
@@ -42,19 +43,7 @@ const char* kGlobexPolicy =
 class SignetApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    MasterKey::generate_file(dir.file("master.key"));
-    Config c;
-    c.path = dir.path();
-    c.map_size_mb = 1024;
-    c.master_key_file = dir.file("master.key");
-    c.signing_threads = 1;
-    c.resolvers = {DnsServer{"127.0.0.1", 9}};
-    root = std::make_unique<CompositionRoot>(c);
-    ParentFinderOptions quick;
-    quick.resolvers = {DnsServer{"127.0.0.1", 9}};
-    quick.try_timeout_ms = 100;
-    quick.tries = 1;
-    root->keyman().set_parent_finder(quick);
+    root = offline_root(dir);
     service = std::make_unique<Service>(*root);
     add_signet_routes(router, *service);
     make_zone("acme", "acme.example.");

@@ -307,14 +307,16 @@ TEST_P(AttackTable, TenantBCannotSeeOrTouchTenantAByAnyRoute) {
       for (const auto& b : b_tokens) {
         SignetdReply r = call(route.method, route.pattern, b, body);
         ++rows;
-        if (route.method == "GET")  // search-data without ?q= is a 422, as pdns answers
+        if (route.method == "GET") {  // search-data without ?q= is a 422, as pdns answers
           EXPECT_TRUE(r.status == 200 || r.status == 403 || r.status == 422)
               << where << ": " << r.status;
-        else
+        } else {
           EXPECT_TRUE(r.status == 403 || r.status == 409 || r.status == 422)
               << where << ": " << r.status << " " << r.body;
-        if (route.pattern != "/api/v1/signet/openapi.json")
+        }
+        if (route.pattern != "/api/v1/signet/openapi.json") {
           EXPECT_EQ(r.body.find("acme"), std::string::npos) << where << ": " << r.body;
+        }
       }
     }
     // No token, a wrong one, a revoked and an expired one: the same 401 everywhere (the

@@ -30,7 +30,7 @@ struct SignetdOptions {
   // Run signetd_probe (signetd with test routes under /probe/: tests/support/signetd_probe.cc).
   bool probe = false;
   // Other pdns.conf lines for signetd ("signet-api-rate" -> "5"); they follow the copied pdns.conf.
-  std::map<std::string, std::string> settings;
+  std::map<std::string, std::string> settings = {};
   // signetd lives this many seconds away from now (SIGNET_CLOCK_OFFSET; 0: the real clock).
   long clock_offset = 0;
 };
