@@ -561,12 +561,14 @@ int cmd_monitor(Cli& cli, const Args& a) {
     }
   }
   Monitor& monitor = cli.ctx.monitor();
+  int worst = 0;  // a zone whose check failed (said on stderr) is at least 1
   if (o.flags.count("--check")) {
-    for (const auto& z : zones)
-      monitor.check(z);
+    monitor.check_many(zones, [&](const ZoneRecord& z, const std::exception& e) {
+      cli.err << "signetutil: monitor " << z.name.to_text() << ": " << e.what() << "\n";
+      worst = 1;
+    });
   }
   auto txn = cli.ctx.store().begin_read();
-  int worst = 0;
   Json docs = Json::array();
   for (const auto& z : zones) {
     auto m = monitor.results().find(txn, z.id);

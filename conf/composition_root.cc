@@ -59,8 +59,11 @@ Monitor& CompositionRoot::monitor() {
   if (!monitor_) {
     MonitorOptions o;
     o.resolvers = config_.monitor_resolvers;
+    if (o.resolvers.empty())
+      o.embedded = EmbeddedValidatorOptions{config_.monitor_trust_anchor, config_.monitor_stubs};
     o.interval = config_.monitor_interval;
     o.qps = config_.monitor_qps;
+    o.concurrency = config_.monitor_concurrency;
     monitor_ = std::make_unique<Monitor>(*store_, *dnssec_, *keyman_, *clock_, std::move(o));
   }
   return *monitor_;

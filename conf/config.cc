@@ -11,6 +11,7 @@
 
 #include "conf/policy.hh"
 #include "conf/webhook_url.hh"
+#include "signer/embedded_validator.hh"
 #include "signer/error.hh"
 
 namespace signet {
@@ -54,11 +55,20 @@ const std::vector<SettingSpec>& setting_specs() {
       {"api-threads", "8", "Requests signetd serves at once (its worker threads)"},
       {"monitor-resolvers", "",
        "Validating resolvers signetd's validation monitor asks about every secured zone, "
-       "IP[:port], comma-separated (empty: no resolver checks, only the parent's DS)"},
+       "IP[:port], comma-separated (empty: the embedded validator, libunbound, recursing from "
+       "the root)"},
+      {"monitor-trust-anchor", "/usr/share/dns/root.key",
+       "Trust anchor file (DS or DNSKEY records, zone-file format) of the validation monitor's "
+       "embedded validator"},
+      {"monitor-stubs", "",
+       "Zones the embedded validator asks given servers for instead of recursing, "
+       "ZONE=IP[:port], comma-separated (a lab's own root or parent; '.=IP' for the root)"},
       {"monitor-interval", "300",
        "Seconds between two validation-monitor checks of a zone; the zones are spread over it "
        "(0: no background monitoring)"},
       {"monitor-qps", "50", "Ceiling on the queries per second the validation monitor sends"},
+      {"monitor-concurrency", "8",
+       "Zones the validation monitor checks at once (each check waits on its resolvers' answers)"},
       {"alert-webhook", "",
        "URL signetd POSTs alerts to as JSON (http:// or https://; user:password@ is sent as basic "
        "authentication; empty: none)"},
@@ -303,11 +313,26 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
       throw InputError(std::string("setting signet-monitor-resolvers: ") + e.what());
     }
   });
+  c.monitor_trust_anchor = parse("monitor-trust-anchor", [](const std::string& v) {
+    if (v.empty())
+      throw InputError("setting signet-monitor-trust-anchor: a file name is needed");
+    return v;
+  });
+  c.monitor_stubs = parse("monitor-stubs", [](const std::string& v) {
+    try {
+      return parse_stub_list(v);
+    } catch (const InputError& e) {
+      throw InputError(std::string("setting signet-monitor-stubs: ") + e.what());
+    }
+  });
   c.monitor_interval = parse("monitor-interval", [](const std::string& v) {
     return static_cast<unsigned>(parse_uint("monitor-interval", v, 0, 7 * 86400));
   });
   c.monitor_qps = parse("monitor-qps", [](const std::string& v) {
     return static_cast<unsigned>(parse_uint("monitor-qps", v, 1, 1000000));
+  });
+  c.monitor_concurrency = parse("monitor-concurrency", [](const std::string& v) {
+    return static_cast<unsigned>(parse_uint("monitor-concurrency", v, 1, 256));
   });
   // signetd's alerts.
   c.alert_webhook = parse("alert-webhook", [](const std::string& v) {

@@ -55,9 +55,12 @@ struct Config {
   std::vector<Netmask> api_metrics_allow;  // signet-api-metrics-allow: /metrics without a token
   unsigned api_threads = 8;                // signet-api-threads: requests served at once
   // signetd's validation monitor (keystore/monitor.hh).
-  std::vector<DnsServer> monitor_resolvers;  // signet-monitor-resolvers
-  unsigned monitor_interval = 300;           // signet-monitor-interval: seconds (0: off)
-  unsigned monitor_qps = 50;                 // signet-monitor-qps: queries/s ceiling
+  std::vector<DnsServer> monitor_resolvers;  // signet-monitor-resolvers (empty: embedded)
+  std::string monitor_trust_anchor = "/usr/share/dns/root.key";  // signet-monitor-trust-anchor
+  std::vector<std::pair<Name, DnsServer>> monitor_stubs;         // signet-monitor-stubs
+  unsigned monitor_interval = 300;   // signet-monitor-interval: seconds (0: off)
+  unsigned monitor_qps = 50;         // signet-monitor-qps: queries/s ceiling
+  unsigned monitor_concurrency = 8;  // signet-monitor-concurrency: zones at once
   bool api_tls() const { return !api_tls_cert.empty(); }
   // "http://127.0.0.1:8082", "https://[::1]:8443".
   std::string api_url() const;

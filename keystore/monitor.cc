@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "keystore/zone_ds.hh"
 #include "signer/canonical.hh"
@@ -56,7 +57,7 @@ std::string monitor_metrics_text(const MonitorStats& s) {
   char secs[32];
   std::snprintf(secs, sizeof(secs), "%.3f", static_cast<double>(s.last_sweep_ms.load()) / 1000.0);
   metric("signet_monitor_sweep_seconds", "gauge",
-         "Time the checks of the last completed interval took, summed.", secs);
+         "Wall time the last completed interval spent checking zones.", secs);
   return out;
 }
 
@@ -83,8 +84,26 @@ Monitor::~Monitor() {
 }
 
 codec::MonitorResult Monitor::probe(const DnsServer& resolver, const Name& apex) {
+  return probe_with(
+      resolver.text(), [&](const Name& q, uint16_t t) { return ask_(resolver, q, t); }, apex);
+}
+
+EmbeddedValidator& Monitor::embedded() {
+  std::call_once(embedded_once_,
+                 [&] { embedded_ = std::make_unique<EmbeddedValidator>(*options_.embedded); });
+  return *embedded_;
+}
+
+codec::MonitorResult Monitor::probe_embedded(const Name& apex) {
+  return probe_with(
+      EmbeddedValidator::kName, [&](const Name& q, uint16_t t) { return embedded().ask(q, t); },
+      apex);
+}
+
+codec::MonitorResult Monitor::probe_with(const std::string& resolver, const AskOne& ask,
+                                         const Name& apex) {
   codec::MonitorResult out;
-  out.resolver = resolver.text();
+  out.resolver = resolver;
   out.at = clock_.now();
   struct Ask {
     const char* what;
@@ -105,12 +124,15 @@ codec::MonitorResult Monitor::probe(const DnsServer& resolver, const Name& apex)
     auto start = Steady::now();
     ++stats_.queries;
     try {
-      DnsResponse r = ask_(resolver, a.qname, a.qtype);
+      DnsResponse r = ask(a.qname, a.qtype);
       ede = r.ede;
       ede_text = r.ede_text;
       if (r.rcode == 2) {  // SERVFAIL
         state = MonitorState::kBogus;
         detail = std::string(a.what) + " SERVFAIL";
+        // A reason without an EDE code (the embedded validator's) is kept in the detail.
+        if (!r.ede && !r.ede_text.empty())
+          detail += ": " + r.ede_text;
       } else if (r.rcode == 0 || r.rcode == 3) {  // NOERROR, NXDOMAIN
         state = r.ad ? MonitorState::kSecure : MonitorState::kInsecure;
         detail = std::string(a.what) + (r.ad ? " secure" : " insecure (no AD)");
@@ -212,6 +234,8 @@ bool Monitor::check(const ZoneRecord& zone) {
   f.at = clock_.now();
   for (const auto& r : options_.resolvers)
     f.results.push_back(probe(r, zone.name));
+  if (options_.embedded)
+    f.results.push_back(probe_embedded(zone.name));
   f.parent = check_parent(zone);
   auto txn = store_.begin_write();
   // The zone may have gone (or been unsecured) while we asked: then there is nothing to record.
@@ -222,6 +246,34 @@ bool Monitor::check(const ZoneRecord& zone) {
   txn.commit();
   ++stats_.checks;
   return true;
+}
+
+size_t Monitor::check_many(const std::vector<ZoneRecord>& zones, const Failed& failed,
+                           const std::function<bool()>& stop) {
+  std::atomic<size_t> next{0}, stored{0};
+  std::mutex failed_mu;
+  auto work = [&] {
+    for (size_t i; (i = next++) < zones.size();) {
+      if (stop && stop())
+        return;
+      try {
+        if (check(zones[i]))
+          ++stored;
+      } catch (const std::exception& e) {
+        std::lock_guard lock(failed_mu);
+        if (failed)
+          failed(zones[i], e);
+      }
+    }
+  };
+  size_t n = std::min<size_t>(std::max(1u, options_.concurrency), zones.size());
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < n; ++t)
+    threads.emplace_back(work);
+  work();
+  for (auto& t : threads)
+    t.join();
+  return stored;
 }
 
 std::vector<uint32_t> Monitor::secured_zones() {
@@ -256,7 +308,7 @@ void Monitor::stop() {
 void Monitor::run() {
   MonitorSchedule schedule(clock_, options_.interval, options_.qps);
   uint64_t zones_read_at = 0, sweep_started = clock_.now();
-  uint64_t sweep_checks = 0, sweep_ms = 0;
+  uint64_t sweep_ms = 0;
   while (true) {
     {
       std::unique_lock lock(mu_);
@@ -269,35 +321,32 @@ void Monitor::run() {
         schedule.set_zones(secured_zones());
         zones_read_at = now;
       }
-      for (uint32_t id : schedule.take_due(cost())) {
-        {
-          std::lock_guard lock(mu_);
-          if (stopping_)
-            return;
+      std::vector<ZoneRecord> due;
+      {
+        auto txn = store_.begin_read();
+        for (uint32_t id : schedule.take_due(cost())) {
+          if (auto zone = store_.zone_by_id(txn, id))
+            due.push_back(std::move(*zone));
         }
-        std::optional<ZoneRecord> zone;
-        {
-          auto txn = store_.begin_read();
-          zone = store_.zone_by_id(txn, id);
-        }
-        if (!zone)
-          continue;
-        auto start = Steady::now();
-        try {
-          check(*zone);
-        } catch (const std::exception& e) {
-          if (log_)
-            log_("monitor: " + zone->name.to_text() + ": " + e.what());
-        }
-        sweep_ms += static_cast<uint64_t>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - start).count());
-        ++sweep_checks;
       }
+      auto start = Steady::now();
+      check_many(
+          due,
+          [&](const ZoneRecord& zone, const std::exception& e) {
+            if (log_)
+              log_("monitor: " + zone.name.to_text() + ": " + e.what());
+          },
+          [&] {
+            std::lock_guard lock(mu_);
+            return stopping_;
+          });
+      sweep_ms += static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - start).count());
       if (now >= sweep_started + options_.interval) {
         stats_.last_sweep_ms = sweep_ms;
         ++stats_.sweeps;
         sweep_started = now;
-        sweep_checks = sweep_ms = 0;
+        sweep_ms = 0;
       }
     } catch (const std::exception& e) {
       if (log_)

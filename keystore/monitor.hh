@@ -24,7 +24,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,14 +37,19 @@
 #include "keystore/monitor_schedule.hh"
 #include "signer/clock.hh"
 #include "signer/dns_client.hh"
+#include "signer/embedded_validator.hh"
 
 namespace signet {
 
 struct MonitorOptions {
   std::vector<DnsServer> resolvers;  // validating resolvers to ask
-  uint64_t interval = 300;           // seconds between two checks of a zone (0: no background)
-  unsigned qps = 50;                 // ceiling on queries sent per second
-  int try_timeout_ms = 1500;         // per UDP try
+  // The embedded validator (libunbound), asked as resolver "embedded" beside `resolvers`; the
+  // configuration sets it when no resolver is listed, so monitoring works with no setup.
+  std::optional<EmbeddedValidatorOptions> embedded;
+  uint64_t interval = 300;    // seconds between two checks of a zone (0: no background)
+  unsigned qps = 50;          // ceiling on queries sent per second
+  unsigned concurrency = 8;   // zones checked at once (each waits on its resolvers)
+  int try_timeout_ms = 1500;  // per UDP try
   int tries = 2;
 };
 
@@ -51,7 +58,7 @@ struct MonitorStats {
   std::atomic<uint64_t> queries{0};        // queries sent to resolvers and parent servers
   std::atomic<uint64_t> checks{0};         // zone checks stored
   std::atomic<uint64_t> sweeps{0};         // full passes over the zones (one interval each)
-  std::atomic<uint64_t> last_sweep_ms{0};  // wall time the last sweep's checks took
+  std::atomic<uint64_t> last_sweep_ms{0};  // wall time the last sweep spent checking
 };
 
 // The counters as Prometheus metrics: signet_monitor_queries_total, signet_monitor_checks_total,
@@ -77,9 +84,16 @@ class Monitor {
 
   // One resolver's view of `apex` (not stored).
   codec::MonitorResult probe(const DnsServer& resolver, const Name& apex);
+  // The embedded validator's view of `apex` (not stored); its result names resolver "embedded".
+  codec::MonitorResult probe_embedded(const Name& apex);
   // Checks `zone` now (every resolver, every parent server) and stores the findings. A zone
   // that is not secured is skipped (false).
   bool check(const ZoneRecord& zone);
+  // Checks `zones`, up to `concurrency` at once; a zone that fails goes to `failed` and does not
+  // hold up the others. Stops taking new zones once `stop` says so. Returns the checks stored.
+  using Failed = std::function<void(const ZoneRecord&, const std::exception&)>;
+  size_t check_many(const std::vector<ZoneRecord>& zones, const Failed& failed,
+                    const std::function<bool()>& stop = {});
   // The secured zones (ids), in id order.
   std::vector<uint32_t> secured_zones();
 
@@ -89,10 +103,15 @@ class Monitor {
   void stop();
 
   // Queries one check of a zone costs, for the ceiling: 3 per resolver, 2 for the parent.
-  unsigned cost() const { return static_cast<unsigned>(3 * options_.resolvers.size() + 2); }
+  unsigned cost() const {
+    return static_cast<unsigned>(3 * (options_.resolvers.size() + (options_.embedded ? 1 : 0)) + 2);
+  }
 
  private:
+  using AskOne = std::function<DnsResponse(const Name&, uint16_t)>;
+  codec::MonitorResult probe_with(const std::string& resolver, const AskOne& ask, const Name& apex);
   std::vector<codec::MonitorParentServer> check_parent(const ZoneRecord& zone);
+  EmbeddedValidator& embedded();
   void run();
 
   Store& store_;
@@ -103,6 +122,8 @@ class Monitor {
   MonitorResults results_;
   MonitorStats stats_;
   Ask ask_;
+  std::once_flag embedded_once_;
+  std::unique_ptr<EmbeddedValidator> embedded_;  // made on first use (it reads the anchor file)
   std::function<void(const std::string&)> log_;
   std::thread thread_;
   std::mutex mu_;

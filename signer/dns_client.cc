@@ -386,12 +386,12 @@ DnsServer parse_dns_server(const std::string& text) {
   return s;
 }
 
-std::vector<DnsServer> parse_dns_server_list(const std::string& text) {
-  std::vector<DnsServer> out;
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
   std::string item;
   auto flush = [&] {
     if (!item.empty())
-      out.push_back(parse_dns_server(item));
+      out.push_back(std::move(item));
     item.clear();
   };
   for (char c : text) {
@@ -401,6 +401,13 @@ std::vector<DnsServer> parse_dns_server_list(const std::string& text) {
       item += c;
   }
   flush();
+  return out;
+}
+
+std::vector<DnsServer> parse_dns_server_list(const std::string& text) {
+  std::vector<DnsServer> out;
+  for (const auto& item : split_list(text))
+    out.push_back(parse_dns_server(item));
   return out;
 }
 

@@ -30,6 +30,8 @@ struct DnsServer {
 };
 // "192.0.2.1", "192.0.2.1:5353", "2001:db8::1", "[2001:db8::1]:5353". Throws InputError.
 DnsServer parse_dns_server(const std::string& text);
+// The items of a list separated by commas and/or white space (settings' list syntax).
+std::vector<std::string> split_list(const std::string& text);
 // A list of servers separated by commas and/or white space ("192.0.2.1, [::1]:5353").
 // Throws InputError naming the bad entry.
 std::vector<DnsServer> parse_dns_server_list(const std::string& text);

@@ -273,19 +273,18 @@ TEST(Config, AlertSettingsAreReadAndABadOneIsRefusedByName) {
                    {"alert-attempts", "2"},
                    {"alert-timeout", "3"}});
   EXPECT_EQ(c.alert_webhook, "https://u:p@hooks.example/x");
-  EXPECT_EQ(c.alert_command,
-            (std::vector<std::string>{"/usr/local/bin/page", "--team", "dns"}));
+  EXPECT_EQ(c.alert_command, (std::vector<std::string>{"/usr/local/bin/page", "--team", "dns"}));
   EXPECT_EQ(c.alert_interval, 5u);
   EXPECT_EQ(c.alert_waiting_after, 7200u);
   EXPECT_EQ(c.alert_rate, 0u);
   EXPECT_EQ(c.alert_attempts, 2u);
   EXPECT_EQ(c.alert_timeout, 3u);
-  for (const auto& [name, bad] : std::vector<std::pair<std::string, std::string>>{
-           {"alert-webhook", "ftp://x.example/"},
-           {"alert-command", "page"},
-           {"alert-interval", "0"},
-           {"alert-waiting-after", "soon"},
-           {"alert-attempts", "0"}}) {
+  for (const auto& [name, bad] :
+       std::vector<std::pair<std::string, std::string>>{{"alert-webhook", "ftp://x.example/"},
+                                                        {"alert-command", "page"},
+                                                        {"alert-interval", "0"},
+                                                        {"alert-waiting-after", "soon"},
+                                                        {"alert-attempts", "0"}}) {
     try {
       with({{name, bad}});
       ADD_FAILURE() << name << "=" << bad;
@@ -310,15 +309,19 @@ TEST(Config, ValidationMonitorSettingsAreReadDeclaredAndChecked) {
   EXPECT_TRUE(d.monitor_resolvers.empty());
   EXPECT_EQ(d.monitor_interval, 300u);
   EXPECT_EQ(d.monitor_qps, 50u);
+  EXPECT_EQ(d.monitor_concurrency, 8u);
   Config c = from({{"monitor-resolvers", "127.0.0.1:5353, [::1]"},
                    {"monitor-interval", "0"},
-                   {"monitor-qps", "7"}});
+                   {"monitor-qps", "7"},
+                   {"monitor-concurrency", "3"}});
   ASSERT_EQ(c.monitor_resolvers.size(), 2u);
   EXPECT_EQ(c.monitor_resolvers[0].text(), "127.0.0.1:5353");
   EXPECT_EQ(c.monitor_resolvers[1].text(), "[::1]:53");
   EXPECT_EQ(c.monitor_interval, 0u);
   EXPECT_EQ(c.monitor_qps, 7u);
-  for (const char* name : {"monitor-resolvers", "monitor-interval", "monitor-qps"}) {
+  EXPECT_EQ(c.monitor_concurrency, 3u);
+  for (const char* name :
+       {"monitor-resolvers", "monitor-interval", "monitor-qps", "monitor-concurrency"}) {
     bool declared = false;
     for (const auto& s : setting_specs())
       declared |= std::string_view(s.name) == name;
@@ -326,4 +329,41 @@ TEST(Config, ValidationMonitorSettingsAreReadDeclaredAndChecked) {
   }
   EXPECT_THROW(from({{"monitor-resolvers", "resolver.example"}}), InputError);
   EXPECT_THROW(from({{"monitor-qps", "0"}}), InputError);
+  EXPECT_THROW(from({{"monitor-concurrency", "0"}}), InputError);
+}
+
+TEST(Config, TheEmbeddedValidatorStartsFromTheSystemRootAnchorAndTakesStubZones) {
+  auto from = [](std::map<std::string, std::string> set) {
+    return config_from([set](std::string_view n) -> std::optional<std::string> {
+      auto it = set.find(std::string(n));
+      return it == set.end() ? std::nullopt : std::optional<std::string>(it->second);
+    });
+  };
+  Config d = from({});
+  EXPECT_EQ(d.monitor_trust_anchor, "/usr/share/dns/root.key");
+  EXPECT_TRUE(d.monitor_stubs.empty());
+  Config c = from({{"monitor-trust-anchor", "/etc/signet/lab-root.key"},
+                   {"monitor-stubs", "lab.=127.0.0.1:5300, .=[::1]"}});
+  EXPECT_EQ(c.monitor_trust_anchor, "/etc/signet/lab-root.key");
+  ASSERT_EQ(c.monitor_stubs.size(), 2u);
+  EXPECT_EQ(c.monitor_stubs[0].first.to_text(), "lab.");
+  EXPECT_EQ(c.monitor_stubs[0].second.text(), "127.0.0.1:5300");
+  EXPECT_EQ(c.monitor_stubs[1].first.to_text(), ".");
+  EXPECT_EQ(c.monitor_stubs[1].second.text(), "[::1]:53");
+  for (const char* name : {"monitor-trust-anchor", "monitor-stubs"}) {
+    bool declared = false;
+    for (const auto& s : setting_specs())
+      declared |= std::string_view(s.name) == name;
+    EXPECT_TRUE(declared) << name;
+  }
+  for (const char* bad : {"lab.", "=127.0.0.1", "lab.=", "lab.=resolver.example"}) {
+    try {
+      from({{"monitor-stubs", bad}});
+      ADD_FAILURE() << bad;
+    } catch (const InputError& e) {
+      std::string what = e.what();
+      EXPECT_NE(what.find("setting signet-monitor-stubs: stub '"), std::string::npos) << what;
+    }
+  }
+  EXPECT_THROW(from({{"monitor-trust-anchor", ""}}), InputError);
 }

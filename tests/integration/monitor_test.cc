@@ -10,7 +10,10 @@
 //    health goes critical naming the resolver and the EDE; the change is audited;
 //    `signetutil monitor --json` and signetd's GET .../monitor show it (another tenant: 404);
 //  * a resolver that is gone is unreachable (a warning in health);
-//  * signetd's background loop checks the zone on its own within an interval.
+//  * signetd's background loop checks the zone on its own within an interval;
+//  * with no resolver configured, the embedded validator (libunbound) is asked instead: secure
+//    from the zone's DS as its trust anchor, bogus from a wrong one, with libunbound's reason,
+//    and unreachable when its root (a closed loopback port here) does not answer.
 //
 // Everything listens on 127.0.0.1; Unbound's root is a closed loopback port; parent discovery
 // asks 127.0.0.1:9 (nothing answers). Every process is stopped when the test ends.
@@ -58,10 +61,10 @@ class MonitorIntegration : public ::testing::Test {
 
   // A validating Unbound trusting `anchor_ds` for the zone, asking our pdns_server for it.
   std::unique_ptr<Unbound> resolver(const std::string& name, const std::string& anchor_ds) {
-    return std::make_unique<Unbound>(d->dir.file(name),
-                                     UnboundOptions{std::string(kZone) + ". DS " + anchor_ds,
-                                                    {{kZone, d->server->port()}},
-                                                    {"ede: yes"}});
+    return std::make_unique<Unbound>(
+        d->dir.file(name),
+        UnboundOptions{
+            std::string(kZone) + ". DS " + anchor_ds, {{kZone, d->server->port()}}, {"ede: yes"}});
   }
 
   // signetutil reads the last signet-monitor-resolvers line of pdns.conf.
@@ -214,6 +217,70 @@ TEST_F(MonitorIntegration, SignetdChecksEverySecuredZoneInTheBackgroundWithinAnI
   SignetdReply m = api.request("GET", "/metrics", op);
   EXPECT_NE(m.body.find("signet_monitor_checks_total "), std::string::npos) << m.body;
   EXPECT_EQ(m.body.find("signet_monitor_queries_total 0\n"), std::string::npos) << m.body;
+}
+
+// The embedded validator's settings (last line wins): its anchor file holds `anchor_ds`, the
+// zone is stubbed to our pdns_server, the root to a closed port.
+void embedded_validator(SignetDir& d, const std::string& anchor_ds) {
+  write_file(d.dir.file("anchor.ds"), std::string(kZone) + ". DS " + anchor_ds + "\n");
+  std::ofstream(d.dir.file("pdns.conf"), std::ios::app)
+      << "signet-monitor-resolvers=\n"
+      << "signet-monitor-trust-anchor=" << d.dir.file("anchor.ds") << "\n"
+      << "signet-monitor-stubs=" << kZone << "=127.0.0.1:" << d.server->port()
+      << ", .=127.0.0.1:9\n";
+}
+
+TEST_F(MonitorIntegration, WithNoResolverConfiguredTheEmbeddedValidatorSeesSecureThenBogus) {
+  embedded_validator(*d, ds);
+  auto [status, doc] = check();
+  ASSERT_TRUE(doc.is_object());
+  ASSERT_EQ(doc["resolvers"].size(), 1u) << doc.dump(2);
+  EXPECT_EQ(doc["resolvers"][0]["resolver"], "embedded");
+  EXPECT_EQ(doc["resolvers"][0]["state"], "secure") << doc.dump(2);
+  EXPECT_EQ(doc["status"], "secure");
+
+  embedded_validator(*d, wrong_ds());
+  std::tie(status, doc) = check();
+  EXPECT_EQ(status, 2) << doc.dump(2);
+  Json r = doc["resolvers"][0];
+  EXPECT_EQ(r["resolver"], "embedded");
+  EXPECT_EQ(r["state"], "bogus") << r.dump();
+  // libunbound gives its reason as text, not an RFC 8914 code: it is in the detail.
+  EXPECT_TRUE(r["ede"].is_null()) << r.dump();
+  std::string detail = r["detail"].get<std::string>();
+  EXPECT_NE(detail.find("SOA SERVFAIL: "), std::string::npos) << detail;
+  EXPECT_NE(detail.find("DS"), std::string::npos) << detail;
+  RunResult health = d->signetutil({"health", kZone});
+  EXPECT_EQ(health.status, 2) << health.out;
+  EXPECT_NE(health.out.find("bogus at embedded"), std::string::npos) << health.out;
+}
+
+TEST_F(MonitorIntegration, TheEmbeddedValidatorWithNoServerToAskIsUnreachableNotBogus) {
+  embedded_validator(*d, ds);
+  // Stub the zone, too, to the closed port: nothing answers at all.
+  std::ofstream(d->dir.file("pdns.conf"), std::ios::app)
+      << "signet-monitor-stubs=" << kZone << "=127.0.0.1:9, .=127.0.0.1:9\n";
+  auto start = std::chrono::steady_clock::now();
+  auto [status, doc] = check();
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(doc.is_object());
+  EXPECT_EQ(doc["resolvers"][0]["resolver"], "embedded");
+  EXPECT_EQ(doc["resolvers"][0]["state"], "unreachable") << doc.dump(2);
+  // Asked once, not three times: one timeout at most.
+  EXPECT_LT(took, std::chrono::seconds(20));
+  RunResult warned = d->signetutil({"health", kZone});
+  EXPECT_NE(warned.out.find("resolver embedded unreachable"), std::string::npos) << warned.out;
+}
+
+TEST_F(MonitorIntegration, AMissingTrustAnchorFileIsNamedInTheEmbeddedValidatorsResult) {
+  std::ofstream(d->dir.file("pdns.conf"), std::ios::app)
+      << "signet-monitor-resolvers=\n"
+      << "signet-monitor-trust-anchor=" << d->dir.file("no-such.key") << "\n";
+  auto [status, doc] = check();
+  ASSERT_TRUE(doc.is_object());
+  Json r = doc["resolvers"][0];
+  EXPECT_EQ(r["state"], "unreachable") << r.dump();
+  EXPECT_NE(r["detail"].get<std::string>().find("no-such.key"), std::string::npos) << r.dump();
 }
 
 }  // namespace

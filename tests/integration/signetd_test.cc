@@ -9,10 +9,12 @@
 // elsewhere.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <chrono>
 #include <fstream>
@@ -318,8 +320,11 @@ TEST(SignetdStart, APortInUseOrABadTlsPairIsRefusedNamingTheSetting) {
   make_pair(dir, "b");
   RunResult half = signetd_with(dir, at + "signet-api-tls-cert=" + dir.file("a-cert.pem") + "\n");
   EXPECT_EQ(half.status, 1);
-  EXPECT_NE(half.err.find("pdns.conf:9: setting signet-api-tls-cert is set but "
-                          "signet-api-tls-key is not"),
+  // The cert line is the last but one: after the offline lines, launch, path, key and address.
+  std::string offline(signet::test::kOfflinePdnsConf);
+  int cert_line = static_cast<int>(std::count(offline.begin(), offline.end(), '\n')) + 5;
+  EXPECT_NE(half.err.find("pdns.conf:" + std::to_string(cert_line) +
+                          ": setting signet-api-tls-cert is set but signet-api-tls-key is not"),
             std::string::npos)
       << half.err;
   RunResult missing = signetd_with(dir, at + "signet-api-tls-cert=" + dir.file("none.pem") +

@@ -4,7 +4,10 @@
 // the classification of resolver answers, the parent DS comparison, and what health makes of it.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "keystore/health.hh"
 #include "keystore/monitor.hh"
@@ -325,6 +328,51 @@ TEST_F(MonitorTest, CheckComparesEveryParentServersDsWithTheZonesKeysAndAuditsTh
   EXPECT_EQ(doc["parent_ds"]["state"], "mismatch");
   EXPECT_EQ(doc["status"], "unknown");  // no resolvers configured
   EXPECT_TRUE(doc["history"].is_array());
+}
+
+TEST_F(MonitorTest, CheckManyAsksUpToTheConcurrencyAtOnceAndAFailingResolverHoldsUpNoOtherZone) {
+  for (const char* z : {"a.example.", "b.example.", "c.example.", "d.example.", "e.example."})
+    secure(z, monitored_policy());
+  keyman->set_query([](const DnsServer&, const Name&, uint16_t) { return DnsResponse{}; });
+  MonitorOptions o;
+  o.resolvers = {parse_dns_server("127.0.0.1")};
+  o.concurrency = 3;
+  Monitor mon(*store, *dnssec, *keyman, clock, o);
+  std::atomic<int> in_flight{0}, most{0};
+  mon.set_ask([&](const DnsServer&, const Name& q, uint16_t) {
+    int now = ++in_flight;
+    for (int m = most.load(); now > m && !most.compare_exchange_weak(m, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    --in_flight;
+    if (q.is_subdomain_of(Name::from_text("c.example.")))
+      throw DnsTimeout("no answer (timeout)");
+    DnsResponse r;
+    r.ad = true;
+    return r;
+  });
+  std::vector<ZoneRecord> zones;
+  for (const char* z :
+       {"example.com.", "a.example.", "b.example.", "c.example.", "d.example.", "e.example."})
+    zones.push_back(zone(z));
+  std::vector<std::string> failed;
+  size_t stored_checks = mon.check_many(zones, [&](const ZoneRecord& z, const std::exception&) {
+    failed.push_back(z.name.to_text());
+  });
+  // Three zones were in their resolver's hands at once, never more.
+  EXPECT_EQ(most.load(), 3);
+  // Every zone got its check stored: c.example.'s silent resolver is a finding (unreachable),
+  // and the others are secure.
+  EXPECT_EQ(stored_checks, 6u);
+  EXPECT_TRUE(failed.empty());
+  auto txn = store->begin_read();
+  for (const auto& z : zones) {
+    auto m = mon.results().find(txn, z.id);
+    ASSERT_TRUE(m) << z.name.to_text();
+    EXPECT_EQ(monitor_worst(*m),
+              z.name.to_text() == "c.example." ? MonitorState::kUnreachable : MonitorState::kSecure)
+        << z.name.to_text();
+  }
 }
 
 TEST(MonitorCodec, RecordRoundTrips) {

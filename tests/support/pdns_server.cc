@@ -124,6 +124,9 @@ std::map<std::string, std::string> PdnsServer::settings() const {
     // signetd's validation monitor stays off unless a test turns it on (with its own loopback
     // resolvers): a background write would race tests that count audit entries.
     s["signet-monitor-interval"] = "0";
+    // With no signet-monitor-resolvers the monitor asks its embedded validator, which would
+    // recurse from the internet's root: its root is a closed loopback port instead.
+    s["signet-monitor-stubs"] = ".=127.0.0.1:9";
   } else if (options_.backend == "bind") {
     s["launch"] = "bind";
     s["bind-config"] = options_.named_conf;
@@ -153,7 +156,8 @@ const char* const kOfflinePdnsConf =
     "# nothing leaves the machine: no security poll, parent discovery at a closed loopback port\n"
     "security-poll-suffix=\n"
     "signet-resolver=127.0.0.1:9\n"
-    "signet-monitor-interval=0\n";
+    "signet-monitor-interval=0\n"
+    "signet-monitor-stubs=.=127.0.0.1:9\n";
 
 void PdnsServer::write_config() {
   std::ostringstream conf;
