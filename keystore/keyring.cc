@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -277,6 +278,15 @@ Secret Keyring::open_tsig_secret(const lmdb::Txn& txn, uint32_t owner, const Nam
 
 // ------------------------------------------------------------------ zone keys
 
+uint16_t Keyring::tag_of(KeyRole role, const PrivateKey& key) {
+  return key_tag(dnskey_rdata(dnskey_flags(role), key.algorithm(), key.public_key()));
+}
+
+bool Keyring::tag_in_use(const lmdb::Txn& txn, uint32_t zone_id, uint16_t tag) const {
+  auto all = keys(txn, zone_id);
+  return std::any_of(all.begin(), all.end(), [&](const auto& k) { return k.tag == tag; });
+}
+
 codec::KeyRecord Keyring::add_key(lmdb::WriteTxn& txn, const ZoneRecord& zone, const NewKey& k,
                                   uint64_t now) {
   codec::KeyRecord rec;
@@ -286,11 +296,9 @@ codec::KeyRecord Keyring::add_key(lmdb::WriteTxn& txn, const ZoneRecord& zone, c
   rec.flags = dnskey_flags(k.role);
   rec.public_key = k.key.public_key();
   rec.tag = key_tag(dnskey_rdata(rec.flags, k.key.algorithm(), rec.public_key));
-  for (const auto& other : keys(txn, zone.id)) {
-    if (other.tag == rec.tag) {
-      throw Conflict("zone '" + zone.name.to_text() + "' already has a key with tag " +
-                     std::to_string(rec.tag));
-    }
+  if (tag_in_use(txn, zone.id, rec.tag)) {
+    throw Conflict("zone '" + zone.name.to_text() + "' already has a key with tag " +
+                   std::to_string(rec.tag));
   }
   rec.id = store_.next_id(txn, "next-key-id");
   rec.created = now;

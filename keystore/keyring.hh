@@ -64,6 +64,10 @@ class Keyring {
   // Appendix B tags are not unique, but two keys sharing one confuse validators and operators).
   codec::KeyRecord add_key(lmdb::WriteTxn& txn, const ZoneRecord& zone, const NewKey& k,
                            uint64_t now);
+  // The key tag `key` has in the role's DNSKEY (RFC 4034 Appendix B), and whether a key of the
+  // zone already has it.
+  static uint16_t tag_of(KeyRole role, const PrivateKey& key);
+  bool tag_in_use(const lmdb::Txn& txn, uint32_t zone_id, uint16_t tag) const;
   // Opens a stored key. Throws CorruptionError when the blob does not open.
   PrivateKey open_key(const lmdb::Txn& txn, const ZoneRecord& zone,
                       const codec::KeyRecord& key) const;

@@ -75,11 +75,20 @@ void ZoneKeys::put(lmdb::WriteTxn& txn, const KeyRecord& key) {
   txn.put(store_.dbi().keys, codec::u32_pair_key(key.zone_id, key.id), codec::encode_key(key));
 }
 
+namespace {
+constexpr int kTagTries = 16;
+}  // namespace
+
 KeyRecord ZoneKeys::generate(lmdb::WriteTxn& txn, const ZoneRecord& zone, KeyRole role,
                              Algorithm algorithm, unsigned rsa_bits, uint64_t publish,
                              uint64_t activate) {
   Keyring ring(store_, master_());
-  PrivateKey k = PrivateKey::generate(algorithm, rsa_bits);
+  // A new key whose tag another key of the zone has is made again (as dnssec-keygen does): with
+  // two keys a zone, one zone in 65,536 would otherwise be refused (RFC 4034 Appendix B).
+  PrivateKey k = generate_(algorithm, rsa_bits);
+  for (int tries = 1; tries < kTagTries && ring.tag_in_use(txn, zone.id, Keyring::tag_of(role, k));
+       ++tries)
+    k = generate_(algorithm, rsa_bits);
   return ring.add_key(txn, zone, Keyring::NewKey{role, k, publish, activate, 0, 0}, clock_.now());
 }
 

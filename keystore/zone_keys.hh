@@ -39,7 +39,8 @@ class ZoneKeys {
   // Stores a key's changed timings.
   void put(lmdb::WriteTxn& txn, const codec::KeyRecord& key);
 
-  // Generates, seals and stores a new key with the given timings.
+  // Generates, seals and stores a new key with the given timings; a key whose tag another key
+  // of the zone has is made again.
   codec::KeyRecord generate(lmdb::WriteTxn& txn, const ZoneRecord& zone, KeyRole role,
                             Algorithm algorithm, unsigned rsa_bits, uint64_t publish,
                             uint64_t activate);
@@ -53,6 +54,9 @@ class ZoneKeys {
   // After `zone` moved from tenant `from_tenant_id`: its keys sealed again under the new
   // tenant's data key (Keyring::reseal_zone_keys). Returns how many.
   size_t reseal(lmdb::WriteTxn& txn, const ZoneRecord& zone, uint32_t from_tenant_id);
+  // How keys are made (tests substitute one to force a tag collision).
+  using Generator = std::function<PrivateKey(Algorithm, unsigned rsa_bits)>;
+  void set_generator(Generator g) { generate_ = std::move(g); }
   // The cache of unsealed keys (signet-key-cache-size).
   KeyCache& cache() { return cache_; }
 
@@ -70,6 +74,7 @@ class ZoneKeys {
   const Clock& clock_;
   MasterKeyProvider master_;
   KeyCache cache_;
+  Generator generate_ = [](Algorithm a, unsigned bits) { return PrivateKey::generate(a, bits); };
 };
 
 }  // namespace signet

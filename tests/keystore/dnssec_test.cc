@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "keystore/keyring.hh"
 #include "keystore/signing.hh"
 #include "signer/error.hh"
 #include "signer/rrsig.hh"
@@ -92,6 +93,25 @@ TEST_F(DnssecTest, SecuringSignsEveryAuthoritativeRRsetAndTheChain) {
 }
 
 // The NSEC3 chain holds what pdns' synthesis covers: ENTs and the delegation yes, glue no.
+TEST_F(DnssecTest, ANewKeyWhoseTagTheZoneAlreadyHasIsMadeAgain) {
+  PrivateKey taken = PrivateKey::generate(Algorithm::kEcdsaP256Sha256, 0);
+  PrivateKey fresh = PrivateKey::generate(Algorithm::kEcdsaP256Sha256, 0);
+  int made = 0;
+  dnssec->keys().set_generator([&](Algorithm, unsigned) { return ++made == 1 ? taken : fresh; });
+  auto txn = store->begin_write();
+  ZoneRecord z = portfolio->zone(txn, n("example.com."));
+  auto first = dnssec->keys().add(txn, z, taken, KeyRole::kZsk, clock.now());
+  // The generator hands out `taken` again first: same role, same tag — made again.
+  auto second = dnssec->keys().generate(txn, z, KeyRole::kZsk, Algorithm::kEcdsaP256Sha256, 0,
+                                        clock.now(), clock.now());
+  EXPECT_EQ(made, 2);
+  EXPECT_NE(second.tag, first.tag);
+  EXPECT_EQ(second.tag, Keyring::tag_of(KeyRole::kZsk, fresh));
+  EXPECT_EQ(dnssec->keys().list(txn, z.id).size(), 2u);
+  // An imported key with a tag in use is still refused: the operator chose that key.
+  EXPECT_THROW(dnssec->keys().add(txn, z, taken, KeyRole::kZsk, clock.now()), Conflict);
+}
+
 TEST_F(DnssecTest, Nsec3ChainCoversEntsAndDelegationsButNotGlue) {
   secure();
   EXPECT_EQ(chain_owners(), (std::vector<std::string>{"*.wild.", ".", "a.b.ent.", "b.ent.", "ent.",
