@@ -13,13 +13,6 @@ namespace signet {
 
 namespace {
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-bool contains(std::string_view s, std::string_view part) {
-  return s.find(part) != std::string_view::npos;
-}
-
 std::string hours_text(uint64_t seconds) {
   if (seconds >= 2 * 86400)
     return std::to_string(seconds / 86400) + " d";
@@ -42,13 +35,6 @@ uint64_t parent_wait_since(const ZoneHealth& h) {
   return since;
 }
 
-// health.cc names a step awaiting approval this way (assess_zone, "the key manager").
-bool awaits_approval(const ZoneHealth& h) {
-  return std::any_of(h.reasons.begin(), h.reasons.end(), [](const std::string& r) {
-    return starts_with(r, "rollover step awaits approval");
-  });
-}
-
 }  // namespace
 
 AlertCondition zone_alert_condition(const ZoneHealth& h, uint64_t prev_waiting_since, uint64_t now,
@@ -60,24 +46,17 @@ AlertCondition zone_alert_condition(const ZoneHealth& h, uint64_t prev_waiting_s
     if (std::find(c.conditions.begin(), c.conditions.end(), name) == c.conditions.end())
       c.conditions.push_back(name);
   };
-  if (h.parent_ds == ParentDsState::kMismatch)
+  if (bogus_somewhere(h))
+    add("bogus");
+  if (ds_mismatch(h))
     add("ds-mismatch");
-  for (const auto& r : h.reasons) {
-    // The monitor's reasons (issue 10 contract): "bogus at RESOLVER (EDE n: text)", and a
-    // parent DS mismatch it found itself.
-    if (starts_with(r, "bogus"))
-      add("bogus");
-    if (contains(r, "DS") && (contains(r, "mismatch") || contains(r, "matches none")) &&
-        !contains(r, "also serves"))
-      add("ds-mismatch");
-    if (starts_with(r, "signatures ") || starts_with(r, "the zone has no signatures"))
-      add("signatures-expiring");
-  }
+  if (h.signatures_expiring)
+    add("signatures-expiring");
   if (h.status == HealthStatus::kOk)
     c.conditions.clear();  // only what health itself flags (the wait below aside)
 
   uint64_t parent = parent_wait_since(h);
-  uint64_t approval = awaits_approval(h) ? (prev_waiting_since ? prev_waiting_since : now) : 0;
+  uint64_t approval = h.awaits_approval ? (prev_waiting_since ? prev_waiting_since : now) : 0;
   for (uint64_t since : {parent, approval}) {
     if (since && (!c.waiting_since || since < c.waiting_since))
       c.waiting_since = since;

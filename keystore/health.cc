@@ -111,6 +111,7 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
   // ---- signatures
   h.earliest_expiry = st->earliest_expiry ? st->earliest_expiry
                                           : dnssec.signing().earliest_expiration(txn, zone.id);
+  h.signatures_expiring = true;
   if (!h.earliest_expiry) {
     flag(HealthStatus::kCritical, "the zone has no signatures");
   } else {
@@ -123,6 +124,8 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
     else if (left < static_cast<int64_t>(ks.policy.refresh) / 2)
       flag(HealthStatus::kWarning,
            "signatures expire in " + hours(left) + ", inside half the refresh window");
+    else
+      h.signatures_expiring = false;
   }
   if (st->next_refresh && now > st->next_refresh + 3600) {
     flag(HealthStatus::kWarning, "signature refresh overdue for " +
@@ -197,6 +200,7 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
     if (t.ds_submitted && !t.ds_seen && !t.ds_retired) {
       uint64_t expected = t.ds_submitted + ks.policy.registration_delay + kDay;
       if (now > expected) {
+        h.parent_ds_overdue = true;
         flag(HealthStatus::kWarning,
              "the parent has not published the DS of key " + std::to_string(t.tag) + " asked for " +
                  hours(static_cast<int64_t>(now - t.ds_submitted)) +
@@ -211,16 +215,21 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
   if (auto m = MonitorResults(store, dnssec.events()).find(txn, zone.id)) {
     h.monitor = monitor_worst(*m);
     h.monitor_checked_at = m->checked_at;
+    h.monitor_parent_ds = parent_ds_check_from(m->parent_state);
     for (const auto& res : m->results) {
       MonitorState s = monitor_state_from(res.state);
       if (s == MonitorState::kBogus)
         // Exactly "bogus at RESOLVER (EDE n: text)": alerts deduplicate on the reason, and which
         // of the three questions failed first may differ from check to check.
-        flag(HealthStatus::kCritical, monitor_result_text(res));
+        h.monitor_reasons.push_back(monitor_result_text(res));
       else if (s == MonitorState::kUnreachable)
-        flag(HealthStatus::kWarning, "resolver " + res.resolver + " unreachable: " + res.detail);
+        h.monitor_reasons.push_back("resolver " + res.resolver + " unreachable: " + res.detail);
+      else
+        continue;
+      flag(s == MonitorState::kBogus ? HealthStatus::kCritical : HealthStatus::kWarning,
+           h.monitor_reasons.back());
     }
-    if (parent_ds_check_from(m->parent_state) == ParentDsCheck::kMismatch) {
+    if (h.monitor_parent_ds == ParentDsCheck::kMismatch) {
       std::string at;
       for (const auto& ps : m->parent_servers) {
         if (parent_ds_check_from(ps.state) == ParentDsCheck::kMismatch)
@@ -234,6 +243,7 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
 
   // ---- the key manager
   if (!r.proposal.empty()) {
+    h.awaits_approval = true;
     flag(HealthStatus::kWarning, "rollover step awaits approval (signetutil approve " + h.zone +
                                      "): " + r.proposal.substr(0, r.proposal.find('\n')));
   }
@@ -253,6 +263,18 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
   if (h.reasons.empty())
     h.reasons.push_back(h.rollover == RolloverKind::kNone ? "signed" : h.rollover_status);
   return h;
+}
+
+bool bogus_somewhere(const ZoneHealth& h) {
+  return h.monitor == MonitorState::kBogus;
+}
+
+bool ds_mismatch(const ZoneHealth& h) {
+  return h.parent_ds == ParentDsState::kMismatch || h.monitor_parent_ds == ParentDsCheck::kMismatch;
+}
+
+bool monitor_failing(const ZoneHealth& h) {
+  return !h.monitor_reasons.empty();
 }
 
 }  // namespace signet

@@ -53,7 +53,22 @@ struct ZoneHealth {
   // What validating resolvers see, as the validation monitor last found it (keystore/monitor.hh).
   MonitorState monitor = MonitorState::kUnknown;
   uint64_t monitor_checked_at = 0;
+  ParentDsCheck monitor_parent_ds = ParentDsCheck::kUnknown;  // the monitor's parent DS verdict
+  std::vector<std::string> monitor_reasons;  // the resolvers' findings among `reasons`
+  // Facts behind some of `reasons`, for those that act on them (the console's overview, the
+  // alerts) without reading the texts:
+  bool signatures_expiring = false;  // none, expired, or closer to expiry than the policy allows
+  bool awaits_approval = false;      // a rollover step waits for `signetutil approve`
+  bool parent_ds_overdue = false;    // a DS asked for is not at the parent past its delay
 };
+
+// Some resolver fails to validate the zone.
+bool bogus_somewhere(const ZoneHealth& h);
+// The parent serves DS records none of which matches a key of the zone: the key manager's parent
+// check or the monitor's found it.
+bool ds_mismatch(const ZoneHealth& h);
+// Some resolver sees the zone bogus or cannot be asked (the monitor's findings).
+bool monitor_failing(const ZoneHealth& h);
 
 // The store as a whole: a full map fails every write (edits, refreshed signatures, rollover
 // steps), so it is critical before the last page goes — signatures then expire unrenewed.

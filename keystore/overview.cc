@@ -12,24 +12,8 @@ namespace {
 
 constexpr int64_t kDay = 86400;
 
-bool has_reason(const ZoneHealth& h, std::string_view part) {
-  return std::any_of(h.reasons.begin(), h.reasons.end(),
-                     [&](const std::string& r) { return r.find(part) != std::string::npos; });
-}
-
-bool is_ds_mismatch(const ZoneHealth& h) {
-  return h.parent_ds == ParentDsState::kMismatch ||
-         std::any_of(h.reasons.begin(), h.reasons.end(), [](const std::string& r) {
-           return r.find("DS") != std::string::npos && r.find("mismatch") != std::string::npos;
-         });
-}
-
 bool is_rollover_in_flight(const ZoneHealth& h) {
-  return h.secured && (h.rollover != RolloverKind::kNone || has_reason(h, "awaits approval"));
-}
-
-bool has_monitor_reason(const ZoneHealth& h) {
-  return std::any_of(h.reasons.begin(), h.reasons.end(), is_monitor_reason);
+  return h.secured && (h.rollover != RolloverKind::kNone || h.awaits_approval);
 }
 
 Json reasons_json(const ZoneHealth& h) {
@@ -95,20 +79,15 @@ bool more_urgent(const ZoneHealth& a, const ZoneHealth& b, uint64_t now) {
 }
 
 std::string rollover_waits_for(const ZoneHealth& h) {
-  if (has_reason(h, "awaits approval"))
+  if (h.awaits_approval)
     return "approval";
   if (h.parent_unreachable)
     return "the parent (unreachable)";
-  if (has_reason(h, "has not published the DS"))
+  if (h.parent_ds_overdue)
     return "the parent's DS";
   if (h.next_key_event)
     return "time (" + time_text(h.next_key_event) + ": " + h.next_key_event_what + ")";
   return "the key manager";
-}
-
-bool is_monitor_reason(const std::string& reason) {
-  return reason.rfind("bogus at ", 0) == 0 || reason.rfind("unreachable at ", 0) == 0 ||
-         reason.rfind("insecure at ", 0) == 0 || reason.rfind("resolver ", 0) == 0;
 }
 
 Json overview_json(const HealthSurvey& s, uint64_t now, const OverviewPage& page,
@@ -162,22 +141,17 @@ Json overview_json(const HealthSurvey& s, uint64_t now, const OverviewPage& page
                 {"status", h.rollover_status},
                 {"waits_for", rollover_waits_for(h)}};
   });
-  doc["ds_mismatches"] = capped(s, is_ds_mismatch, [](const ZoneHealth& h) {
+  doc["ds_mismatches"] = capped(s, ds_mismatch, [](const ZoneHealth& h) {
     return Json{{"zone", h.zone},
                 {"tenant", h.tenant},
                 {"parent_ds", parent_ds_state_name(h.parent_ds)},
                 {"reasons", reasons_json(h)}};
   });
-  doc["monitor_failures"] = capped(s, has_monitor_reason, [](const ZoneHealth& h) {
-    Json monitor = Json::array();
-    for (const auto& r : h.reasons) {
-      if (is_monitor_reason(r))
-        monitor.push_back(r);
-    }
+  doc["monitor_failures"] = capped(s, monitor_failing, [](const ZoneHealth& h) {
     return Json{{"zone", h.zone},
                 {"tenant", h.tenant},
                 {"status", health_status_name(h.status)},
-                {"reasons", monitor}};
+                {"reasons", h.monitor_reasons}};
   });
   doc["expiry_histogram"] = hist;
   return doc;

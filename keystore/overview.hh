@@ -47,9 +47,6 @@ bool more_urgent(const ZoneHealth& a, const ZoneHealth& b, uint64_t now);
 // or "time (<next key event>)".
 std::string rollover_waits_for(const ZoneHealth& h);
 
-// Whether a health reason comes from the validation monitor (a resolver's view of the zone).
-bool is_monitor_reason(const std::string& reason);
-
 constexpr size_t kListCap = 200;
 
 // The whole overview document:

@@ -17,13 +17,36 @@ namespace {
 constexpr uint64_t kHour = 3600;
 constexpr uint64_t kDay = 86400;
 
-ZoneHealth zone(HealthStatus s, std::vector<std::string> reasons) {
+// What health found besides the status and reasons (the facts the rules act on).
+enum Fact { kBogus, kDsMismatch, kMonitorDsMismatch, kSignaturesExpiring, kAwaitsApproval };
+
+ZoneHealth zone(HealthStatus s, std::vector<std::string> reasons,
+                std::initializer_list<Fact> facts = {}) {
   ZoneHealth h;
   h.zone = "example.com.";
   h.tenant = "acme";
   h.secured = true;
   h.status = s;
   h.reasons = std::move(reasons);
+  for (Fact f : facts) {
+    switch (f) {
+      case kBogus:
+        h.monitor = MonitorState::kBogus;
+        break;
+      case kDsMismatch:
+        h.parent_ds = ParentDsState::kMismatch;
+        break;
+      case kMonitorDsMismatch:
+        h.monitor_parent_ds = ParentDsCheck::kMismatch;
+        break;
+      case kSignaturesExpiring:
+        h.signatures_expiring = true;
+        break;
+      case kAwaitsApproval:
+        h.awaits_approval = true;
+        break;
+    }
+  }
   return h;
 }
 
@@ -58,7 +81,8 @@ TEST(AlertRules, OkToCriticalAlertsOnceAndBackToOkIsOneResolvedAlert) {
   EXPECT_FALSE(t.step(ok_zone()).alert);
   EXPECT_FALSE(t.state.has_value());  // nothing stored for an ok zone
 
-  ZoneHealth bad = zone(HealthStatus::kCritical, {"signatures expire in 5 h"});
+  ZoneHealth bad =
+      zone(HealthStatus::kCritical, {"signatures expire in 5 h"}, {kSignaturesExpiring});
   AlertDecision d = t.step(bad);
   EXPECT_TRUE(d.alert);
   EXPECT_EQ(d.event, "critical");
@@ -70,8 +94,9 @@ TEST(AlertRules, OkToCriticalAlertsOnceAndBackToOkIsOneResolvedAlert) {
   // The same condition, even with other words and later: never again.
   for (int i = 0; i < 5; ++i) {
     t.clock.advance(kHour);
-    d = t.step(
-        zone(HealthStatus::kCritical, {"signatures expire in " + std::to_string(4 - i) + " h"}));
+    d = t.step(zone(HealthStatus::kCritical,
+                    {"signatures expire in " + std::to_string(4 - i) + " h"},
+                    {kSignaturesExpiring}));
     EXPECT_FALSE(d.alert) << i;
     EXPECT_FALSE(d.changed) << i;
   }
@@ -91,7 +116,8 @@ TEST(AlertRules, WarningToCriticalAndBackToWarningAlertEachTime) {
   Tracker t;
   EXPECT_EQ(t.step(zone(HealthStatus::kWarning, {"the parent serves no DS: ..."})).event,
             "warning");
-  AlertDecision d = t.step(zone(HealthStatus::kCritical, {"signatures have expired: ..."}));
+  AlertDecision d = t.step(
+      zone(HealthStatus::kCritical, {"signatures have expired: ..."}, {kSignaturesExpiring}));
   EXPECT_TRUE(d.alert);
   EXPECT_EQ(d.event, "critical");
   EXPECT_EQ(d.previous, HealthStatus::kWarning);
@@ -103,14 +129,15 @@ TEST(AlertRules, WarningToCriticalAndBackToWarningAlertEachTime) {
 
 TEST(AlertRules, ACriticalZoneIsOneIncidentWhateverElseGoesWrongBeforeItIsResolved) {
   Tracker t;
-  EXPECT_TRUE(
-      t.step(zone(HealthStatus::kCritical, {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)"}))
-          .alert);
+  EXPECT_TRUE(t.step(zone(HealthStatus::kCritical,
+                          {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)"}, {kBogus}))
+                  .alert);
   // The parent's DS check finds the mismatch a pass later: recorded, not paged again.
   ZoneHealth both = zone(HealthStatus::kCritical,
                          {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)",
                           "the parent's DS matches none of the zone's keys: validators see the "
-                          "zone as bogus"});
+                          "zone as bogus"},
+                         {kBogus, kDsMismatch});
   AlertDecision d = t.step(both);
   EXPECT_FALSE(d.alert);
   EXPECT_TRUE(d.changed);
@@ -125,39 +152,47 @@ TEST(AlertRules, ACriticalZoneIsOneIncidentWhateverElseGoesWrongBeforeItIsResolv
 
 TEST(AlertRules, ANewConditionOnAWarningZoneAlertsAndOneThatGoesAwayChangesTheStateSilently) {
   Tracker t;
-  t.step(
-      zone(HealthStatus::kWarning, {"signatures expire in 3 d, inside half the refresh window"}));
-  ZoneHealth both =
-      zone(HealthStatus::kWarning, {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)",
-                                    "signatures expire in 3 d, inside half the refresh window"});
+  t.step(zone(HealthStatus::kWarning, {"signatures expire in 3 d, inside half the refresh window"},
+              {kSignaturesExpiring}));
+  ZoneHealth both = zone(HealthStatus::kWarning,
+                         {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)",
+                          "signatures expire in 3 d, inside half the refresh window"},
+                         {kBogus, kSignaturesExpiring});
   AlertDecision d = t.step(both);
   EXPECT_TRUE(d.alert);
   EXPECT_EQ(d.event, "warning");
   EXPECT_EQ(d.next.conditions, (std::vector<std::string>{"bogus", "signatures-expiring"}));
   // The signatures are renewed, the zone is still bogus somewhere: recorded, not sent.
-  d = t.step(zone(HealthStatus::kWarning, {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)"}));
+  d = t.step(
+      zone(HealthStatus::kWarning, {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)"}, {kBogus}));
   EXPECT_FALSE(d.alert);
   EXPECT_TRUE(d.changed);
   EXPECT_EQ(t.state->conditions, std::vector<std::string>{"bogus"});
-  EXPECT_FALSE(t.step(zone(HealthStatus::kWarning, {"bogus at 127.0.0.1:5353"})).alert);
+  EXPECT_FALSE(t.step(zone(HealthStatus::kWarning, {"bogus at 127.0.0.1:5353"}, {kBogus})).alert);
 }
 
 TEST(AlertRules, ConditionsAreNamedFromHealth) {
   ZoneHealth h = zone(HealthStatus::kCritical,
                       {"the parent's DS matches none of the zone's keys: validators see the zone "
-                       "as bogus"});
-  h.parent_ds = ParentDsState::kMismatch;
+                       "as bogus"},
+                      {kDsMismatch});
   EXPECT_EQ(zone_alert_condition(h, 0, 1000, kDay).conditions,
             std::vector<std::string>{"ds-mismatch"});
-  // The monitor's own parent check (issue 10 contract) words it its own way.
-  h = zone(HealthStatus::kCritical, {"parent DS mismatch at 127.0.0.1:53"});
+  // The monitor's own parent check found it.
+  h = zone(HealthStatus::kCritical,
+           {"the monitor finds a parent DS matching none of the zone's keys at 127.0.0.1:53: "
+            "validators see the zone as bogus"},
+           {kMonitorDsMismatch});
   EXPECT_EQ(zone_alert_condition(h, 0, 1000, kDay).conditions,
             std::vector<std::string>{"ds-mismatch"});
-  // "also serves" stray DS records is a warning, not a mismatch.
+  // Stray DS records beside a matching one are a warning, not a mismatch: no fact behind it.
   h = zone(HealthStatus::kWarning,
            {"the parent also serves 1 DS record(s) matching none of the zone's keys"});
   EXPECT_TRUE(zone_alert_condition(h, 0, 1000, kDay).conditions.empty());
-  h = zone(HealthStatus::kCritical, {"the zone has no signatures"});
+  // The rules read health's facts, not its wording.
+  h = zone(HealthStatus::kCritical, {"bogus at 127.0.0.1:53, worded any way"});
+  EXPECT_TRUE(zone_alert_condition(h, 0, 1000, kDay).conditions.empty());
+  h = zone(HealthStatus::kCritical, {"the zone has no signatures"}, {kSignaturesExpiring});
   EXPECT_EQ(zone_alert_condition(h, 0, 1000, kDay).conditions,
             std::vector<std::string>{"signatures-expiring"});
   StoreHealth s;
@@ -206,7 +241,8 @@ TEST(AlertRules, AWaitForApprovalCountsFromWhenItWasFirstSeen) {
   Tracker t;
   t.waiting_after = 24 * kHour;
   ZoneHealth h = zone(HealthStatus::kWarning,
-                      {"rollover step awaits approval (signetutil approve example.com.): ZSK"});
+                      {"rollover step awaits approval (signetutil approve example.com.): ZSK"},
+                      {kAwaitsApproval});
   uint64_t first = t.clock.now();
   AlertDecision d = t.step(h);
   EXPECT_TRUE(d.alert);  // ok -> warning, as health says

@@ -312,8 +312,9 @@ TEST_F(KeyManagerTest, AlgorithmRolloverWaitsForARunningRolloverThenMovesTo15) {
   EXPECT_TRUE(started);
   EXPECT_EQ(status().plan.in_progress, RolloverKind::kNone);
   for (const auto& k : keys()) {
-    if (!k.remove)
+    if (!k.remove) {
       EXPECT_EQ(k.algorithm, Algorithm::kEd25519);
+    }
   }
   for (const auto& t : rdata_texts("example.com.", "example.com.", rrtype::DNSKEY))
     EXPECT_NE(t.find(" 3 15 "), std::string::npos) << t;
@@ -336,8 +337,9 @@ TEST_F(KeyManagerTest, EmergencyZskRolloverRetiresTheCompromisedKeyAtOnce) {
     EXPECT_EQ(t.find(std::to_string(zsk)), std::string::npos);
   auto txn = store->begin_read();
   for (const auto& k : dnssec->keys().list(txn, zone().id)) {
-    if (k.tag == zsk)
+    if (k.tag == zsk) {
       EXPECT_FALSE(key_is_published(k, clock.now()));
+    }
   }
 }
 
@@ -439,6 +441,8 @@ TEST_F(KeyManagerTest, HealthReportsAMissingParentDsAndAFailingParentCheck) {
     ZoneHealth h = assess_zone(*keyman, *dnssec, *store, txn, zone(), "acme", clock.now());
     EXPECT_EQ(h.parent_ds, ParentDsState::kMatch);
     EXPECT_EQ(h.status, HealthStatus::kOk) << h.reasons[0];
+    EXPECT_FALSE(h.signatures_expiring);
+    EXPECT_FALSE(ds_mismatch(h));
   }
   // A DS matching none of our keys: every validator fails the zone.
   std::vector<uint8_t> bogus = current_ds()[0];
@@ -450,10 +454,12 @@ TEST_F(KeyManagerTest, HealthReportsAMissingParentDsAndAFailingParentCheck) {
   ZoneHealth h = assess_zone(*keyman, *dnssec, *store, txn, zone(), "acme", clock.now());
   EXPECT_EQ(h.status, HealthStatus::kCritical);
   EXPECT_EQ(h.parent_ds, ParentDsState::kMismatch);
+  EXPECT_TRUE(ds_mismatch(h));
   // Signatures close to expiry are critical.
   ZoneHealth late =
       assess_zone(*keyman, *dnssec, *store, txn, zone(), "acme", clock.now() + 14 * 86400);
   EXPECT_EQ(late.status, HealthStatus::kCritical);
+  EXPECT_TRUE(late.signatures_expiring);
 }
 
 TEST_F(KeyManagerTest, ZonesWithoutTheirOwnPolicyFollowTheirTenantsDefault) {

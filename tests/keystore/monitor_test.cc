@@ -235,6 +235,11 @@ TEST_F(MonitorTest, HealthIsCriticalNamingTheResolverAndEdeWhenSomeResolverSeesB
   for (const auto& r : h.reasons)
     unreachable_warned |= r.rfind("resolver 127.0.0.2:53 unreachable", 0) == 0;
   EXPECT_TRUE(unreachable_warned);
+  // The facts the overview and the alerts act on, beside the wording.
+  EXPECT_TRUE(bogus_somewhere(h));
+  EXPECT_TRUE(monitor_failing(h));
+  EXPECT_EQ(h.monitor_reasons.size(), 2u);
+  EXPECT_FALSE(ds_mismatch(h));
 }
 
 TEST_F(MonitorTest, ProbeClassifiesAnswersByAdServfailAndSilence) {
@@ -322,6 +327,9 @@ TEST_F(MonitorTest, CheckComparesEveryParentServersDsWithTheZonesKeysAndAuditsTh
   EXPECT_EQ(d["servers"]["192.0.2.2:53"], "mismatch");
   ZoneHealth h = health("example.com.");
   EXPECT_EQ(h.status, HealthStatus::kCritical);
+  EXPECT_EQ(h.monitor_parent_ds, ParentDsCheck::kMismatch);
+  EXPECT_TRUE(ds_mismatch(h));
+  EXPECT_FALSE(bogus_somewhere(h));
   // The JSON document of the contract.
   auto txn = store->begin_read();
   Json doc = monitor_json("example.com.", mon.results().find(txn, zone("example.com.").id));

@@ -94,11 +94,13 @@ TEST(Overview, PagesOfNeedsAHumanFollowEachOtherWithoutGapsOrRepeats) {
 TEST(Overview, RolloversSayWhatTheyWaitFor) {
   ZoneHealth approval = zone("a.example.", HealthStatus::kWarning, 10 * kDay,
                              {"rollover step awaits approval (signetutil approve a.example.): x"});
+  approval.awaits_approval = true;
   approval.rollover = RolloverKind::kZsk;
   approval.rollover_status = "waiting for approval";
   ZoneHealth parent = zone("p.example.", HealthStatus::kWarning, 10 * kDay,
                            {"the parent has not published the DS of key 1 asked for 3 d ago"});
   parent.rollover = RolloverKind::kKsk;
+  parent.parent_ds_overdue = true;
   ZoneHealth timed = zone("t.example.", HealthStatus::kOk, 10 * kDay);
   timed.rollover = RolloverKind::kZsk;
   timed.next_key_event = kNow + 3600;
@@ -118,10 +120,14 @@ TEST(Overview, DsMismatchesAndMonitorFailuresComeFromHealth) {
   ZoneHealth mismatch = zone("m.example.", HealthStatus::kCritical, 10 * kDay,
                              {"the parent's DS matches none of the zone's keys"});
   mismatch.parent_ds = ParentDsState::kMismatch;
-  ZoneHealth monitor_ds = zone("d.example.", HealthStatus::kCritical, 10 * kDay,
-                               {"parent DS mismatch at 127.0.0.1:53"});
+  ZoneHealth monitor_ds =
+      zone("d.example.", HealthStatus::kCritical, 10 * kDay,
+           {"the monitor finds a parent DS matching none of the zone's keys at 127.0.0.1:53"});
+  monitor_ds.monitor_parent_ds = ParentDsCheck::kMismatch;
   ZoneHealth bogus = zone("b.example.", HealthStatus::kCritical, 10 * kDay,
                           {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)", "other"});
+  bogus.monitor = MonitorState::kBogus;
+  bogus.monitor_reasons = {"bogus at 127.0.0.1:5353 (EDE 9: DNSKEY Missing)"};
   ZoneHealth fine = zone("f.example.", HealthStatus::kOk, 10 * kDay);
   Json o = overview_json(survey({mismatch, monitor_ds, bogus, fine}), kNow, OverviewPage{}, false);
   EXPECT_EQ(names(o["ds_mismatches"]["zones"]),
