@@ -70,10 +70,29 @@ class AlertService {
     std::string url_error;  // a stored tenant URL that no longer parses
   };
   struct Planned;
+  struct Pass;
+  // Whom a decision is about: a zone (its id, name and tenant's webhook) or the store.
+  struct Subject {
+    uint32_t state_id = 0;
+    std::string name;  // the zone, or "store"
+    std::string zone, tenant;
+    uint32_t tenant_id = 0;
+    std::optional<std::string> tenant_url;
+  };
+  using Deliveries = std::vector<std::pair<bool, Json>>;  // (ok, audit detail) per target
+
+  bool operator_targets() const { return options_.webhook || !options_.command.empty(); }
+  std::optional<Planned> plan(const AlertCondition& c, const std::optional<AlertStateRecord>& prev,
+                              const Subject& s, uint64_t now) const;
+  Pass survey(uint64_t now);
+  void send(const Planned& p, PassResult& result);
+  std::vector<std::pair<Alert, Deliveries>> summarize(const std::vector<const Planned*>& suppressed,
+                                                      uint64_t now, PassResult& result);
+  void record(lmdb::WriteTxn& txn, const Planned& p);
+  void audit(lmdb::WriteTxn& txn, const Alert& a, const Deliveries& done);
   std::vector<Target> targets_for(const Alert& a, const std::optional<std::string>& tenant_url);
   // Delivers `a` to every target; one audit detail per delivery.
-  std::vector<std::pair<bool, Json>> deliver(const Alert& a, const std::vector<Target>& targets,
-                                             PassResult& result);
+  Deliveries deliver(const Alert& a, const std::vector<Target>& targets, PassResult& result);
   bool sleep_unless_stopped(std::chrono::milliseconds d);
 
   CompositionRoot& root_;
