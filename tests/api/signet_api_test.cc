@@ -142,8 +142,9 @@ TEST_F(SignetApiTest, TheOpenApiDocumentDescribesExactlyTheRegisteredRoutes) {
       }
       // Path parameters are declared.
       for (std::string seg : {"{zone}", "{step}"}) {
-        if (path.find(seg) != std::string::npos)
+        if (path.find(seg) != std::string::npos) {
           EXPECT_TRUE(op.contains("parameters")) << m << " " << path;
+        }
       }
     }
   }
@@ -331,8 +332,9 @@ TEST_F(SignetApiTest, ATenantSeesBuiltInGlobalAndItsOwnPoliciesOnly) {
   EXPECT_FALSE(names(acme).count("globex-own"));
   EXPECT_TRUE(names(globex).count("globex-own"));
   for (const auto& p : globex) {
-    if (p["name"] == "globex-own")
+    if (p["name"] == "globex-own") {
       EXPECT_EQ(p["source"], "tenant globex");
+    }
     EXPECT_TRUE(p["yaml"].is_string());
   }
 }
