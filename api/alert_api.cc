@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "api/alert_api.hh"
 
+#include "api/alert_delivery.hh"
 #include "api/api_input.hh"
+#include "conf/netmask.hh"
 #include "conf/webhook_url.hh"
 #include "keystore/alert_store.hh"
 #include "signer/clock.hh"
@@ -63,6 +65,16 @@ Response put_webhook(Service& svc, Request& q) {
     if (!url || url->empty())
       throw InputError("url: required (an http:// or https:// URL)");
     WebhookUrl parsed = field_value("url", [&] { return parse_webhook_url(*url); });
+    // An address written in the URL is checked now (a name, at each delivery).
+    if (special_purpose(parsed.host) != "not an IP address") {
+      std::string why =
+          tenant_webhook_refusal(parsed.host, svc.root().config().alert_tenant_webhook_allow);
+      if (!why.empty()) {
+        throw InputError("url: a tenant's webhook may not reach " + why +
+                         " (the operator admits such addresses with "
+                         "signet-alert-tenant-webhook-allow)");
+      }
+    }
     AlertWebhookRecord w{svc.root().clock().now(), *url};
     AlertStore(svc.store()).put_webhook(txn, t.id, w);
     svc.root().audit().append(txn, "alert-webhook-set", t.id, 0, t.name, "",

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "conf/netmask.hh"
 #include "conf/webhook_url.hh"
 
 namespace signet::api {
@@ -29,7 +30,16 @@ struct WebhookOptions {
   std::chrono::milliseconds max_delay{60000};
   // Waits between tries; returns false when the delivery must give up (signetd stopping).
   std::function<bool(std::chrono::milliseconds)> sleep;
+  // When set (tenants' webhooks), the host is resolved here, each address is asked (a reason
+  // refuses it), and the POST goes to the first one accepted — pinned, so that a name cannot
+  // resolve to another address between the check and the connection (DNS rebinding).
+  std::function<std::string(const std::string& address)> refuse;
 };
+
+// Why a tenant's webhook may not reach `address` ("127.0.0.1 is loopback"), or "" when it may:
+// a global address, or one of `allow` (signet-alert-tenant-webhook-allow). Without this, a tenant
+// would make signetd POST into the operator's own networks (SSRF).
+std::string tenant_webhook_refusal(const std::string& address, const std::vector<Netmask>& allow);
 
 // POSTs `body` (application/json) to `url`; any 2xx is delivered, anything else is tried again.
 DeliveryResult post_webhook(const WebhookUrl& url, const std::string& body,

@@ -23,6 +23,7 @@ AlertOptions AlertOptions::from(const Config& c) {
   o.webhook_options.attempts = c.alert_attempts;
   o.webhook_options.timeout = std::chrono::seconds(c.alert_timeout);
   o.command_timeout = std::chrono::seconds(c.alert_timeout);
+  o.tenant_webhook_allow = c.alert_tenant_webhook_allow;
   return o;
 }
 
@@ -79,6 +80,11 @@ AlertService::Deliveries AlertService::deliver(const Alert& a, const std::vector
       target = t.url->target();
       WebhookOptions o = options_.webhook_options;
       o.sleep = [this](std::chrono::milliseconds d) { return sleep_unless_stopped(d); };
+      if (t.transport == "tenant-webhook") {
+        o.refuse = [this](const std::string& address) {
+          return tenant_webhook_refusal(address, options_.tenant_webhook_allow);
+        };
+      }
       r = post_webhook(*t.url, body, o);
     } else {
       r.error = t.url_error;

@@ -40,6 +40,7 @@ struct AlertOptions {
   std::vector<std::string> command;
   WebhookOptions webhook_options;
   std::chrono::milliseconds command_timeout{10000};
+  std::vector<Netmask> tenant_webhook_allow;  // signet-alert-tenant-webhook-allow
 
   static AlertOptions from(const Config& c);
 };

@@ -86,6 +86,9 @@ const std::vector<SettingSpec>& setting_specs() {
        "Tries of each webhook delivery (backoff 1 s, doubling, up to 60 s between tries)"},
       {"alert-timeout", "10",
        "Seconds a webhook try or an alert command may take (the command is then killed)"},
+      {"alert-tenant-webhook-allow", "",
+       "Non-global addresses (loopback, private, link-local...; ADDR[/BITS], comma-separated) "
+       "that tenants' own alert webhooks may reach; any other such address is refused"},
   };
   return specs;
 }
@@ -366,6 +369,13 @@ Config config_from(const std::function<std::optional<std::string>(std::string_vi
   });
   c.alert_rate = parse("alert-rate", [](const std::string& v) {
     return static_cast<unsigned>(parse_uint("alert-rate", v, 0, 100000));
+  });
+  c.alert_tenant_webhook_allow = parse("alert-tenant-webhook-allow", [](const std::string& v) {
+    try {
+      return parse_netmask_list(v);
+    } catch (const InputError& e) {
+      throw InputError(std::string("setting signet-alert-tenant-webhook-allow: ") + e.what());
+    }
   });
   c.alert_attempts = parse("alert-attempts", [](const std::string& v) {
     return static_cast<unsigned>(parse_uint("alert-attempts", v, 1, 20));

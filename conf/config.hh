@@ -73,6 +73,8 @@ struct Config {
   unsigned alert_rate = 20;                // signet-alert-rate: alerts a minute (0: no limit)
   unsigned alert_attempts = 5;             // signet-alert-attempts: webhook tries per alert
   unsigned alert_timeout = 10;             // signet-alert-timeout: seconds per try or run
+  // signet-alert-tenant-webhook-allow: non-global addresses tenant webhooks may reach anyway.
+  std::vector<Netmask> alert_tenant_webhook_allow;
 };
 
 // Builds a Config from a lookup of "name" (without prefix) -> value; unset names take their

@@ -106,4 +106,48 @@ bool any_contains(const std::vector<Netmask>& list, std::string_view address) {
                      [&](const Netmask& m) { return m.contains(address); });
 }
 
+std::string special_purpose(std::string_view address) {
+  struct Range {
+    const char* mask;
+    const char* what;
+  };
+  // RFC 6890 and its updates: what a host on the internet must not be made to reach for someone
+  // else (the machine itself, its networks, cloud metadata at 169.254.169.254).
+  static const Range ranges[] = {
+      {"0.0.0.0/8", "this network"},
+      {"10.0.0.0/8", "private (RFC 1918)"},
+      {"100.64.0.0/10", "shared address space (RFC 6598)"},
+      {"127.0.0.0/8", "loopback"},
+      {"169.254.0.0/16", "link-local"},
+      {"172.16.0.0/12", "private (RFC 1918)"},
+      {"192.0.0.0/24", "IETF protocol assignments"},
+      {"192.168.0.0/16", "private (RFC 1918)"},
+      {"198.18.0.0/15", "benchmarking (RFC 2544)"},
+      {"224.0.0.0/4", "multicast"},
+      {"240.0.0.0/4", "reserved"},
+      {"::/128", "unspecified"},
+      {"::1/128", "loopback"},
+      {"64:ff9b:1::/48", "local-use translation (RFC 8215)"},
+      {"fc00::/7", "unique local (RFC 4193)"},
+      {"fe80::/10", "link-local"},
+      {"ff00::/8", "multicast"},
+  };
+  static const std::vector<std::pair<Netmask, const char*>> masks = [] {
+    std::vector<std::pair<Netmask, const char*>> out;
+    for (const auto& r : ranges)
+      out.emplace_back(Netmask::parse(r.mask), r.what);
+    return out;
+  }();
+  try {
+    Netmask::parse(address);
+  } catch (const InputError&) {
+    return "not an IP address";
+  }
+  for (const auto& [m, what] : masks) {
+    if (m.contains(address))
+      return what;
+  }
+  return "";
+}
+
 }  // namespace signet

@@ -33,4 +33,9 @@ std::vector<Netmask> parse_netmask_list(std::string_view text);
 // Whether any mask of `list` contains `address`.
 bool any_contains(const std::vector<Netmask>& list, std::string_view address);
 
+// What kind of non-global address `address` is ("loopback", "private (RFC 1918)",
+// "link-local"...), from the IANA special-purpose registries (RFC 6890); "" for a global one.
+// An unparsable address is "not an IP address".
+std::string special_purpose(std::string_view address);
+
 }  // namespace signet

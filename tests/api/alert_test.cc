@@ -104,6 +104,76 @@ TEST(AlertDelivery, AWebhookThatFailsIsTriedAgainWithADoublingDelay) {
   EXPECT_NE(r.error.find("no response"), std::string::npos) << r.error;
 }
 
+TEST(AlertDelivery, ATenantWebhookReachesNoLoopbackPrivateOrLinkLocalAddressUnlessAllowed) {
+  for (const char* a : {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
+                        "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"}) {
+    EXPECT_NE(tenant_webhook_refusal(a, {}), "") << a;
+  }
+  EXPECT_EQ(tenant_webhook_refusal("169.254.169.254", {}), "169.254.169.254 is link-local");
+  for (const char* a : {"8.8.8.8", "2001:4860:4860::8888", "192.0.2.1"})
+    EXPECT_EQ(tenant_webhook_refusal(a, {}), "") << a;
+  EXPECT_EQ(tenant_webhook_refusal("127.0.0.1", {Netmask::parse("127.0.0.0/8")}), "");
+
+  // The attack: a name that resolves to the machine itself. Refused at delivery, once, and the
+  // receiver on the loopback gets nothing.
+  WebhookReceiver rx;
+  WebhookOptions o;
+  o.attempts = 5;
+  o.first_delay = milliseconds(10);
+  o.refuse = [](const std::string& address) { return tenant_webhook_refusal(address, {}); };
+  DeliveryResult r = post_webhook(
+      parse_webhook_url("http://localhost:" + std::to_string(rx.port()) + "/h"), "{}", o);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.attempts, 1u);
+  EXPECT_NE(r.error.find("refused: "), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("127.0.0.1 is loopback"), std::string::npos) << r.error;
+  EXPECT_TRUE(rx.received("/h").empty());
+  // 127.0.0.0/8 allowed by the operator: delivered, to the address that was checked (the
+  // receiver listens on 127.0.0.1 only; localhost's ::1 stays refused).
+  o.refuse = [](const std::string& address) {
+    return tenant_webhook_refusal(address, {Netmask::parse("127.0.0.0/8")});
+  };
+  r = post_webhook(parse_webhook_url("http://localhost:" + std::to_string(rx.port()) + "/h"), "{}",
+                   o);
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(rx.received("/h").size(), 1u);
+}
+
+TEST(AlertDelivery, ATenantCannotSetAWebhookIntoTheOperatorsNetworks) {
+  test::TempDir dir;
+  auto root = offline_root(dir);  // no signet-alert-tenant-webhook-allow
+  Service service(*root);
+  Router router;
+  add_signet_routes(router, service);
+  {
+    auto txn = root->store().begin_write();
+    Portfolio(root->store(), root->clock()).create_tenant(txn, "acme");
+    txn.commit();
+  }
+  TokenIdentity editor = test::issue_token(*root, "acme", Role::kEditor);
+  auto put = [&](const std::string& url) {
+    Request q;
+    q.method = "PUT";
+    q.path = "/api/v1/signet/alerts/webhook";
+    q.body = R"({"url": ")" + url + "\"}";
+    q.who = editor;
+    return router.dispatch(q);
+  };
+  for (const char* url :
+       {"http://127.0.0.1:8082/api/v1/signet/tokens", "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:8081/", "https://10.0.0.5/hook"}) {
+    Response r = put(url);
+    EXPECT_EQ(r.status, 422) << url;
+    EXPECT_NE(r.body.find("url: a tenant's webhook may not reach "), std::string::npos) << r.body;
+  }
+  EXPECT_NE(put("http://127.0.0.1:8082/").body.find("127.0.0.1 is loopback"), std::string::npos);
+  // Nothing stored, nothing audited.
+  auto txn = root->store().begin_read();
+  EXPECT_FALSE(AlertStore(root->store()).webhook(txn, root->store().find_tenant(txn, "acme")->id));
+  // A name is checked when an alert is delivered (it may resolve elsewhere by then).
+  EXPECT_EQ(put("https://hooks.example/acme").status, 200);
+}
+
 TEST(AlertDelivery, ACommandGetsTheDocumentOnStdinAndIsKilledAtItsTimeout) {
   test::TempDir dir;
   std::string script = dir.file("alert.sh");
@@ -141,7 +211,10 @@ class AlertServiceTest : public ::testing::Test {
   void SetUp() override {
     auto fake = std::make_unique<FakeClock>(1800000000);
     clock = fake.get();
-    root = offline_root(dir, std::move(fake));
+    // The tenants' webhooks here are the test's receiver, on the loopback.
+    root = offline_root(dir, std::move(fake), [](Config& c) {
+      c.alert_tenant_webhook_allow = {Netmask::parse("127.0.0.0/8")};
+    });
     service = std::make_unique<Service>(*root);
     add_signet_routes(router, *service);
     for (const auto& [tenant, apex] : {std::pair<std::string, std::string>{"acme", "acme.example."},
@@ -190,6 +263,7 @@ class AlertServiceTest : public ::testing::Test {
     o.webhook_options.first_delay = milliseconds(10);
     o.webhook_options.timeout = milliseconds(5000);
     o.rate = 100;
+    o.tenant_webhook_allow = root->config().alert_tenant_webhook_allow;
     return o;
   }
 

@@ -77,11 +77,14 @@ class AlertsTest : public ::testing::Test {
 
   std::unique_ptr<Signetd> start() {
     auto api = std::make_unique<Signetd>(
-        d->dir.path(), SignetdOptions{.settings = {{"signet-alert-webhook", rx.url("/operator")},
-                                                   {"signet-alert-command", "/bin/sleep 30"},
-                                                   {"signet-alert-timeout", "1"},
-                                                   {"signet-alert-interval", "1"},
-                                                   {"signet-alert-attempts", "3"}}});
+        d->dir.path(),
+        SignetdOptions{.settings = {{"signet-alert-webhook", rx.url("/operator")},
+                                    {"signet-alert-command", "/bin/sleep 30"},
+                                    {"signet-alert-timeout", "1"},
+                                    {"signet-alert-interval", "1"},
+                                    {"signet-alert-attempts", "3"},
+                                    // the tenants' receivers are on loopback
+                                    {"signet-alert-tenant-webhook-allow", "127.0.0.0/8"}}});
     api->start();
     return api;
   }

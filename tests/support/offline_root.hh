@@ -5,6 +5,7 @@
 // point at a closed loopback port, with one try of 100 ms.
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "conf/composition_root.hh"
@@ -14,7 +15,8 @@
 namespace signet::test {
 
 inline std::unique_ptr<CompositionRoot> offline_root(
-    const TempDir& dir, std::unique_ptr<Clock> clock = clock_from_environment()) {
+    const TempDir& dir, std::unique_ptr<Clock> clock = clock_from_environment(),
+    const std::function<void(Config&)>& adjust = {}) {
   MasterKey::generate_file(dir.file("master.key"));
   Config c;
   c.path = dir.path();
@@ -22,6 +24,8 @@ inline std::unique_ptr<CompositionRoot> offline_root(
   c.master_key_file = dir.file("master.key");
   c.signing_threads = 1;
   c.resolvers = {DnsServer{"127.0.0.1", 9}};
+  if (adjust)
+    adjust(c);
   auto root = std::make_unique<CompositionRoot>(c, std::move(clock));
   ParentFinderOptions quick;
   quick.resolvers = {DnsServer{"127.0.0.1", 9}};
