@@ -13,6 +13,10 @@ namespace signet::api {
 
 namespace {
 
+AlertStore::MasterKeyProvider master(Service& svc) {
+  return [&svc]() -> const MasterKey& { return svc.root().master_key(); };
+}
+
 // The tenant a request is about: a tenant token's own, or the one an operator token names.
 TenantRecord webhook_tenant(Service& svc, const lmdb::Txn& txn, const Request& q) {
   const TokenIdentity& who = q.identity();
@@ -51,7 +55,8 @@ Response get_webhook(Service& svc, Request& q) {
   auto txn = svc.store().begin_read();
   TenantRecord t = webhook_tenant(svc, txn, q);
   Service::require(who, Action::kRead, t.id);
-  return Response::json(200, webhook_json(t, AlertStore(svc.store()).webhook(txn, t.id)));
+  return Response::json(200,
+                        webhook_json(t, AlertStore(svc.store(), master(svc)).webhook(txn, t.id)));
 }
 
 Response put_webhook(Service& svc, Request& q) {
@@ -75,8 +80,8 @@ Response put_webhook(Service& svc, Request& q) {
                          "signet-alert-tenant-webhook-allow)");
       }
     }
-    AlertWebhookRecord w{svc.root().clock().now(), *url};
-    AlertStore(svc.store()).put_webhook(txn, t.id, w);
+    AlertWebhookRecord w{svc.root().clock().now(), *url, {}};
+    AlertStore(svc.store(), master(svc)).put_webhook(txn, t.id, w);
     svc.root().audit().append(txn, "alert-webhook-set", t.id, 0, t.name, "",
                               Json{{"target", parsed.target()}});
     out = webhook_json(t, w);
@@ -89,7 +94,7 @@ Response delete_webhook(Service& svc, Request& q) {
   svc.write(who, [&](lmdb::WriteTxn& txn, auto&) {
     TenantRecord t = webhook_tenant(svc, txn, q);
     Service::require(who, Action::kEditZones, t.id);
-    AlertStore alerts(svc.store());
+    AlertStore alerts(svc.store(), master(svc));
     auto w = alerts.webhook(txn, t.id);
     if (!w)
       throw Conflict("tenant '" + t.name + "' has no alert webhook");

@@ -145,7 +145,7 @@ std::optional<AlertService::Planned> AlertService::plan(const AlertCondition& c,
 // One read transaction: every zone's health, its alert state and its tenant's webhook.
 AlertService::Pass AlertService::survey(uint64_t now) {
   Store& store = root_.store();
-  AlertStore alerts(store);
+  AlertStore alerts(store, [this]() -> const MasterKey& { return root_.master_key(); });
   Pass pass;
   auto txn = store.begin_read();
   std::vector<ZoneRecord> zones;

@@ -30,11 +30,26 @@ std::optional<AlertWebhookRecord> AlertStore::webhook(const lmdb::Txn& txn,
   auto v = txn.find(store_.dbi().alert_webhooks, codec::u32_key(tenant_id));
   if (!v)
     return std::nullopt;
-  return codec::decode_alert_webhook(*v);
+  AlertWebhookRecord w = codec::decode_alert_webhook(*v);
+  if (!w.sealed.empty()) {
+    Secret url = Keyring(store_, master()).open_webhook_url(txn, tenant_id, w.sealed);
+    w.url.assign(reinterpret_cast<const char*>(url.bytes().data()), url.bytes().size());
+    w.sealed.clear();
+  }
+  return w;
 }
 
 void AlertStore::put_webhook(lmdb::WriteTxn& txn, uint32_t tenant_id, const AlertWebhookRecord& w) {
-  txn.put(store_.dbi().alert_webhooks, codec::u32_key(tenant_id), codec::encode_alert_webhook(w));
+  AlertWebhookRecord stored{w.set_at, "",
+                            Keyring(store_, master()).seal_webhook_url(txn, tenant_id, w.url)};
+  txn.put(store_.dbi().alert_webhooks, codec::u32_key(tenant_id),
+          codec::encode_alert_webhook(stored));
+}
+
+const MasterKey& AlertStore::master() const {
+  if (!master_)
+    throw Error("alert webhooks: no master key given to open or seal them");
+  return master_();
 }
 
 bool AlertStore::erase_webhook(lmdb::WriteTxn& txn, uint32_t tenant_id) {

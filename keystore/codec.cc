@@ -992,25 +992,33 @@ AlertStateRecord decode_alert_state(std::span<const uint8_t> value) {
 }
 
 std::string encode_alert_webhook(const AlertWebhookRecord& w) {
-  if (w.url.size() > 0xffff)
+  bool sealed = !w.sealed.empty();
+  size_t len = sealed ? w.sealed.size() : w.url.size();
+  if (len > 0xffff)
     throw InputError("alert webhook: url too long");
   std::string out;
-  put_u8(out, 1);
+  put_u8(out, sealed ? 2 : 1);
   put_u64(out, w.set_at);
-  put_u16(out, static_cast<uint16_t>(w.url.size()));
-  out += w.url;
+  put_u16(out, static_cast<uint16_t>(len));
+  if (sealed)
+    out.append(w.sealed.begin(), w.sealed.end());
+  else
+    out += w.url;
   return out;
 }
 
 AlertWebhookRecord decode_alert_webhook(std::span<const uint8_t> value) {
   Reader r(value, "alert webhook value");
   uint8_t version = r.u8();
-  if (version != 1)
+  if (version != 1 && version != 2)
     throw CorruptionError("alert webhook: unknown value version " + std::to_string(version));
   AlertWebhookRecord w;
   w.set_at = r.u64();
   auto u = r.bytes(r.u16());
-  w.url.assign(u.begin(), u.end());
+  if (version == 2)
+    w.sealed.assign(u.begin(), u.end());
+  else
+    w.url.assign(u.begin(), u.end());
   return w;
 }
 

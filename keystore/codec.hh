@@ -187,7 +187,10 @@
 //                  ("bogus", "ds-mismatch"...); waiting_since: when a rollover was first seen
 //                  waiting on the parent or on approval, 0 = not waiting; id: the alert's id)
 //   alert_webhooks key: tenant_id u32                 value: a tenant's own alert webhook
-//     webhook  := 0x01 set_at:u64 url_len:u16 url:octets
+//     webhook  := 0x02 set_at:u64 sealed_len:u16 sealed:octets
+//                 (sealed: the URL, which may carry user:password, sealed under the tenant's data
+//                 key, keystore/keyring.hh; version 0x01, read only: the URL in clear, as the
+//                 first stores with alerts kept it)
 //   Both databases came without a schema change, as tokens did.
 //
 // namekey(name): the labels from the rightmost to the leftmost, each lower-cased (ASCII), escaped
@@ -623,7 +626,8 @@ AlertStateRecord decode_alert_state(std::span<const uint8_t> value);
 
 struct AlertWebhookRecord {
   uint64_t set_at = 0;
-  std::string url;
+  std::string url;              // in clear: what callers see; version 0x01 in the store
+  std::vector<uint8_t> sealed;  // what the store holds (version 0x02); encode writes it if set
   bool operator==(const AlertWebhookRecord&) const = default;
 };
 std::string encode_alert_webhook(const AlertWebhookRecord& w);

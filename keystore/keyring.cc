@@ -48,6 +48,12 @@ std::vector<uint8_t> tsig_ad(uint32_t owner, const Name& name) {
   return std::vector<uint8_t>(ad.begin(), ad.end());
 }
 
+std::vector<uint8_t> webhook_ad(uint32_t tenant_id) {
+  std::string ad = "signet/webhook/1";
+  codec::put_u32(ad, tenant_id);
+  return std::vector<uint8_t>(ad.begin(), ad.end());
+}
+
 void init_sodium() {
   if (sodium_init() < 0)
     throw Error("libsodium failed to initialise");
@@ -252,6 +258,24 @@ Secret Keyring::open_policy_secret(const lmdb::Txn& txn, uint32_t owner, std::st
                           "under this master key");
   }
   return std::move(*secret);
+}
+
+// ------------------------------------------------------------------ alert webhooks
+
+std::vector<uint8_t> Keyring::seal_webhook_url(lmdb::WriteTxn& txn, uint32_t tenant_id,
+                                               std::string_view url) {
+  return seal(tenant_key(txn, tenant_id), webhook_ad(tenant_id),
+              std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(url.data()), url.size()));
+}
+
+Secret Keyring::open_webhook_url(const lmdb::Txn& txn, uint32_t tenant_id,
+                                 std::span<const uint8_t> sealed) const {
+  auto url = open(tenant_key(txn, tenant_id), webhook_ad(tenant_id), sealed);
+  if (!url) {
+    throw CorruptionError("the alert webhook of tenant " + std::to_string(tenant_id) +
+                          " does not open: not sealed for this tenant, or under this master key");
+  }
+  return std::move(*url);
 }
 
 // ------------------------------------------------------------------ TSIG keys

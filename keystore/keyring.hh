@@ -89,6 +89,13 @@ class Keyring {
   Secret open_policy_secret(const lmdb::Txn& txn, uint32_t owner, std::string_view name,
                             std::span<const uint8_t> sealed) const;
 
+  // A tenant's alert webhook URL (it may carry user:password), sealed under the tenant's data key
+  // (made when it has none yet); and opened (CorruptionError when it does not open).
+  std::vector<uint8_t> seal_webhook_url(lmdb::WriteTxn& txn, uint32_t tenant_id,
+                                        std::string_view url);
+  Secret open_webhook_url(const lmdb::Txn& txn, uint32_t tenant_id,
+                          std::span<const uint8_t> sealed) const;
+
   // The secret of the TSIG key `name` of `owner` (0: a global key, else a tenant id), sealed under
   // the master key (global) or the owner's data key (made when it has none yet).
   std::vector<uint8_t> seal_tsig_secret(lmdb::WriteTxn& txn, uint32_t owner, const Name& name,

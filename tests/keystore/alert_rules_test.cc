@@ -7,6 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <memory>
+
 #include "keystore/alert_store.hh"
 #include "tests/support/store_fixture.hh"
 
@@ -324,25 +328,49 @@ TEST(AlertCodec, StateAndWebhookRoundTripAndRefuseTruncation) {
   std::string bad = v;
   bad[1] = 7;  // no such status
   EXPECT_THROW(codec::decode_alert_state(codec::as_bytes(bad)), CorruptionError);
-  codec::AlertWebhookRecord w{1700000000, "https://user:pw@hooks.example/x?y=1"};
+  codec::AlertWebhookRecord w{1700000000, "https://user:pw@hooks.example/x?y=1", {}};
   std::string wv = codec::encode_alert_webhook(w);
   EXPECT_EQ(codec::decode_alert_webhook(codec::as_bytes(wv)), w);
   EXPECT_THROW(codec::decode_alert_webhook(codec::as_bytes(wv.substr(0, 5))), CorruptionError);
+  // What the store writes now: version 2, the URL sealed (version 1, in clear, is still read).
+  codec::AlertWebhookRecord sealed{1700000000, "", {1, 2, 3, 4}};
+  std::string sv = codec::encode_alert_webhook(sealed);
+  EXPECT_EQ(sv[0], 2);
+  EXPECT_EQ(codec::decode_alert_webhook(codec::as_bytes(sv)), sealed);
 }
 
-class AlertStoreTest : public test::StoreTest {};
+class AlertStoreTest : public test::StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    MasterKey::generate_file(dir.file("master.key"));
+    master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
+  }
+  AlertStore alert_store() {
+    return AlertStore(*store, [this]() -> const MasterKey& { return *master; });
+  }
+  std::string data_mdb() {
+    portfolio.reset();
+    store.reset();  // closed: every page on disk
+    std::ifstream in(dir.file("data.mdb"), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  std::unique_ptr<MasterKey> master;
+};
 
 TEST_F(AlertStoreTest, StatesAndWebhooksPersistAcrossReopening) {
+  uint32_t acme = 0;
   {
     auto txn = store->begin_write();
-    AlertStore alerts(*store);
+    acme = portfolio->create_tenant(txn, "acme").id;
+    AlertStore alerts = alert_store();
     alerts.put_state(txn, 7, codec::AlertStateRecord{2, 100, 0, {"bogus"}, "id7"});
     alerts.put_state(txn, kStoreAlertId, codec::AlertStateRecord{1, 100, 0, {"store-full"}, "s"});
-    alerts.put_webhook(txn, 3, codec::AlertWebhookRecord{100, "http://127.0.0.1:9/hook"});
+    alerts.put_webhook(txn, acme, codec::AlertWebhookRecord{100, "http://127.0.0.1:9/hook", {}});
     txn.commit();
   }
   reopen();
-  AlertStore alerts(*store);
+  AlertStore alerts = alert_store();
   {
     auto txn = store->begin_read();
     ASSERT_TRUE(alerts.state(txn, 7));
@@ -351,23 +379,48 @@ TEST_F(AlertStoreTest, StatesAndWebhooksPersistAcrossReopening) {
     std::vector<uint32_t> ids;
     alerts.for_each_state(txn, [&](uint32_t id, const auto&) { ids.push_back(id); });
     EXPECT_EQ(ids, (std::vector<uint32_t>{0, 7}));
-    EXPECT_EQ(alerts.webhook(txn, 3)->url, "http://127.0.0.1:9/hook");
-    EXPECT_FALSE(alerts.webhook(txn, 4));
+    EXPECT_EQ(alerts.webhook(txn, acme)->url, "http://127.0.0.1:9/hook");
+    EXPECT_FALSE(alerts.webhook(txn, acme + 1));
   }
   auto txn = store->begin_write();
   EXPECT_TRUE(alerts.erase_state(txn, 7));
   EXPECT_FALSE(alerts.erase_state(txn, 7));
-  EXPECT_TRUE(alerts.erase_webhook(txn, 3));
-  EXPECT_FALSE(alerts.erase_webhook(txn, 3));
+  EXPECT_TRUE(alerts.erase_webhook(txn, acme));
+  EXPECT_FALSE(alerts.erase_webhook(txn, acme));
   txn.commit();
 }
 
 TEST_F(AlertStoreTest, ADeletedTenantsWebhookGoesWithIt) {
   auto txn = store->begin_write();
   TenantRecord t = portfolio->create_tenant(txn, "acme");
-  AlertStore alerts(*store);
-  alerts.put_webhook(txn, t.id, codec::AlertWebhookRecord{100, "http://127.0.0.1:9/hook"});
+  AlertStore alerts = alert_store();
+  alerts.put_webhook(txn, t.id, codec::AlertWebhookRecord{100, "http://127.0.0.1:9/hook", {}});
   portfolio->delete_tenant(txn, "acme");
   EXPECT_FALSE(alerts.webhook(txn, t.id));
   txn.commit();
+}
+
+TEST_F(AlertStoreTest, AWebhooksCredentialsAreSealedInTheStoreAndOpenOnlyForItsTenant) {
+  const std::string url = "https://bot:Hunter2-webhook-secret@hooks.example/services/T0/XyZ";
+  uint32_t acme = 0, globex = 0;
+  {
+    auto txn = store->begin_write();
+    acme = portfolio->create_tenant(txn, "acme").id;
+    globex = portfolio->create_tenant(txn, "globex").id;
+    alert_store().put_webhook(txn, acme, codec::AlertWebhookRecord{100, url, {}});
+    txn.commit();
+  }
+  {
+    auto txn = store->begin_read();
+    EXPECT_EQ(alert_store().webhook(txn, acme)->url, url);
+    // Moved under another tenant's key, it does not open: the tenant is bound into the seal.
+    auto v = txn.find(store->dbi().alert_webhooks, codec::u32_key(acme));
+    ASSERT_TRUE(v);
+    auto sealed = codec::decode_alert_webhook(*v).sealed;
+    ASSERT_FALSE(sealed.empty());
+    EXPECT_THROW(Keyring(*store, *master).open_webhook_url(txn, globex, sealed), Error);
+  }
+  std::string file = data_mdb();
+  EXPECT_EQ(file.find("Hunter2-webhook-secret"), std::string::npos);
+  EXPECT_EQ(file.find("hooks.example"), std::string::npos);
 }
