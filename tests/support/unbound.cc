@@ -25,10 +25,14 @@ void Unbound::restart() {
   start();
 }
 
+// The old Unbound serves until the new one answers on the same port (so-reuseport), so that a
+// client never finds the port closed: a monitor asking at that moment must not see the resolver
+// gone.
 void Unbound::restart_with(std::vector<std::string> extra) {
   options_.extra = std::move(extra);
-  process_.reset();
+  std::unique_ptr<Process> old = std::move(process_);
   start(port_);
+  old.reset();
 }
 
 void Unbound::start(int port) {
@@ -37,6 +41,7 @@ void Unbound::start(int port) {
     throw std::runtime_error("unbound and dig are needed (scripts/setup installs them)");
   for (int attempt = 0; attempt < 4; ++attempt) {
     port_ = attempt == 0 && port ? port : free_port();
+    ++generation_;
     write_file(dir_ + "/unbound.conf", config());
     size_t offset = log().size();
     process_ = std::make_unique<Process>(
@@ -44,11 +49,12 @@ void Unbound::start(int port) {
         dir_ + "/unbound.out");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (std::chrono::steady_clock::now() < deadline && process_->running()) {
-      // Unbound answers this itself, without asking anyone.
+      // Unbound answers this itself, without asking anyone; the identity tells this instance
+      // from one it replaces.
       RunResult r = run({dig, "@127.0.0.1", "-p", std::to_string(port_), "+time=1", "+tries=1",
-                         "version.server", "CH", "TXT"},
+                         "id.server", "CH", "TXT"},
                         "", 10);
-      if (r.status == 0 && r.out.find("status: NOERROR") != std::string::npos)
+      if (r.status == 0 && r.out.find(identity()) != std::string::npos)
         return;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -60,6 +66,10 @@ void Unbound::start(int port) {
     throw std::runtime_error("unbound did not start; its log:\n" + tail);
   }
   throw std::runtime_error("unbound: no free port after 4 attempts");
+}
+
+std::string Unbound::identity() const {
+  return "signet-test-unbound-" + std::to_string(generation_);
 }
 
 std::string Unbound::log() const {
@@ -88,7 +98,9 @@ std::string Unbound::config() const {
     << "  username: \"\"\n"
     << "  chroot: \"\"\n"
     << "  directory: \"" << dir_ << "\"\n"
-    << "  pidfile: \"" << dir_ << "/unbound.pid\"\n"
+    << "  pidfile: \"" << dir_ << "/unbound-" << generation_ << ".pid\"\n"
+    << "  so-reuseport: yes\n"
+    << "  identity: \"" << identity() << "\"\n"
     << "  logfile: \"" << dir_ << "/unbound.log\"\n"
     << "  access-control: 127.0.0.0/8 allow\n"
     << "  do-not-query-localhost: no\n"

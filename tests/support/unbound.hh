@@ -49,6 +49,8 @@ class Unbound {
   UnboundOptions options_;
   int port_ = 0;
   std::unique_ptr<Process> process_;
+  int generation_ = 0;  // instances started, for the identity telling them apart
+  std::string identity() const;
 };
 
 }  // namespace signet::test
