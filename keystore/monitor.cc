@@ -10,6 +10,7 @@
 
 #include "keystore/zone_ds.hh"
 #include "signer/canonical.hh"
+#include "signer/parallel.hh"
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
 
@@ -250,29 +251,21 @@ bool Monitor::check(const ZoneRecord& zone) {
 
 size_t Monitor::check_many(const std::vector<ZoneRecord>& zones, const Failed& failed,
                            const std::function<bool()>& stop) {
-  std::atomic<size_t> next{0}, stored{0};
+  std::atomic<size_t> stored{0};
   std::mutex failed_mu;
-  auto work = [&] {
-    for (size_t i; (i = next++) < zones.size();) {
-      if (stop && stop())
-        return;
-      try {
-        if (check(zones[i]))
-          ++stored;
-      } catch (const std::exception& e) {
-        std::lock_guard lock(failed_mu);
-        if (failed)
-          failed(zones[i], e);
-      }
-    }
-  };
-  size_t n = std::min<size_t>(std::max(1u, options_.concurrency), zones.size());
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < n; ++t)
-    threads.emplace_back(work);
-  work();
-  for (auto& t : threads)
-    t.join();
+  parallel_for(
+      zones.size(), options_.concurrency,
+      [&](size_t i) {
+        try {
+          if (check(zones[i]))
+            ++stored;
+        } catch (const std::exception& e) {
+          std::lock_guard lock(failed_mu);
+          if (failed)
+            failed(zones[i], e);
+        }
+      },
+      stop);
   return stored;
 }
 

@@ -5,11 +5,10 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <atomic>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
+#include "signer/parallel.hh"
 #include "signer/rrtype.hh"
 
 namespace signet {
@@ -340,23 +339,13 @@ DnsResponse ParentFinder::ask_resolvers(const Name& qname, uint16_t qtype) {
 
 std::vector<ParentFinder::Lookup> ParentFinder::find_many(const std::vector<Name>& children) {
   std::vector<Lookup> out(children.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < children.size();) {
-      try {
-        out[i].parent = find(children[i]);
-      } catch (const std::exception& e) {
-        out[i].error = e.what();
-      }
+  parallel_for(children.size(), options_.concurrency, [&](size_t i) {
+    try {
+      out[i].parent = find(children[i]);
+    } catch (const std::exception& e) {
+      out[i].error = e.what();
     }
-  };
-  size_t n = std::min<size_t>(options_.concurrency, children.size());
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < n; ++t)
-    threads.emplace_back(work);
-  work();
-  for (auto& t : threads)
-    t.join();
+  });
   return out;
 }
 
