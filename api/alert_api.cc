@@ -71,7 +71,7 @@ Response put_webhook(Service& svc, Request& q) {
       throw InputError("url: required (an http:// or https:// URL)");
     WebhookUrl parsed = field_value("url", [&] { return parse_webhook_url(*url); });
     // An address written in the URL is checked now (a name, at each delivery).
-    if (special_purpose(parsed.host) != "not an IP address") {
+    if (is_ip_address(parsed.host)) {
       std::string why =
           tenant_webhook_refusal(parsed.host, svc.root().config().alert_tenant_webhook_allow);
       if (!why.empty()) {

@@ -106,6 +106,17 @@ bool any_contains(const std::vector<Netmask>& list, std::string_view address) {
                      [&](const Netmask& m) { return m.contains(address); });
 }
 
+bool is_ip_address(std::string_view text) {
+  if (text.find('/') != std::string_view::npos)
+    return false;
+  try {
+    Netmask::parse(text);
+    return true;
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
 std::string special_purpose(std::string_view address) {
   struct Range {
     const char* mask;
@@ -138,11 +149,6 @@ std::string special_purpose(std::string_view address) {
       out.emplace_back(Netmask::parse(r.mask), r.what);
     return out;
   }();
-  try {
-    Netmask::parse(address);
-  } catch (const InputError&) {
-    return "not an IP address";
-  }
   for (const auto& [m, what] : masks) {
     if (m.contains(address))
       return what;

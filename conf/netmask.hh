@@ -35,7 +35,9 @@ bool any_contains(const std::vector<Netmask>& list, std::string_view address);
 
 // What kind of non-global address `address` is ("loopback", "private (RFC 1918)",
 // "link-local"...), from the IANA special-purpose registries (RFC 6890); "" for a global one.
-// An unparsable address is "not an IP address".
+// `address` must be an IP literal (is_ip_address).
 std::string special_purpose(std::string_view address);
+// Whether `text` is an IPv4 or IPv6 literal (not a name).
+bool is_ip_address(std::string_view text);
 
 }  // namespace signet

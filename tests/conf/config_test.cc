@@ -298,13 +298,15 @@ TEST(Config, AlertSettingsAreReadAndABadOneIsRefusedByName) {
   }
 }
 
+// A Config from settings given by name (without the signet- prefix).
+static Config from(const std::map<std::string, std::string>& set) {
+  return config_from([set](std::string_view n) -> std::optional<std::string> {
+    auto it = set.find(std::string(n));
+    return it == set.end() ? std::nullopt : std::optional<std::string>(it->second);
+  });
+}
+
 TEST(Config, ValidationMonitorSettingsAreReadDeclaredAndChecked) {
-  auto from = [](std::map<std::string, std::string> set) {
-    return config_from([set](std::string_view n) -> std::optional<std::string> {
-      auto it = set.find(std::string(n));
-      return it == set.end() ? std::nullopt : std::optional<std::string>(it->second);
-    });
-  };
   Config d = from({});
   EXPECT_TRUE(d.monitor_resolvers.empty());
   EXPECT_EQ(d.monitor_interval, 300u);
@@ -333,12 +335,6 @@ TEST(Config, ValidationMonitorSettingsAreReadDeclaredAndChecked) {
 }
 
 TEST(Config, TheEmbeddedValidatorStartsFromTheSystemRootAnchorAndTakesStubZones) {
-  auto from = [](std::map<std::string, std::string> set) {
-    return config_from([set](std::string_view n) -> std::optional<std::string> {
-      auto it = set.find(std::string(n));
-      return it == set.end() ? std::nullopt : std::optional<std::string>(it->second);
-    });
-  };
   Config d = from({});
   EXPECT_EQ(d.monitor_trust_anchor, "/usr/share/dns/root.key");
   EXPECT_TRUE(d.monitor_stubs.empty());
