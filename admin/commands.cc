@@ -59,6 +59,10 @@ const char* kind_text(ZoneKind k) {
       return "primary";
     case ZoneKind::kSecondary:
       return "secondary";
+    case ZoneKind::kProducer:
+      return "producer";
+    case ZoneKind::kConsumer:
+      return "consumer";
     default:
       return "native";
   }
@@ -262,34 +266,26 @@ const std::vector<Command>& commands() {
   return table;
 }
 
+const std::vector<CommandGroup>& command_groups() {
+  static const std::vector<CommandGroup> groups = {
+      {"Tenants and zones", commands},
+      {"Audit", audit_commands},
+      {"DNSSEC", dnssec_commands},
+      {"Key lifecycle and health", keyman_commands},
+      {"Catalog zones (secondaries)", catalog_commands},
+      {"API tokens (for signetd)", token_commands},
+      {"TSIG keys (DNS UPDATE, AXFR)", tsig_commands},
+      {"Evidence packs", evidence_commands},
+  };
+  return groups;
+}
+
 const Command* find_command(const std::string& name) {
-  for (const auto& c : evidence_commands()) {
-    if (name == c.name)
-      return &c;
-  }
-  for (const auto& c : tsig_commands()) {
-    if (name == c.name)
-      return &c;
-  }
-  for (const auto& c : token_commands()) {
-    if (name == c.name)
-      return &c;
-  }
-  for (const auto& c : keyman_commands()) {
-    if (name == c.name)
-      return &c;
-  }
-  for (const auto& c : audit_commands()) {
-    if (name == c.name)
-      return &c;
-  }
-  for (const auto& c : dnssec_commands()) {
-    if (name == c.name)
-      return &c;
-  }
-  for (const auto& c : commands()) {
-    if (name == c.name)
-      return &c;
+  for (const auto& group : command_groups()) {
+    for (const auto& c : group.table()) {
+      if (name == c.name)
+        return &c;
+    }
   }
   return nullptr;
 }

@@ -50,6 +50,13 @@ const std::vector<Command>& keyman_commands();
 const std::vector<Command>& token_commands();
 const std::vector<Command>& tsig_commands();
 const std::vector<Command>& evidence_commands();
+const std::vector<Command>& catalog_commands();
+// The tables above under the headings signetutil --help shows them with, in that order.
+struct CommandGroup {
+  const char* title;
+  const std::vector<Command>& (*table)();
+};
+const std::vector<CommandGroup>& command_groups();
 const Command* find_command(const std::string& name);
 
 // signetutil evidence-verify FILE [--key PUBKEY]: runs without a configuration or store (an

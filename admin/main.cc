@@ -27,32 +27,13 @@ void usage(std::ostream& o) {
        "convenience for operators, not a security boundary: CLI access to the store is operator\n"
        "access; customers reach their zones through signetd's API).\n\n"
        "commands:\n";
-  for (const auto& c : signet::admin::commands()) {
-    o << "  " << c.usage << "\n      " << c.help << "\n";
-  }
-  o << "\nAudit:\n";
-  for (const auto& c : signet::admin::audit_commands()) {
-    o << "  " << c.usage << "\n      " << c.help << "\n";
-  }
-  o << "\nDNSSEC:\n";
-  for (const auto& c : signet::admin::dnssec_commands()) {
-    o << "  " << c.usage << "\n      " << c.help << "\n";
-  }
-  o << "\nKey lifecycle and health:\n";
-  for (const auto& c : signet::admin::keyman_commands()) {
-    o << "  " << c.usage << "\n      " << c.help << "\n";
-  }
-  o << "\nAPI tokens (for signetd):\n";
-  for (const auto& c : signet::admin::token_commands()) {
-    o << "  " << c.usage << "\n      " << c.help << "\n";
-  }
-  o << "\nTSIG keys (DNS UPDATE, AXFR):\n";
-  for (const auto& c : signet::admin::tsig_commands()) {
-    o << "  " << c.usage << "\n      " << c.help << "\n";
-  }
-  o << "\nEvidence packs:\n";
-  for (const auto& c : signet::admin::evidence_commands()) {
-    o << "  " << c.usage << "\n      " << c.help << "\n";
+  bool first = true;
+  for (const auto& group : signet::admin::command_groups()) {
+    if (!first)
+      o << "\n" << group.title << ":\n";
+    first = false;
+    for (const auto& c : group.table())
+      o << "  " << c.usage << "\n      " << c.help << "\n";
   }
   o << "  batch [FILE]\n      Run write commands, one per line (from FILE or stdin), in one "
        "transaction:\n      all of them or none\n";

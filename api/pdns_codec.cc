@@ -100,6 +100,10 @@ std::string kind_text(codec::ZoneKind kind) {
       return "Master";
     case codec::ZoneKind::kSecondary:
       return "Slave";
+    case codec::ZoneKind::kProducer:
+      return "Producer";
+    case codec::ZoneKind::kConsumer:
+      return "Consumer";
     default:
       return "Native";
   }
@@ -113,6 +117,10 @@ codec::ZoneKind kind_from_text(std::string_view text) {
     return codec::ZoneKind::kPrimary;
   if (k == "SLAVE" || k == "SECONDARY")
     return codec::ZoneKind::kSecondary;
+  if (k == "PRODUCER")
+    return codec::ZoneKind::kProducer;
+  if (k == "CONSUMER")
+    return codec::ZoneKind::kConsumer;
   return codec::ZoneKind::kNative;
 }
 

@@ -76,6 +76,10 @@ DomainInfo::DomainKind to_pdns_kind(codec::ZoneKind kind) {
       return DomainInfo::Master;
     case codec::ZoneKind::kSecondary:
       return DomainInfo::Slave;
+    case codec::ZoneKind::kProducer:
+      return DomainInfo::Producer;
+    case codec::ZoneKind::kConsumer:
+      return DomainInfo::Consumer;
     default:
       return DomainInfo::Native;
   }
@@ -84,11 +88,13 @@ DomainInfo::DomainKind to_pdns_kind(codec::ZoneKind kind) {
 codec::ZoneKind from_pdns_kind(DomainInfo::DomainKind kind) {
   switch (kind) {
     case DomainInfo::Master:
-    case DomainInfo::Producer:
       return codec::ZoneKind::kPrimary;
     case DomainInfo::Slave:
-    case DomainInfo::Consumer:
       return codec::ZoneKind::kSecondary;
+    case DomainInfo::Producer:
+      return codec::ZoneKind::kProducer;
+    case DomainInfo::Consumer:
+      return codec::ZoneKind::kConsumer;
     default:
       return codec::ZoneKind::kNative;
   }

@@ -537,7 +537,58 @@ void fill_domain_info(DomainInfo& di, const ZoneRecord& z, const std::string& ac
   di.notified_serial = z.notified_serial;
   di.backend = backend;
   di.last_check = 0;
+  di.options = z.catalog_options;
+  di.catalog.clear();
 }
+
+// pdns sends NOTIFY for the zones getUpdatedMasters returns. Primary zones, and secondary zones
+// listed in a catalog: those Signet serves (signed) to secondaries of its own, so every serial
+// it gives them must reach those secondaries (pdns re-notifies after a transfer in only with
+// secondary-do-renotify, and never after Signet re-signs).
+bool needs_notify(const ZoneRecord& z) {
+  if (!(z.flags & codec::kZoneHasSoa) || z.serial == z.notified_serial)
+    return false;
+  return z.kind == ZoneKind::kPrimary || (z.kind == ZoneKind::kSecondary && z.catalog_id != 0);
+}
+
+// One member's part of its catalog's hash: what pdns' own backends add (CatalogInfo::updateHash),
+// and the groups, which pdns 4.7 leaves out, so a changed group also raises the serial.
+void hash_member(CatalogHashMap& hashes, const ZoneRecord& z, const DNSName& catalog) {
+  DomainInfo di;
+  di.id = z.id;
+  di.zone = to_dnsname(z.name);
+  di.catalog = catalog;
+  CatalogInfo ci;
+  try {
+    ci.fromJson(z.catalog_options, CatalogInfo::CatalogType::Producer);
+  } catch (const std::exception& e) {
+    // Checked when stored (Catalogs::check_options); hash what there is.
+    g_log << Logger::Warning << "[signet] zone '" << di.zone << "': catalog options: " << e.what()
+          << endl;
+  }
+  ci.updateHash(hashes, di);
+  for (const auto& group : ci.d_group)
+    hashes[catalog].process("group\0" + group);
+}
+
+// The names of catalog zones by id, looked up once per listing.
+class CatalogNames {
+ public:
+  CatalogNames(const Store& store, const lmdb::Txn& txn) : store_(store), txn_(txn) {}
+  const DNSName& of(uint32_t id) {
+    auto it = names_.find(id);
+    if (it == names_.end()) {
+      auto z = id ? store_.zone_by_id(txn_, id) : std::nullopt;
+      it = names_.emplace(id, z ? to_dnsname(z->name) : DNSName()).first;
+    }
+    return it->second;
+  }
+
+ private:
+  const Store& store_;
+  const lmdb::Txn& txn_;
+  std::unordered_map<uint32_t, DNSName> names_;
+};
 
 }  // namespace
 
@@ -549,6 +600,7 @@ bool SignetBackend::getDomainInfo(const DNSName& domain, DomainInfo& di, bool) {
     bool found = false;
     if (z) {
       fill_domain_info(di, *z, portfolio_.tenant_name(txn, z->tenant_id), this);
+      di.catalog = CatalogNames(store_, txn).of(z->catalog_id);
       di.masters.clear();
       for (const auto& m : store_.get_meta(txn, z->id, "SIGNET-PRIMARIES"))
         di.masters.emplace_back(m, 53);
@@ -566,6 +618,7 @@ void SignetBackend::getAllDomains(vector<DomainInfo>* domains, bool, bool includ
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
     std::unordered_map<uint32_t, std::string> tenants;
+    CatalogNames catalogs(store_, txn);
     store_.for_each_zone(txn, [&](const ZoneRecord& z) {
       if (!(z.flags & codec::kZoneHasSoa) && !include_disabled)
         return;
@@ -574,6 +627,7 @@ void SignetBackend::getAllDomains(vector<DomainInfo>* domains, bool, bool includ
         it = tenants.emplace(z.tenant_id, portfolio_.tenant_name(txn, z.tenant_id)).first;
       DomainInfo di;
       fill_domain_info(di, z, it->second, this);
+      di.catalog = catalogs.of(z.catalog_id);
       domains->push_back(std::move(di));
     });
   } catch (...) {
@@ -617,7 +671,7 @@ bool SignetBackend::getDomainMetadata(const DNSName& name, const std::string& ki
     if (z && !dnssec_metadata(txn, z->id, kind, meta)) {
       // pdns asks for this one before it applies a DNS UPDATE (keystore/tsig_keys.hh).
       meta = kind == "TSIG-ALLOW-DNSUPDATE" ? dnsupdate_keys(store_, txn, *z)
-                                            : store_.get_meta(txn, z->id, kind);
+                                            : catalogs().effective_meta(txn, *z, kind);
     }
     return z.has_value();
   } catch (...) {
@@ -662,10 +716,14 @@ bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& ki
       if (!z)
         return;
       store_.set_meta(txn, z->id, kind, meta);
+      found = true;
+      // pdns' own bookkeeping of a catalog's members (mastercommunicator.cc), not a change of
+      // anyone's: the catalog-changed entries of its members say what changed.
+      if (kind == "CATALOG-HASH")
+        return;
       ctx_->audit().append(txn, "metadata-changed", z->tenant_id, z->id,
                            portfolio_.tenant_name(txn, z->tenant_id), z->name.to_text(),
                            Json{{"kind", kind}, {"values", meta}});
-      found = true;
     });
     return found;
   } catch (...) {
@@ -677,20 +735,38 @@ bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& ki
 // (_exit) on any exception (communicator.cc). A store that cannot be read or written right now
 // (full, out of reader slots) must cost a NOTIFY, not the server: log it and carry on; the zone
 // stays "not notified" and the next pass tries again.
-void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains, std::unordered_set<DNSName>&,
-                                      CatalogHashMap&) {
+void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains,
+                                      std::unordered_set<DNSName>& catalogs,
+                                      CatalogHashMap& catalogHashes) {
   try {
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
+    // The members are hashed per catalog (pdns raises a catalog's serial when its hash changes,
+    // mastercommunicator.cc getUpdatedProducers); a member may come before its catalog in id
+    // order, so the names of the catalogs are known only after the scan.
+    std::unordered_map<uint32_t, DNSName> producers;
+    std::vector<ZoneRecord> members;
     store_.for_each_zone(txn, [&](const ZoneRecord& z) {
-      if (z.kind != ZoneKind::kPrimary || !(z.flags & codec::kZoneHasSoa))
+      if (z.kind == ZoneKind::kProducer) {
+        DNSName name = to_dnsname(z.name);
+        catalogs.insert(name);
+        catalogHashes[name].process("\0");
+        producers.emplace(z.id, std::move(name));
         return;
-      if (z.notified_serial == z.serial)
+      }
+      if (z.catalog_id != 0)
+        members.push_back(z);
+      if (!needs_notify(z))
         return;
       DomainInfo di;
       fill_domain_info(di, z, "", this);
       domains.push_back(std::move(di));
     });
+    for (const ZoneRecord& z : members) {
+      auto it = producers.find(z.catalog_id);
+      if (it != producers.end())
+        hash_member(catalogHashes, z, it->second);
+    }
   } catch (const std::exception& e) {
     g_log << Logger::Error << "[signet] cannot list zones to notify: " << e.what() << endl;
   }
@@ -813,6 +889,11 @@ std::string SignetBackend::tenant_for_account(const std::string& account) const 
 bool SignetBackend::createDomain(const DNSName& domain, const DomainInfo::DomainKind kind,
                                  const vector<ComboAddress>& masters, const string& account) {
   try {
+    if (kind == DomainInfo::Consumer) {
+      throw InputError(
+          "zone '" + domain.toString() +
+          "': Signet does not consume catalog zones (it produces them: kind producer)");
+    }
     with_write([&](lmdb::WriteTxn& txn) {
       std::string tenant = tenant_for_account(account);
       portfolio_.tenant_or_create(txn, tenant, ctx_->config().auto_create_tenants);
@@ -1019,12 +1100,19 @@ bool SignetBackend::setAccount(const DNSName& domain, const string& account) {
 
 bool SignetBackend::setKind(const DNSName& domain, const DomainInfo::DomainKind kind) {
   try {
+    if (kind == DomainInfo::Consumer) {
+      throw InputError(
+          "zone '" + domain.toString() +
+          "': Signet does not consume catalog zones (it produces them: kind producer)");
+    }
     bool found = false;
     with_write([&](lmdb::WriteTxn& txn) {
       auto z = store_.find_zone(txn, to_name(domain));
       if (!z)
         return;
       z->kind = from_pdns_kind(kind);
+      if (is_catalog_kind(z->kind) && z->catalog_id != 0)
+        catalogs().set_catalog(txn, *z, std::nullopt);  // a catalog is no member
       store_.put_zone(txn, *z);
       found = true;
     });
@@ -1050,6 +1138,86 @@ bool SignetBackend::setMasters(const DNSName& domain, const vector<ComboAddress>
     return found;
   } catch (...) {
     rethrow_for_pdns();
+  }
+}
+
+// ------------------------------------------------------------------ catalog zones
+
+bool SignetBackend::getCatalogMembers(const DNSName& catalog, vector<CatalogInfo>& members,
+                                      CatalogInfo::CatalogType type) {
+  try {
+    members.clear();
+    if (type != CatalogInfo::CatalogType::Producer)
+      return false;  // Signet does not consume catalogs (setKind refuses the kind)
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
+    auto cat = store_.find_zone(txn, to_name(catalog));
+    if (!cat || cat->kind != ZoneKind::kProducer)
+      return false;
+    for (const ZoneRecord& z : catalogs().members(txn, *cat)) {
+      CatalogInfo ci;
+      ci.d_id = z.id;
+      ci.d_zone = to_dnsname(z.name);
+      ci.fromJson(z.catalog_options, type);
+      members.push_back(std::move(ci));
+    }
+    return true;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::setCatalog(const DNSName& domain, const DNSName& catalog) {
+  try {
+    bool found = false;
+    with_write([&](lmdb::WriteTxn& txn) {
+      auto z = store_.find_zone(txn, to_name(domain));
+      if (!z)
+        return;
+      std::optional<ZoneRecord> cat;
+      if (!catalog.empty()) {
+        cat = store_.find_zone(txn, to_name(catalog));
+        if (!cat)
+          throw NotFound("catalog zone '" + catalog.toString() + "' does not exist");
+      }
+      catalogs().set_catalog(txn, *z, cat);
+      found = true;
+    });
+    return found;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+bool SignetBackend::setOptions(const DNSName& domain, const string& options) {
+  try {
+    bool found = false;
+    with_write([&](lmdb::WriteTxn& txn) {
+      auto z = store_.find_zone(txn, to_name(domain));
+      if (!z)
+        return;
+      catalogs().set_options(txn, *z, options);
+      found = true;
+    });
+    return found;
+  } catch (...) {
+    rethrow_for_pdns();
+  }
+}
+
+void SignetBackend::alsoNotifies(const DNSName& domain, set<string>* ips) {
+  // Runs in the communicator thread, like getUpdatedMasters: a store error costs the
+  // also-notify, never the server.
+  try {
+    AuxRead aux(*this);
+    const lmdb::Txn& txn = aux.txn();
+    if (auto z = store_.find_zone(txn, to_name(domain))) {
+      for (auto& ip : catalogs().effective_meta(txn, *z, "ALSO-NOTIFY"))
+        ips->insert(std::move(ip));
+    }
+  } catch (const std::exception& e) {
+    g_log << Logger::Error << "[signet] cannot read ALSO-NOTIFY of '" << domain << "': " << e.what()
+          << endl;
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include "backend/pdns_adapter.hh"
 #include "conf/composition_root.hh"
+#include "keystore/catalogs.hh"
 #include "keystore/portfolio.hh"
 #include "keystore/zone_writer.hh"
 
@@ -61,6 +62,16 @@ class SignetBackend final : public DNSBackend {
   void getUpdatedMasters(vector<DomainInfo>& domains, std::unordered_set<DNSName>& catalogs,
                          CatalogHashMap& catalogHashes) override;
   void setNotified(uint32_t id, uint32_t serial) override;
+  // ALSO-NOTIFY of the zone, and of its catalog (keystore/catalogs.hh).
+  void alsoNotifies(const DNSName& domain, set<string>* ips) override;
+
+  // ------------------------------------------------------------ catalog zones (RFC 9432)
+  // Producer only: the members pdns writes into the catalog's AXFR. keystore/catalogs.hh has the
+  // rules (who may join which catalog; default catalogs).
+  bool getCatalogMembers(const DNSName& catalog, vector<CatalogInfo>& members,
+                         CatalogInfo::CatalogType type) override;
+  bool setCatalog(const DNSName& domain, const DNSName& catalog) override;
+  bool setOptions(const DNSName& domain, const string& options) override;
 
   // Signet keeps ordering, auth flags and empty non-terminals itself, on every write.
   bool updateDNSSECOrderNameAndAuth(uint32_t, const DNSName&, const DNSName&, bool,
@@ -145,6 +156,7 @@ class SignetBackend final : public DNSBackend {
   bool dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, const std::string& kind,
                        std::vector<std::string>& out);
   void reset_transaction();
+  Catalogs catalogs() { return Catalogs(store_, &ctx_->audit()); }
 
   std::shared_ptr<CompositionRoot> ctx_;
   Store& store_;

@@ -216,15 +216,19 @@ std::string encode_tenant(const TenantRecord& t) {
   put_u64(out, t.created);
   put_u8(out, static_cast<uint8_t>(t.name.size()));
   out += t.name;
-  // Optional tail, in order: the sealed data key (length 0 = none yet), the default policy.
-  if (!t.sealed_data_key.empty() || !t.policy.empty()) {
+  // Optional tail, in order: the sealed data key (length 0 = none yet), the default policy, the
+  // default catalog.
+  const bool catalog = t.default_catalog != 0;
+  if (!t.sealed_data_key.empty() || !t.policy.empty() || catalog) {
     put_u16(out, static_cast<uint16_t>(t.sealed_data_key.size()));
     put_bytes(out, t.sealed_data_key);
   }
-  if (!t.policy.empty()) {
+  if (!t.policy.empty() || catalog) {
     put_u8(out, static_cast<uint8_t>(t.policy.size()));
     out += t.policy;
   }
+  if (catalog)
+    put_u32(out, t.default_catalog);
   return out;
 }
 
@@ -246,6 +250,8 @@ TenantRecord decode_tenant(uint32_t id, std::span<const uint8_t> value) {
     auto p = r.bytes(r.u8());
     t.policy.assign(reinterpret_cast<const char*>(p.data()), p.size());
   }
+  if (!r.at_end())
+    t.default_catalog = r.u32();
   return t;
 }
 
@@ -261,6 +267,11 @@ std::string encode_zone(const ZoneRecord& z) {
   put_u64(out, z.modified);
   put_u8(out, static_cast<uint8_t>(z.name.wire_size()));
   put_bytes(out, z.name.wire());
+  if (z.catalog_id != 0 || !z.catalog_options.empty()) {
+    put_u32(out, z.catalog_id);
+    put_u16(out, static_cast<uint16_t>(z.catalog_options.size()));
+    out += z.catalog_options;
+  }
   return out;
 }
 
@@ -283,6 +294,11 @@ ZoneRecord decode_zone(uint32_t id, std::span<const uint8_t> value) {
     z.name = Name::from_wire(name);
   } catch (const InputError& e) {
     throw CorruptionError(std::string("zone record: ") + e.what());
+  }
+  if (!r.at_end()) {
+    z.catalog_id = r.u32();
+    auto options = r.bytes(r.u16());
+    z.catalog_options.assign(reinterpret_cast<const char*>(options.data()), options.size());
   }
   return z;
 }

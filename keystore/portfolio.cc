@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "keystore/alert_store.hh"
+#include "keystore/catalogs.hh"
 #include "keystore/tokens.hh"
 #include "keystore/tsig_keys.hh"
 #include "signer/bytes.hh"
@@ -142,6 +143,7 @@ ZoneRecord Portfolio::create_zone(lmdb::WriteTxn& txn, std::string_view tenant_n
   ZoneRecord z = store_.create_zone(txn, t.id, apex, kind, clock_.now());
   if (audit_)
     audit_->append(txn, "zone-created", t.id, z.id, t.name, z.name.to_text());
+  Catalogs(store_, audit_).join_default(txn, z);
   return z;
 }
 
@@ -170,6 +172,8 @@ ZoneRecord Portfolio::create_zone_with_soa(lmdb::WriteTxn& txn, std::string_view
 
 void Portfolio::delete_zone(lmdb::WriteTxn& txn, const Name& apex) {
   ZoneRecord z = zone(txn, apex);
+  if (z.kind == ZoneKind::kProducer)
+    Catalogs(store_, audit_).forget(txn, z);
   store_.delete_zone(txn, z);
   if (audit_) {
     audit_->append(txn, "zone-deleted", z.tenant_id, z.id, tenant_name(txn, z.tenant_id),
@@ -184,6 +188,7 @@ void Portfolio::move_zone(lmdb::WriteTxn& txn, const Name& apex, std::string_vie
   std::string from = tenant_name(txn, z.tenant_id);
   uint32_t from_id = z.tenant_id;
   store_.move_zone(txn, z, t.id);
+  Catalogs(store_, audit_).after_move(txn, z);
   if (hook_ && from_id != t.id)
     hook_->after_move(txn, z, from_id);
   if (audit_ && from != t.name) {

@@ -214,6 +214,11 @@ TenantRecord Store::create_tenant(lmdb::WriteTxn& txn, std::string_view name, ui
   return t;
 }
 
+std::string Store::tenant_label(const lmdb::Txn& txn, uint32_t id) const {
+  auto t = tenant_by_id(txn, id);
+  return "tenant '" + (t ? t->name : "#" + std::to_string(id)) + "'";
+}
+
 bool Store::tenant_has_zones(const lmdb::Txn& txn, uint32_t tenant_id) const {
   lmdb::Cursor c(txn, dbi_.tenant_zones);
   return c.seek_prefix(u32_key(tenant_id));

@@ -37,7 +37,7 @@ class Store {
   struct Dbis {
     MDB_dbi sys, tenants, tenant_names, tenant_zones, zones, zone_names, rrsets, meta, rrsigs,
         chain, keys, dnssec, due, rollover, key_due, policies, audit, tokens, tsig_keys;
-    MDB_dbi monitor;  // keystore/monitor_results.hh
+    MDB_dbi monitor;                      // keystore/monitor_results.hh
     MDB_dbi alert_state, alert_webhooks;  // keystore/alert_store.hh
   };
 
@@ -60,6 +60,8 @@ class Store {
   // Throws Conflict while the tenant owns zones.
   void delete_tenant(lmdb::WriteTxn& txn, const TenantRecord& tenant);
   std::vector<TenantRecord> list_tenants(const lmdb::Txn& txn) const;
+  // "tenant 'NAME'" (or "tenant '#ID'" for a missing one), for messages.
+  std::string tenant_label(const lmdb::Txn& txn, uint32_t id) const;
   bool tenant_has_zones(const lmdb::Txn& txn, uint32_t tenant_id) const;
 
   // ------------------------------------------------------------ zones

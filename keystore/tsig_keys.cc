@@ -64,8 +64,7 @@ std::optional<std::string> named_key(std::string_view value) {
 std::string tenant_label(const Store& store, const lmdb::Txn& txn, uint32_t id) {
   if (id == kGlobalTsigOwner)
     return "the operator (global)";
-  auto t = store.tenant_by_id(txn, id);
-  return "tenant '" + (t ? t->name : "#" + std::to_string(id)) + "'";
+  return store.tenant_label(txn, id);
 }
 
 // Base64 (RFC 4648 §4, with padding, as pdns and nsupdate write it) in guarded memory.
@@ -120,6 +119,16 @@ size_t tsig_secret_size(TsigAlgorithm a) {
 
 // ------------------------------------------------------------------ the metadata rule
 
+bool tsig_key_usable(const Store& store, const lmdb::Txn& txn, std::string_view key_name,
+                     uint32_t tenant_id) {
+  auto key = named_key(key_name);
+  auto row = key ? txn.find(store.dbi().tsig_keys, *key) : std::nullopt;
+  if (!row)
+    return false;
+  uint32_t owner = codec::decode_tsig_key(*row).owner;
+  return owner == kGlobalTsigOwner || owner == tenant_id;
+}
+
 bool names_tsig_keys(std::string_view kind) {
   std::string k = lower(kind);
   return k == "tsig-allow-dnsupdate" || k == "tsig-allow-axfr" || k == "axfr-master-tsig";
@@ -135,11 +144,7 @@ void check_tsig_metadata(const Store& store, const lmdb::Txn& txn, const ZoneRec
       throw InputError("zone '" + zone.name.to_text() + "': " + std::string(kind) + " value '" + v +
                        "' is not a TSIG key name");
     }
-    auto row = txn.find(store.dbi().tsig_keys, *key);
-    std::optional<uint32_t> owner;
-    if (row)
-      owner = codec::decode_tsig_key(*row).owner;
-    if (!owner || (*owner != kGlobalTsigOwner && *owner != zone.tenant_id)) {
+    if (!tsig_key_usable(store, txn, v, zone.tenant_id)) {
       // The same words whether the key is missing or another tenant's (see the header).
       throw ScopeError("zone '" + zone.name.to_text() + "': " + std::string(kind) +
                        " may name only TSIG keys of " + tenant_label(store, txn, zone.tenant_id) +

@@ -65,6 +65,9 @@ std::optional<TsigAlgorithm> tsig_algorithm_from_name(std::string_view name);
 // least as long as the output).
 size_t tsig_secret_size(TsigAlgorithm a);
 
+// Whether `key_name` names an existing key of tenant `tenant_id` or a global key.
+bool tsig_key_usable(const Store& store, const lmdb::Txn& txn, std::string_view key_name,
+                     uint32_t tenant_id);
 // Whether metadata of this kind names TSIG keys (case-insensitive).
 bool names_tsig_keys(std::string_view kind);
 // The rule above, for metadata `kind` = `values` of `zone`: throws ScopeError naming the key and

@@ -32,6 +32,7 @@
 #include "signer/rdata_text.hh"
 #include "signer/rrtype.hh"
 #include "tests/support/dns_ask.hh"
+#include "tests/support/drill_loops.hh"
 #include "tests/support/drill_site.hh"
 #include "tests/support/pdns_server.hh"
 #include "tests/support/process.hh"
@@ -47,139 +48,6 @@ namespace {
 
 const char* const kParent = "example.";
 const char* const kChild = "child.example.";
-
-// The queries that run through the whole drill.
-class QueryLoop {
- public:
-  explicit QueryLoop(int port) : port_(port) {
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~QueryLoop() { stop(); }
-  void stop() {
-    stop_ = true;
-    if (thread_.joinable())
-      thread_.join();
-  }
-  size_t total() const { return total_; }
-  std::string failures() {
-    std::lock_guard<std::mutex> l(mu_);
-    return failures_;
-  }
-  size_t failure_count() const { return bad_; }
-
- private:
-  void loop() {
-    struct Q {
-      const char* name;
-      uint16_t type;
-      int rcode;
-    };
-    const Q qs[] = {{"www.child.example.", rrtype::A, 0},
-                    {"nothere.child.example.", rrtype::A, 3},
-                    {"www.child.example.", rrtype::TXT, 0},
-                    {"child.example.", rrtype::DNSKEY, 0}};
-    while (!stop_) {
-      for (const auto& q : qs) {
-        DnsAnswer o = dns_ask(port_, q.name, q.type);
-        ++total_;
-        if (!o.answered || o.rcode != q.rcode || !o.ad) {
-          ++bad_;
-          std::lock_guard<std::mutex> l(mu_);
-          if (failures_.size() < 4000) {
-            auto t = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-            failures_ +=
-                std::to_string(t) + " " + q.name + " " + rrtype_to_text(q.type) + ": " +
-                (o.answered ? "rcode " + std::to_string(o.rcode) + (o.ad ? " AD" : " no AD")
-                            : std::string("no answer")) +
-                "\n";
-          }
-        }
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-  }
-  int port_;
-  std::atomic<bool> stop_{false};
-  std::atomic<size_t> total_{0}, bad_{0};
-  std::mutex mu_;
-  std::string failures_;
-  std::thread thread_;
-};
-
-// The parent's operator: follows the child's CDS (RFC 7344 §4) into the parent's DS RRset.
-class Registry {
- public:
-  Registry(Site& parent, int child_port) : parent_(parent), child_port_(child_port) {
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~Registry() { stop(); }
-  void stop() {
-    stop_ = true;
-    if (thread_.joinable())
-      thread_.join();
-  }
-  void pause(bool p) { paused_ = p; }
-  size_t updates() const { return updates_; }
-  std::string log() {
-    std::lock_guard<std::mutex> l(mu_);
-    return log_;
-  }
-
- private:
-  void loop() {
-    DnsServer child{"127.0.0.1", static_cast<uint16_t>(child_port_)};
-    Name apex = Name::from_text(kChild);
-    std::vector<std::string> published;
-    while (!stop_) {
-      std::this_thread::sleep_for(300ms);
-      if (paused_)
-        continue;
-      std::vector<std::string> cds;
-      try {
-        for (const auto& r : dns_query(child, apex, rrtype::CDS, 2000).answer) {
-          if (r.type == rrtype::CDS)
-            cds.push_back(rdata_to_text(rrtype::DS, r.rdata));
-        }
-      } catch (const std::exception&) {
-        continue;
-      }
-      std::sort(cds.begin(), cds.end());
-      if (cds.empty() || cds == published)
-        continue;
-      std::vector<std::string> args = {"replace-rrset", kParent, kChild, "DS", "2"};
-      args.insert(args.end(), cds.begin(), cds.end());
-      RunResult r = parent_.util(args);
-      std::lock_guard<std::mutex> l(mu_);
-      if (r.status == 0) {
-        published = cds;
-        ++updates_;
-        log_ += "parent DS <- CDS:";
-        for (const auto& c : cds)
-          log_ += " [" + c + "]";
-        log_ += "\n";
-      } else {
-        log_ += "replace-rrset failed: " + r.err + "\n";
-      }
-    }
-  }
-  Site& parent_;
-  int child_port_;
-  std::atomic<bool> stop_{false}, paused_{false};
-  std::atomic<size_t> updates_{0};
-  std::mutex mu_;
-  std::string log_;
-  std::thread thread_;
-};
-
-std::string field(const std::string& json, const std::string& key) {
-  auto p = json.find("\"" + key + "\":\"");
-  if (p == std::string::npos)
-    return "";
-  p += key.size() + 4;
-  return json.substr(p, json.find('"', p) - p);
-}
 
 class RolloverDrill : public ::testing::Test {
  protected:
@@ -241,14 +109,9 @@ class RolloverDrill : public ::testing::Test {
 
   // Waits until the child's rollover-status says no rollover is in progress (or `timeout`).
   std::string wait_idle(std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
     std::string st;
-    while (std::chrono::steady_clock::now() < deadline) {
-      st = child.util({"rollover-status", kChild}, true).out;
-      if (field(st, "rollover") == "none" && field(st, "request").empty())
-        return st;
-      std::this_thread::sleep_for(500ms);
-    }
+    if (wait_rollover_idle(child, kChild, timeout, st))
+      return st;
     ADD_FAILURE() << "the rollover did not finish within " << timeout.count()
                   << " s; rollover-status:\n"
                   << child.util({"rollover-status", kChild}).out << "\nregistry:\n"
@@ -291,8 +154,12 @@ TEST_F(RolloverDrill, ZskKskAndAlgorithmRolloversKeepEveryAnswerSecure) {
   ASSERT_EQ(first.rcode, 0) << validation_failures();
   ASSERT_TRUE(first.ad) << validation_failures();
 
-  registry = std::make_unique<Registry>(parent, child.server.port());
-  QueryLoop queries(unbound->port());
+  registry = std::make_unique<Registry>(parent, kParent, child.server.port(),
+                                        std::vector<std::string>{kChild});
+  QueryLoop queries(unbound->port(), {{"www.child.example.", rrtype::A, 0},
+                                      {"nothere.child.example.", rrtype::A, 3},
+                                      {"www.child.example.", rrtype::TXT, 0},
+                                      {"child.example.", rrtype::DNSKEY, 0}});
   std::this_thread::sleep_for(3s);
 
   // ---- ZSK pre-publication
@@ -310,15 +177,16 @@ TEST_F(RolloverDrill, ZskKskAndAlgorithmRolloversKeepEveryAnswerSecure) {
   std::string st;
   while (std::chrono::steady_clock::now() < until) {
     st = child.util({"rollover-status", kChild}, true).out;
-    if (field(st, "status").find("waiting for every parent server") != std::string::npos)
+    if (json_field(st, "status").find("waiting for every parent server") != std::string::npos)
       break;
     std::this_thread::sleep_for(500ms);
   }
-  ASSERT_NE(field(st, "status").find("waiting for every parent server"), std::string::npos) << st;
+  ASSERT_NE(json_field(st, "status").find("waiting for every parent server"), std::string::npos)
+      << st;
   // Well past the DS TTL and the propagation delay: still waiting, both KSKs published.
   std::this_thread::sleep_for(8s);
   st = child.util({"rollover-status", kChild}, true).out;
-  EXPECT_EQ(field(st, "rollover"), "ksk") << st;
+  EXPECT_EQ(json_field(st, "rollover"), "ksk") << st;
   std::string keys = dnskeys();
   EXPECT_EQ(std::count(keys.begin(), keys.end(), '\n'), 3) << keys;  // two KSKs and the ZSK
   expect_all_secure(queries, "KSK rollover stalled at the parent");

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,9 @@
 
 namespace signet::test {
 
-inline PdnsServerOptions drill_server_options(const TempDir& dir) {
+// `extra` settings are added to (or override) the drill's.
+inline PdnsServerOptions drill_server_options(
+    const TempDir& dir, const std::map<std::string, std::string>& extra = {}) {
   PdnsServerOptions o;
   o.zone_cache = false;
   o.settings = {
@@ -29,12 +32,16 @@ inline PdnsServerOptions drill_server_options(const TempDir& dir) {
       {"cache-ttl", "0"},
       {"dnssec-key-cache-ttl", "0"},
   };
+  for (const auto& [k, v] : extra)
+    o.settings[k] = v;
   return o;
 }
 
 struct Site {
+  explicit Site(const std::map<std::string, std::string>& extra = {})
+      : server(dir.path(), drill_server_options(dir, extra)) {}
   TempDir dir;
-  PdnsServer server{dir.path(), drill_server_options(dir)};
+  PdnsServer server;
 
   // signetutil --config-dir DIR [--json] ARGS...
   RunResult util(std::vector<std::string> args, bool json = false) {

@@ -163,7 +163,7 @@ void PdnsServer::write_config() {
   std::ostringstream conf;
   conf << "# written by tests/support/pdns_server.cc\n";
   for (const auto& [k, v] : settings())
-    conf << k << "=" << v << "\n";
+    conf << k << "=" << (v == kEmptySetting ? "" : v) << "\n";
   write_file(dir_ + "/pdns.conf", conf.str());
 }
 

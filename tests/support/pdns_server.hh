@@ -16,6 +16,8 @@
 
 namespace signet::test {
 
+inline constexpr const char* kEmptySetting = "\x01empty";
+
 struct PdnsServerOptions {
   // "signet" (module-dir = the build directory, signet-path = DIR/store) or "bind"
   // (bind-config = `named_conf`), or "other" (launch= and the rest come from `settings`).
@@ -27,7 +29,9 @@ struct PdnsServerOptions {
   // The HTTP API: webserver=yes api=yes on 127.0.0.1 and a free port, allowed from 127.0.0.0/8.
   bool api = false;
   std::string api_key = "secret";
-  // Any other pdns.conf setting; these override the defaults above (an empty value removes one).
+  // Any other pdns.conf setting; these override the defaults above (an empty value removes one;
+  // kEmptySetting writes "key=", e.g. only-notify= so that pdns sends NOTIFY to also-notify
+  // addresses only, never resolving NS names through the system resolver).
   // security-poll-suffix is always written, empty unless set here: no test polls by accident.
   std::map<std::string, std::string> settings;
 };

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// Signet as a hidden primary (issue 11): real secondaries take its signed zones through a
+// catalog zone (RFC 9432) over TSIG-signed transfers, and real validators see them secure.
+//
+//   parent    pdns_server + Signet serving example. (secured; the resolvers' trust anchor), with
+//             delegations to cli.example. and api.example.; a "registry" thread copies each
+//             child's CDS into the parent's DS (RFC 7344), as a parent that follows CDS does;
+//   primary   pdns_server + Signet (primary=yes): the hidden signer. Its shared catalog
+//             catalog.invalid. is the default every new zone joins; the catalog's TSIG-ALLOW-AXFR
+//             (a global key) and ALSO-NOTIFY (the secondaries) apply to every member;
+//   knot      knotd consuming the catalog (catalog-role: interpret);
+//   bind      named consuming the catalog (catalog-zones);
+//   resolvers one validating Unbound per secondary, trusting example.'s DS, sent to that
+//             secondary for the children.
+// Nothing but the parent and the primary's AXFR/NOTIFY traffic reaches the primary: the
+// resolvers ask the secondaries only.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "signer/rrtype.hh"
+#include "tests/support/dns_ask.hh"
+#include "tests/support/drill_loops.hh"
+#include "tests/support/drill_site.hh"
+#include "tests/support/secondary.hh"
+#include "tests/support/signetd.hh"
+#include "tests/support/tools.hh"
+#include "tests/support/unbound.hh"
+
+using namespace signet;
+using namespace signet::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* const kParent = "example.";
+const char* const kCatalog = "catalog.invalid.";
+const char* const kKey = "xfr.signet.";
+
+// Timings of seconds. The propagation delay covers NOTIFY (pdns looks for changed serials every
+// second, xfr-cycle-interval=1) and the secondaries' transfer.
+const char* const kPolicy =
+    "policies:\n"
+    "  - name: fast\n"
+    "    algorithm: ecdsap256sha256\n"
+    "    keys: ksk-zsk\n"
+    "    dnskey-ttl: 2s\n"
+    "    propagation-delay: 4s\n"
+    "    ds-ttl: 2s\n"
+    "    registration-delay: 0s\n"
+    "    max-zone-ttl: 3s\n"
+    "    rollover-jitter: 0s\n"
+    "    cds: always\n"
+    "    parent-nameservers: [\"127.0.0.1:PARENT_PORT\"]\n"
+    "    parent-check-interval: 1s\n";
+
+std::map<std::string, std::string> primary_settings() {
+  return {{"primary", "yes"},
+          {"xfr-cycle-interval", "1"},
+          // NOTIFY goes to ALSO-NOTIFY addresses only: pdns would resolve the NS names of the
+          // zones through the system resolver, off this machine.
+          {"only-notify", kEmptySetting},
+          // Transfers by address from nowhere on this machine: only the TSIG key grants one.
+          {"allow-axfr-ips", "192.0.2.255/32"}};
+}
+
+std::string dig_out(int port, std::vector<std::string> args) {
+  std::vector<std::string> argv = {find_tool("dig"),     "@127.0.0.1", "-p",
+                                   std::to_string(port), "+tries=1",   "+timeout=3"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv, "", 30).out;
+}
+
+class Secondaries : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SIGNET_REQUIRE_TOOLS("knotd", "named", "unbound", "dig");
+    // The parent, with the delegations the children will get DS records under.
+    parent.ok({"generate-master-key"});
+    parent.ok({"create-tenant", "registry"});
+    write_file(parent.dir.file("parent.zone"),
+               "$ORIGIN example.\n$TTL 3\n"
+               "@ SOA ns.example. hostmaster.example. 1 60 60 600 2\n"
+               "@ NS ns\nns A 127.0.0.1\n"
+               "cli NS ns.cli\nns.cli A 127.0.0.1\n"
+               "api NS ns.api\nns.api A 127.0.0.1\n");
+    parent.ok({"load-zone", "registry", kParent, parent.dir.file("parent.zone")});
+    parent.ok({"secure-zone", kParent});
+    parent.server.start();
+
+    // The hidden primary: a shared default catalog with the transfer key.
+    primary.ok({"generate-master-key"});
+    primary.ok({"create-tenant", "acme"});
+    std::string policy = kPolicy;
+    policy.replace(policy.find("PARENT_PORT"), 11, std::to_string(parent.server.port()));
+    write_file(primary.dir.file("fast.yaml"), policy);
+    primary.ok({"policy", "import", primary.dir.file("fast.yaml")});
+    primary.ok({"catalog", "create", kCatalog});
+    secret = primary.ok({"tsig", "create", "--operator", kKey});
+    secret = secret.substr(0, secret.find('\n'));
+    primary.server.start();
+
+    SecondaryOptions so{.primary_port = primary.server.port(),
+                        .key_name = kKey,
+                        .key_secret = secret,
+                        .catalog = kCatalog};
+    knot = std::make_unique<Secondary>(Secondary::kKnot, primary.dir.file("knot"), so);
+    bind = std::make_unique<Secondary>(Secondary::kBind, primary.dir.file("bind"), so);
+    pdnsutil({"set-meta", kCatalog, "TSIG-ALLOW-AXFR", kKey});
+    pdnsutil({"set-meta", kCatalog, "ALSO-NOTIFY", "127.0.0.1:" + std::to_string(knot->port()),
+              "127.0.0.1:" + std::to_string(bind->port())});
+
+    std::string pds = parent.ok({"export-ds", kParent});
+    pds = pds.substr(0, pds.find('\n'));
+    std::string anchor = std::string(kParent) + " DS " + pds.substr(pds.find("\tDS\t") + 4);
+    for (Secondary* s : {knot.get(), bind.get()}) {
+      resolvers.push_back(
+          std::make_unique<Unbound>(primary.dir.file(std::string("unbound-") + s->name()),
+                                    UnboundOptions{anchor,
+                                                   {{kParent, parent.server.port()},
+                                                    {"cli.example.", s->port()},
+                                                    {"api.example.", s->port()}},
+                                                   {}}));
+    }
+    registry = std::make_unique<Registry>(parent, kParent, primary.server.port(),
+                                          std::vector<std::string>{"cli.example.", "api.example."});
+  }
+
+  void pdnsutil(std::vector<std::string> args) {
+    args.insert(args.begin(), {find_tool("pdnsutil"), "--config-dir", primary.dir.path()});
+    RunResult r = run(args, "", 60);
+    ASSERT_EQ(r.status, 0) << r.err << r.out;
+  }
+
+  // The serial the primary serves for `zone`.
+  uint32_t primary_serial(const std::string& zone) {
+    std::string soa = dig_out(primary.server.port(), {"+short", zone, "SOA"});
+    std::istringstream in(soa);
+    std::string mname, rname;
+    uint32_t serial = 0;
+    in >> mname >> rname >> serial;
+    return serial;
+  }
+
+  // Waits until both secondaries serve `zone` at the primary's serial, then until both
+  // resolvers answer `name`/A with `address`, validated. Returns the seconds that took.
+  double wait_everywhere(const std::string& zone, const std::string& name,
+                         const std::string& address, std::chrono::seconds timeout = 30s) {
+    auto start = std::chrono::steady_clock::now();
+    uint32_t serial = primary_serial(zone);
+    for (Secondary* s : {knot.get(), bind.get()}) {
+      EXPECT_TRUE(s->wait_serial(zone, serial, timeout))
+          << s->name() << " does not serve " << zone << " at serial " << serial << "; its log:\n"
+          << s->log();
+    }
+    for (auto& u : resolvers) {
+      auto deadline = std::chrono::steady_clock::now() + timeout;
+      DnsAnswer a;
+      bool ok = false;
+      while (!ok && std::chrono::steady_clock::now() < deadline) {
+        a = dns_ask(u->port(), name, rrtype::A);
+        ok = a.answered && a.rcode == 0 && a.ad && a.rdatas(rrtype::A).size() == 1 &&
+             ipv4_text(a.rdatas(rrtype::A)[0]) == address;
+        if (!ok)
+          std::this_thread::sleep_for(200ms);
+      }
+      EXPECT_TRUE(ok) << name << " through " << u->port() << ": rcode " << a.rcode
+                      << (a.ad ? " AD" : " no AD") << "\nregistry:\n"
+                      << registry->log() << "\nunbound:\n"
+                      << validation_failures(*u);
+    }
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+
+  // A zone made with signetutil, secured with the fast policy.
+  void create_cli_zone() {
+    primary.ok({"create-zone", "acme", "cli.example.", "ns.cli.example."});
+    primary.ok({"add-record", "cli.example.", "www", "A", "3", "192.0.2.80"});
+    primary.ok({"add-record", "cli.example.", "ns", "A", "3", "127.0.0.1"});
+    primary.ok({"secure-zone", "cli.example.", "fast"});
+  }
+
+  static std::string validation_failures(Unbound& u) {
+    std::string reasons;
+    std::istringstream in(u.log());
+    for (std::string l; std::getline(in, l);)
+      if (l.find("validation failure") != std::string::npos && reasons.size() < 20000)
+        reasons += l + "\n";
+    return reasons;
+  }
+
+  Site parent;
+  Site primary{primary_settings()};
+  std::string secret;
+  std::unique_ptr<Secondary> knot, bind;
+  std::vector<std::unique_ptr<Unbound>> resolvers;
+  std::unique_ptr<Registry> registry;
+};
+
+TEST_F(Secondaries, NewZonesReachKnotAndBindValidatedEditsFollowAndDeletedZonesLeave) {
+  // ---- a zone made with signetutil
+  create_cli_zone();
+  double cli_seconds = wait_everywhere("cli.example.", "www.cli.example.", "192.0.2.80");
+  EXPECT_LT(cli_seconds, 20.0);
+
+  // ---- a zone made through signetd's API by the tenant's own token
+  std::string token = primary.ok({"token", "create", "acme", "editor"});
+  token = token.substr(0, token.find('\n'));
+  Signetd api(primary.dir.path());
+  api.start();
+  SignetdReply r =
+      api.request("POST", "/api/v1/servers/localhost/zones", token,
+                  R"({"name": "api.example.", "kind": "Native", "nameservers": ["ns.api.example."],
+          "rrsets": [{"name": "www.api.example.", "type": "A", "ttl": 3, "changetype": "REPLACE",
+                      "records": [{"content": "192.0.2.81", "disabled": false}]},
+                     {"name": "ns.api.example.", "type": "A", "ttl": 3, "changetype": "REPLACE",
+                      "records": [{"content": "127.0.0.1", "disabled": false}]}]})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = api.request("POST", "/api/v1/signet/zones/api.example./secure", token,
+                  R"({"policy": "fast"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  double api_seconds = wait_everywhere("api.example.", "www.api.example.", "192.0.2.81");
+  EXPECT_LT(api_seconds, 20.0);
+  // Both joined the default catalog without a second step.
+  std::string members = primary.ok({"catalog", "members", kCatalog});
+  EXPECT_NE(members.find("cli.example."), std::string::npos) << members;
+  EXPECT_NE(members.find("api.example."), std::string::npos) << members;
+
+  // ---- an edit shows up, validated, through both
+  primary.ok({"add-record", "cli.example.", "new", "A", "3", "192.0.2.99"});
+  double edit_seconds = wait_everywhere("cli.example.", "new.cli.example.", "192.0.2.99");
+  EXPECT_LT(edit_seconds, 15.0);
+
+  // ---- a deleted zone leaves the catalog, and both secondaries drop it
+  primary.ok({"delete-zone", "api.example."});
+  for (Secondary* s : {knot.get(), bind.get()})
+    EXPECT_TRUE(s->wait_gone("api.example.", 30s)) << s->name() << " still serves api.example.";
+  EXPECT_TRUE(knot->serial("cli.example.").has_value());
+  EXPECT_TRUE(bind->serial("cli.example.").has_value());
+  std::cout << "[ figures ] to both secondaries, validated: signetutil zone " << cli_seconds
+            << " s, API zone " << api_seconds << " s, edit " << edit_seconds << " s\n";
+}
+
+TEST_F(Secondaries, ZskAndKskRolloversOnThePrimaryKeepEveryAnswerThroughBothSecondariesSecure) {
+  create_cli_zone();
+  wait_everywhere("cli.example.", "www.cli.example.", "192.0.2.80");
+  const std::vector<DrillQuery> questions = {{"www.cli.example.", rrtype::A, 0},
+                                             {"nothere.cli.example.", rrtype::A, 3},
+                                             {"cli.example.", rrtype::DNSKEY, 0}};
+  QueryLoop via_knot(resolvers[0]->port(), questions);
+  QueryLoop via_bind(resolvers[1]->port(), questions);
+  size_t knot_before = knot->transfers("cli.example.");
+  std::this_thread::sleep_for(3s);
+  for (const char* kind : {"zsk", "ksk"}) {
+    primary.ok({"rollover", "cli.example.", kind});
+    std::string status;
+    EXPECT_TRUE(wait_rollover_idle(primary, "cli.example.", 120s, status))
+        << kind << " rollover did not finish: " << status << "\nregistry:\n"
+        << registry->log();
+    std::this_thread::sleep_for(4s);  // answers cached during the last step expire
+  }
+  via_knot.stop();
+  via_bind.stop();
+  for (auto* q : {&via_knot, &via_bind}) {
+    EXPECT_GT(q->total(), 100u);
+    EXPECT_EQ(q->failure_count(), 0u)
+        << q->failure_count() << " of " << q->total() << " answers were SERVFAIL or lacked AD:\n"
+        << q->failures() << "\nregistry:\n"
+        << registry->log() << "\nunbound (knot):\n"
+        << validation_failures(*resolvers[0]) << "\nunbound (bind):\n"
+        << validation_failures(*resolvers[1]);
+  }
+  // The secondaries followed every step: both serve the primary's serial.
+  uint32_t serial = primary_serial("cli.example.");
+  EXPECT_TRUE(knot->wait_serial("cli.example.", serial, 10s));
+  EXPECT_TRUE(bind->wait_serial("cli.example.", serial, 10s));
+  std::cout << "[ figures ] transfers of cli.example. by knot during the two rollovers: "
+            << knot->transfers("cli.example.") - knot_before << "\n";
+}
+
+// The attack: anyone who can reach the hidden primary asks it for a zone.
+TEST_F(Secondaries, AMembersTransferNeedsTheCatalogsKey) {
+  create_cli_zone();
+  ASSERT_TRUE(knot->wait_serial("cli.example.", primary_serial("cli.example."), 30s));
+  int port = primary.server.port();
+  std::string plain = dig_out(port, {"cli.example.", "AXFR"});
+  EXPECT_EQ(plain.find("DNSKEY"), std::string::npos) << plain;
+  std::string wrong = dig_out(port, {"-y",
+                                     std::string("hmac-sha256:") + kKey + ":" +
+                                         "c2lnbmV0LXRlc3Qtd3Jvbmctc2VjcmV0LXNpZ25ldC10ZXN0LQ==",
+                                     "cli.example.", "AXFR"});
+  EXPECT_EQ(wrong.find("DNSKEY"), std::string::npos) << wrong;
+  // A key of the tenant itself that the zone (and its catalog) does not name.
+  std::string other = primary.ok({"tsig", "create", "acme", "acme-key."});
+  other = other.substr(0, other.find('\n'));
+  std::string unnamed =
+      dig_out(port, {"-y", "hmac-sha256:acme-key.:" + other, "cli.example.", "AXFR"});
+  EXPECT_EQ(unnamed.find("DNSKEY"), std::string::npos) << unnamed;
+  std::string good = dig_out(
+      port, {"-y", std::string("hmac-sha256:") + kKey + ":" + secret, "cli.example.", "AXFR"});
+  EXPECT_NE(good.find("DNSKEY"), std::string::npos) << good;
+  // The catalog itself is guarded the same way.
+  EXPECT_EQ(dig_out(port, {kCatalog, "AXFR"}).find("PTR"), std::string::npos);
+}
+
+}  // namespace
