@@ -7,6 +7,7 @@
 
 #include "signer/canonical.hh"
 #include "signer/error.hh"
+#include "signer/rrsig.hh"  // time_before: RFC 1982 arithmetic
 #include "signer/rrtype.hh"
 
 namespace signet {
@@ -66,7 +67,12 @@ bool has_upper(std::span<const uint8_t> labels) {
 }  // namespace
 
 ZoneWriter::ZoneWriter(Store& store, lmdb::WriteTxn& txn, ZoneRecord& zone, uint64_t now)
-    : store_(store), txn_(txn), zone_(zone), now_(now), serial_before_(zone.serial) {}
+    : store_(store),
+      txn_(txn),
+      zone_(zone),
+      now_(now),
+      serial_before_(zone.serial),
+      had_soa_(zone.flags & codec::kZoneHasSoa) {}
 
 void ZoneWriter::check_owner(const Name& owner, uint16_t type, const Where& where) const {
   if (!owner.is_subdomain_of(zone_.name)) {
@@ -475,6 +481,18 @@ void ZoneWriter::check_soa_and_serial() {
     if (bump_serial_ && !soa_written_ && changed_) {
       serial_bumped_ = true;
       serial += 1;  // RFC 1982 serial arithmetic: addition modulo 2^32
+      txn_.put(dbi, soa_key, soa_rrset_with_serial(v, rdata, serial));
+    } else if (soa_written_ && changed_ && had_soa_ && time_before(serial, serial_before_)) {
+      // A secondary transfers a zone only when its serial moves forward (RFC 1034 §4.3.5, in
+      // RFC 1982 arithmetic): a serial written lower would hide this change, and every later
+      // one, from all of them until the serial caught up again. Whatever the path (a zone file,
+      // the API, a transfer in), the zone's serial moves on from where it was.
+      warnings_.push_back("SOA serial " + std::to_string(serial) + " is behind the zone's serial " +
+                          std::to_string(serial_before_) + " (RFC 1982); stored as " +
+                          std::to_string(serial_before_ + 1) +
+                          " so that secondaries see the change");
+      serial = serial_before_ + 1;
+      serial_bumped_ = true;
       txn_.put(dbi, soa_key, soa_rrset_with_serial(v, rdata, serial));
     }
     zone_.serial = serial;

@@ -158,6 +158,7 @@ class ZoneWriter {
   ZoneEditHook* hook_ = nullptr;
   AuditLog* audit_ = nullptr;
   uint32_t serial_before_ = 0;
+  bool had_soa_ = false;  // the zone had its SOA (serial_before_) when the writer was made
   std::vector<std::string> changed_rrsets_;  // "owner TYPE", for the audit entry
   bool managed_keys_allowed_ = false;
   int managed_keys_ = -1;  // -1 unknown, else whether the hook manages this zone's keys

@@ -152,10 +152,41 @@ TEST_F(ZoneWriterTest, EditsBumpTheSerialUnlessTheSoaWasWritten) {
   edit(
       "example.com.",
       [&](ZoneWriter& w) {
-        w.replace(n("example.com."), rrtype::SOA, 60, {rd(rrtype::SOA, "a. b. 77 2 3 4 5")});
+        w.replace(n("example.com."), rrtype::SOA, 60,
+                  {rd(rrtype::SOA, "a. b. " + std::to_string(s0 + 77) + " 2 3 4 5")});
       },
       true);
-  EXPECT_EQ(serial(), 77u);
+  EXPECT_EQ(serial(), s0 + 77);
+}
+
+TEST_F(ZoneWriterTest, ASoaWrittenWithAnOlderSerialStillMovesTheSerialForward) {
+  auto serial = [&] {
+    auto txn = store->begin_read();
+    return store->find_zone(txn, n("example.com."))->serial;
+  };
+  auto write_soa = [&](uint32_t s) {
+    auto txn = store->begin_write();
+    ZoneChange c = portfolio->edit_zone(
+        txn, n("example.com."),
+        [&](ZoneWriter& w) {
+          w.replace(n("example.com."), rrtype::SOA, 60,
+                    {rd(rrtype::SOA, "a. b. " + std::to_string(s) + " 2 3 4 5")});
+        },
+        false);
+    txn.commit();
+    return c.warnings;
+  };
+  write_soa(2026120105);
+  // A zone file (or API client) from before: 2026120101 is behind 2026120105.
+  auto warnings = write_soa(2026120101);
+  EXPECT_EQ(serial(), 2026120106u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("behind"), std::string::npos) << warnings[0];
+  // RFC 1982: a serial may wrap, in steps of less than 2^31: 4000000000 is after 2026120106,
+  // and 5 after 4000000000; both are taken as written.
+  EXPECT_TRUE(write_soa(4000000000u).empty());
+  EXPECT_TRUE(write_soa(5).empty());
+  EXPECT_EQ(serial(), 5u);
 }
 
 TEST_F(ZoneWriterTest, SignerGeneratedTypesAreSkippedWithAWarning) {

@@ -67,13 +67,13 @@ std::string Secondary::knot_config() const {
   c << "remote:\n  - id: primary\n    address: 127.0.0.1@" << options_.primary_port << "\n";
   if (key)
     c << "    key: " << options_.key_name << "\n";
-  // NOTIFY from the primary's address, signed (pdns signs it with the zone's TSIG-ALLOW-AXFR
-  // key) or not.
-  c << "acl:\n  - id: notify-plain\n    address: 127.0.0.0/8\n    action: notify\n";
+  // NOTIFY from the primary's address, signed with the key when there is one (pdns signs it
+  // with the zone's TSIG-ALLOW-AXFR key, send-signed-notify): an unsigned one is refused.
+  c << "acl:\n  - id: notify\n    address: 127.0.0.0/8\n";
   if (key)
-    c << "  - id: notify-signed\n    address: 127.0.0.0/8\n    key: " << options_.key_name
-      << "\n    action: notify\n";
-  std::string acl = key ? "[notify-plain, notify-signed]" : "notify-plain";
+    c << "    key: " << options_.key_name << "\n";
+  c << "    action: notify\n";
+  std::string acl = "notify";
   c << "template:\n  - id: default\n    storage: " << d << "/zones\n    master: primary\n"
     << "    acl: " << acl << "\n    semantic-checks: on\n";
   c << "zone:\n";
