@@ -83,7 +83,6 @@ int cmd_backup(Cli& cli, const Args& a) {
     throw InputError(std::string("usage: signetutil ") + kBackupUsage);
   std::string file = std::filesystem::absolute(args.paths[0]).string();
   BackupResult r = backup_store(cli.ctx.store().env(), file, args.force);
-  audit_backup(cli, file, r);
   if (cli.json) {
     cli.out << json_text(Json{{"file", file},
                               {"bytes", r.bytes},
@@ -95,6 +94,10 @@ int cmd_backup(Cli& cli, const Args& a) {
             << " (compacted from " << size_text(r.store_bytes) << ") in " << seconds_text(r.seconds)
             << "\n";
   }
+  // The backup is complete and in place: say so before the audit entry, which waits for the
+  // write lock like any write (a long load-zone or batch holds it until it commits).
+  cli.out.flush();
+  audit_backup(cli, file, r);
   return 0;
 }
 

@@ -313,7 +313,20 @@ class StoreLock {
   Fd fd_;  // closing it releases the lock
 };
 
+// Run by root (an operator's shell), the restored file would be root's and pdns_server, running
+// as the pdns user, could not open it: it gets the owner of the directory it goes into.
+void give_to_dir_owner(const std::string& staged, const std::string& dir) {
+  if (::geteuid() != 0)
+    return;
+  struct stat st;
+  if (::stat(dir.c_str(), &st) != 0)
+    fail_errno("cannot stat", dir);
+  if (::chown(staged.c_str(), st.st_uid, st.st_gid) != 0)
+    fail_errno("cannot give the restored store the owner of", dir);
+}
+
 void place_store(const std::string& staged, const std::string& dir) {
+  give_to_dir_owner(staged, dir);
   StoreLock lock(dir);
   std::string target = dir + "/data.mdb";
   if (::rename(staged.c_str(), target.c_str()) != 0)
@@ -337,6 +350,7 @@ bool prepare_dir(const std::string& dir, bool overwrite) {
                      "' already holds a store (data.mdb); restore --force replaces it once "
                      "pdns_server and signetd are stopped");
   }
+  StoreLock in_use_probe(dir);  // fail now rather than after copying and checking a large file
   return false;
 }
 

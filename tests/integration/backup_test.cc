@@ -4,8 +4,11 @@
 // writer edits, restored on a second store, serves the same signed answers; restore refuses a
 // tampered backup, another master key, a file that is no Signet store of this schema, and a store
 // directory in use; backup refuses to overwrite without --force.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <lmdb.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -144,6 +147,47 @@ TEST_F(BackupTest, BackupWhileServingAndWritingRestoresToAStoreThatServesTheSame
     std::sort(b.answer.begin(), b.answer.end());
     EXPECT_EQ(a.answer, b.answer) << name << ": the same records and the same RRSIG bytes";
   }
+}
+
+TEST_F(BackupTest, BackupCompletesWhileAnotherProcessHoldsTheWriteTransaction) {
+  primary->server->start();
+  // signetutil batch holds one write transaction from the moment it opens its input until the
+  // input ends: fed through a FIFO kept open, it holds LMDB's write lock for as long as we like.
+  std::string fifo = backups.file("batch.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Process batch(signetutil_argv(primary->dir.path(), {"batch", fifo}),
+                primary->dir.file("batch.log"));
+  int fd = ::open(fifo.c_str(), O_WRONLY);  // returns once batch opened it, then begins its write
+  ASSERT_GE(fd, 0);
+  std::string line = "add-record example.com held A 300 192.0.2.77\n";
+  ASSERT_EQ(::write(fd, line.data(), line.size()), ssize_t(line.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // The copy needs no lock: it is complete and in place while the writer still holds its
+  // transaction (the audit entry of the backup then waits for that transaction, as writes do).
+  Process backup(signetutil_argv(primary->dir.path(), {"backup", backups.file("held.mdb")}),
+                 primary->dir.file("backup.log"));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!contains(read_file(primary->dir.file("backup.log")), "backed up") &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(contains(read_file(primary->dir.file("backup.log")), "backed up"));
+  EXPECT_TRUE(batch.running()) << "the backup waited for the writer";
+  EXPECT_TRUE(fs::exists(backups.file("held.mdb")));
+  ::close(fd);
+  EXPECT_EQ(batch.wait(), 0) << read_file(primary->dir.file("batch.log"));
+  EXPECT_EQ(backup.wait(), 0) << read_file(primary->dir.file("backup.log"));
+  // The backup is the last committed state: without the batch's record, which is now served.
+  EXPECT_EQ(primary->dig("held.example.com.", "A"), std::vector<std::string>{"192.0.2.77"});
+  TempDir target;
+  std::string store = target.file("store");
+  primary->signetutil_ok({"restore", backups.file("held.mdb"), store});
+  PdnsServerOptions o;
+  o.settings["signet-path"] = store;
+  o.settings["signet-master-key-file"] = keydir.file("master.key");
+  SignetDir restored(o);
+  EXPECT_TRUE(contains(restored.signetutil_ok({"list-zone", "example.com"}), "www.example.com."));
+  EXPECT_FALSE(contains(restored.signetutil_ok({"list-zone", "example.com"}), "held"));
 }
 
 TEST_F(BackupTest, RestoreRefusesABackupWhoseAuditEntryWasEditedAndLeavesTheDirectoryEmpty) {
