@@ -237,6 +237,21 @@ TEST_F(BackupTest, RestoreWithAnotherMasterKeyNamesTheKeyThatDoesNotUnseal) {
   EXPECT_EQ(entries(backups.path()), std::vector<std::string>{"signet.mdb"});
 }
 
+TEST_F(BackupTest, RestoreWithAnotherMasterKeyNamesTheTsigKeyThatDoesNotUnseal) {
+  // A store whose only secret is a global TSIG key, sealed under its master key directly.
+  TempDir other_keys;
+  auto other = make_dir(other_keys.file("master.key"));
+  other->signetutil_ok({"generate-master-key"});
+  other->signetutil_ok({"tsig", "create", "--operator", "ops-key"});
+  std::string file = backups.file("ops.mdb");
+  other->signetutil_ok({"backup", file});
+  ASSERT_EQ(other->signetutil({"restore", "--check-only", file}).status, 0);
+
+  RunResult r = primary->signetutil({"restore", "--check-only", file});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "TSIG key 'ops-key.' does not unseal with the master key")) << r.err;
+}
+
 TEST_F(BackupTest, RestoreRefusesAFileThatIsNoSignetStoreOfThisSchema) {
   std::string garbage = backups.file("garbage.mdb");
   write_file(garbage, std::string(8192, 'x'));
