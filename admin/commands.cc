@@ -275,6 +275,7 @@ const std::vector<CommandGroup>& command_groups() {
       {"Catalog zones (secondaries)", catalog_commands},
       {"API tokens (for signetd)", token_commands},
       {"TSIG keys (DNS UPDATE, AXFR)", tsig_commands},
+      {"Backup and restore", backup_commands},
       {"Evidence packs", evidence_commands},
   };
   return groups;

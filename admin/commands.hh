@@ -51,6 +51,7 @@ const std::vector<Command>& token_commands();
 const std::vector<Command>& tsig_commands();
 const std::vector<Command>& evidence_commands();
 const std::vector<Command>& catalog_commands();
+const std::vector<Command>& backup_commands();
 // The tables above under the headings signetutil --help shows them with, in that order.
 struct CommandGroup {
   const char* title;
@@ -62,6 +63,12 @@ const Command* find_command(const std::string& name);
 // signetutil evidence-verify FILE [--key PUBKEY]: runs without a configuration or store (an
 // auditor's machine). Returns the exit status.
 int evidence_verify_main(const Args& args, std::ostream& out, std::ostream& err);
+
+// signetutil restore [--force] FILE DIR | --check-only FILE: runs before the configured store is
+// opened (DIR is usually its directory, which must not be opened or created first). Returns the
+// exit status; throws like a command.
+int restore_main(const Config& config, const std::optional<std::string>& scope, const Args& args,
+                 bool json, std::ostream& out);
 
 // A time as signetutil prints it: 2026-12-02T01:34:03Z (UTC).
 std::string iso_time(uint64_t t);

@@ -159,6 +159,10 @@ int main(int argc, char** argv) {
   if (name == "evidence-verify")
     return signet::admin::evidence_verify_main(args, std::cout, std::cerr);
   try {
+    if (name == "restore") {
+      return signet::admin::restore_main(signet::load_config(config_dir, config_name), tenant, args,
+                                         json, std::cout);
+    }
     signet::CompositionRoot ctx(signet::load_config(config_dir, config_name));
     Cli cli{ctx, signet::Portfolio(ctx.store(), ctx.clock()), json, std::cout, std::cerr};
     cli.portfolio.set_scope(tenant);

@@ -12,6 +12,7 @@
 
 #include "signer/encoding.hh"
 #include "signer/error.hh"
+#include "signer/fd.hh"
 
 namespace signet {
 
@@ -110,17 +111,12 @@ void check_master_file(const std::string& path, const struct stat& st) {
   }
 }
 
-struct FdCloser {
-  int fd;
-  ~FdCloser() { ::close(fd); }
-};
-
 }  // namespace
 
 MasterKey MasterKey::load(const std::string& path) {
   init_sodium();
   int fd = open_master_file(path);
-  FdCloser closer{fd};
+  Fd closer(fd);
   struct stat st;
   if (::fstat(fd, &st) != 0)
     throw InputError(master_file(path) + ": " + std::strerror(errno));

@@ -167,6 +167,24 @@ void Env::adopt_grown_map() {
   check(rc, "set_mapsize");
 }
 
+void Env::copy_compact(int fd) {
+  reclaim_stale_readers(false);
+  // mdb_env_copyfd2 begins its own read transaction: it goes through the remap gate like ours.
+  // A map grown by another process fails that begin (MDB_MAP_RESIZED) before anything is
+  // written, so the copy is simply tried again once the map is adopted.
+  for (int attempt = 0;; ++attempt) {
+    enter_txn();
+    int rc = mdb_env_copyfd2(env_, fd, MDB_CP_COMPACT);
+    leave_txn();
+    if (rc == MDB_MAP_RESIZED && attempt == 0) {
+      adopt_grown_map();
+      continue;
+    }
+    check(rc, "copy");
+    return;
+  }
+}
+
 int Env::reclaim_stale_readers(bool now) {
   int64_t t = steady_seconds();
   int64_t last = last_reader_check_.load();

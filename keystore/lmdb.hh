@@ -88,6 +88,10 @@ class Env {
   int reclaim_stale_readers(bool now);
   static constexpr unsigned kMaxReaders = 1024;
 
+  // Writes a compacted copy of the store (a valid data.mdb: free pages left out, pages renumbered)
+  // to `fd`, from one read transaction: a consistent snapshot while other processes write.
+  void copy_compact(int fd);
+
   // Test seam: with SIGNET_FAULT=store-full in the environment (read when the store is opened),
   // every write transaction fails at commit exactly as a full map fails it (MDB_MAP_FULL), so
   // tests can prove that each writer of a process survives a full store.

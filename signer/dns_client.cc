@@ -15,6 +15,7 @@
 #include <cstring>
 #include <memory>
 
+#include "signer/fd.hh"
 #include "signer/knot.hh"
 #include "signer/rrtype.hh"
 
@@ -23,17 +24,6 @@ namespace signet {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Fd {
-  int fd = -1;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
 
 struct PktFree {
   void operator()(knot_pkt_t* p) const { knot_pkt_free(p); }

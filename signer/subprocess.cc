@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "signer/error.hh"
+#include "signer/fd.hh"
 
 extern char** environ;
 
@@ -23,20 +24,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  void reset() {
-    if (fd >= 0)
-      ::close(fd);
-    fd = -1;
-  }
-};
 
 struct Pipe {
   Fd read, write;
