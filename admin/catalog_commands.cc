@@ -240,8 +240,8 @@ const std::vector<Command>& catalog_commands() {
        "Catalog zones for secondaries (RFC 9432). create makes CAT a producer catalog and the\n"
        "      default that new zones join: without --tenant shared and the global default, with\n"
        "      it that tenant's (--no-default: neither). A zone may be in a catalog of its own\n"
-       "      tenant or a shared one; a native zone becomes primary when it joins. Member\n"
-       "      properties: pdnsutil set-option ZONE producer group|coo VALUE",
+       "      tenant or a shared one; every member's new serials are NOTIFYed, whatever its kind.\n"
+       "      Member properties: pdnsutil set-option ZONE producer group|coo VALUE",
        1, SIZE_MAX, cmd_catalog, nullptr},
   };
   return table;

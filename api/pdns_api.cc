@@ -15,6 +15,7 @@
 #include "api/pdns_codec.hh"
 #include "api/pdns_records.hh"
 #include "conf/zonefile.hh"
+#include "keystore/catalogs.hh"
 #include "keystore/zone_ds.hh"
 #include "keystore/zone_keys.hh"
 #include "signer/error.hh"
@@ -100,6 +101,8 @@ class PdnsApi {
   // `account`: also move the zone as "account" says (PUT; a POST placed it already).
   void apply_settings(lmdb::WriteTxn& txn, const TokenIdentity& who, ZoneRecord& z,
                       const Body& body, bool account);
+  void apply_catalog(lmdb::WriteTxn& txn, ZoneRecord& z, const Body& body,
+                     const std::string& catalog, bool creating);
   void check_dnssec_settings(const lmdb::Txn& txn, const ZoneRecord& z, const Body& body);
 
   Service& s_;
@@ -129,9 +132,12 @@ Json PdnsApi::zone_json(const lmdb::Txn& txn, const ZoneRecord& z, const std::st
     masters.push_back(m);
   bool secured = s_.root().dnssec().state().find(txn, z.id).has_value();
   std::string id = zone_id(z.name);
+  std::string catalog;
+  if (auto c = z.catalog_id ? store().zone_by_id(txn, z.catalog_id) : std::nullopt)
+    catalog = c->name.to_text();
   // Signet serves the stored serial as it is (no SOA-EDIT on the way out).
   return Json{{"account", account},
-              {"catalog", ""},
+              {"catalog", catalog},
               {"dnssec", secured},
               {"edited_serial", z.serial},
               {"id", id},
@@ -353,8 +359,6 @@ void PdnsApi::check_dnssec_settings(const lmdb::Txn& txn, const ZoneRecord& z, c
   }
   if (body.optional_bool("nsec3narrow").value_or(false))
     body.fail("nsec3narrow", "Signet does not serve narrow NSEC3");
-  if (body.optional_string("catalog").value_or("") != "")
-    body.fail("catalog", "Signet has no catalog zones");
   for (const char* key : {"master_tsig_key_ids", "slave_tsig_key_ids"}) {
     const Json* ids = body.optional_array(key);
     if (ids && !ids->empty())
@@ -394,6 +398,8 @@ void PdnsApi::apply_settings(lmdb::WriteTxn& txn, const TokenIdentity& who, Zone
   set_one("soa_edit", kSoaEdit, body.optional_string("soa_edit"));
   if (auto rectify = body.optional_bool("api_rectify"))
     set_one("api_rectify", kApiRectify, *rectify ? "1" : "0");
+  if (auto catalog = body.optional_string("catalog"))
+    apply_catalog(txn, z, body, *catalog, /*creating=*/!move);
   std::string tenant = tenant_of(txn, z);
   if (!changed.empty())
     s_.root().audit().append(txn, "zone-settings-changed", z.tenant_id, z.id, tenant,
@@ -410,6 +416,33 @@ void PdnsApi::apply_settings(lmdb::WriteTxn& txn, const TokenIdentity& who, Zone
   if (target != tenant) {
     s_.portfolio(txn, who).move_zone(txn, z.name, target, s_.root().config().auto_create_tenants);
   }
+}
+
+// "catalog" of a POST or PUT (pdns 4.7): the producer catalog listing the zone, "" for none. A new
+// zone has already joined its default catalog; "" there (what clients send for "not set")
+// leaves it in. Through the one rule of keystore/catalogs.hh; a catalog the zone may not join
+// and one that does not exist are refused with the same words (a tenant learns nothing about
+// other tenants' zones).
+void PdnsApi::apply_catalog(lmdb::WriteTxn& txn, ZoneRecord& z, const Body& body,
+                            const std::string& catalog, bool creating) {
+  if (catalog.empty() && creating)
+    return;
+  Catalogs catalogs(store(), &s_.root().audit());
+  std::optional<ZoneRecord> cat;
+  if (!catalog.empty()) {
+    cat = store().find_zone(txn, body_name(catalog, "catalog", false).lowered());
+    bool allowed = false;
+    if (cat) {
+      try {
+        catalogs.check_member(txn, z, *cat);
+        allowed = true;
+      } catch (const Error&) {
+      }
+    }
+    if (!allowed)
+      body.fail("catalog", "'" + catalog + "' is no catalog this zone may be listed in");
+  }
+  catalogs.set_catalog(txn, z, cat);
 }
 
 Response PdnsApi::put_zone(Request& q) {

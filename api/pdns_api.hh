@@ -18,8 +18,10 @@
 //  * securing, unsecuring and NSEC3 settings belong to Signet's own API (/api/v1/signet/): a
 //    "dnssec" or "nsec3param" that differs from the zone's state is a 422; cryptokeys are
 //    read-only and never show a private key;
-//  * Signet keeps neither comments (accepted, dropped) nor disabled records (422), nor catalog
-//    zones; zone data as text in a POST ("zone") is refused (422): send rrsets;
+//  * Signet keeps neither comments (accepted, dropped) nor disabled records (422); "catalog"
+//    names a producer catalog of the zone's tenant or a shared one (keystore/catalogs.hh, 422
+//    otherwise), and a new zone without one joins its default catalog; zone data as text in a
+//    POST ("zone") is refused (422): send rrsets;
 //  * rectify succeeds and changes nothing (Signet keeps zones rectified on every write);
 //  * notify answers pdns' {"result": "Notification queued"} without queueing anything: signetd is
 //    not pdns_server, which notifies a primary zone's secondaries itself when its serial moves;

@@ -541,14 +541,15 @@ void fill_domain_info(DomainInfo& di, const ZoneRecord& z, const std::string& ac
   di.catalog.clear();
 }
 
-// pdns sends NOTIFY for the zones getUpdatedMasters returns. Primary zones, and secondary zones
-// listed in a catalog: those Signet serves (signed) to secondaries of its own, so every serial
-// it gives them must reach those secondaries (pdns re-notifies after a transfer in only with
-// secondary-do-renotify, and never after Signet re-signs).
+// pdns sends NOTIFY for the zones getUpdatedMasters returns: primary zones, and every zone listed
+// in a catalog, whatever its kind. Those are served to secondaries (keystore/catalogs.hh), so
+// every serial Signet gives them must reach those secondaries: a native zone made through an API
+// that knows no kinds, or a secondary zone Signet signs (pdns re-notifies after a transfer in
+// only with secondary-do-renotify, and never after Signet re-signs).
 bool needs_notify(const ZoneRecord& z) {
   if (!(z.flags & codec::kZoneHasSoa) || z.serial == z.notified_serial)
     return false;
-  return z.kind == ZoneKind::kPrimary || (z.kind == ZoneKind::kSecondary && z.catalog_id != 0);
+  return z.kind == ZoneKind::kPrimary || z.catalog_id != 0;
 }
 
 // One member's part of its catalog's hash: what pdns' own backends add (CatalogInfo::updateHash),

@@ -111,11 +111,6 @@ void Catalogs::set_catalog(lmdb::WriteTxn& txn, ZoneRecord& zone,
   zone.catalog_id = id;
   Json detail{{"before", before ? Json(before->name.to_text()) : Json(nullptr)},
               {"after", catalog ? Json(catalog->name.to_text()) : Json(nullptr)}};
-  // pdns notifies secondaries of primary zones only: a zone listed for them must be one.
-  if (catalog && zone.kind == ZoneKind::kNative) {
-    zone.kind = ZoneKind::kPrimary;
-    detail["kind"] = "primary";
-  }
   store_.put_zone(txn, zone);
   audit(txn, "catalog-changed", zone, detail);
 }

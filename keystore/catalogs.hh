@@ -17,8 +17,9 @@
 //  * Defaults: `signetutil catalog create CAT` makes the global default, `--tenant T` makes T's.
 //    Every zone created afterwards joins its tenant's default, else the global one, in the
 //    transaction that creates it; a deleted zone leaves with its zone record.
-//  * A member of a catalog is served to secondaries: a native zone becomes primary when it joins
-//    (pdns sends NOTIFY for primary zones only). A producer catalog cannot itself be a member.
+//  * A member of a catalog is served to secondaries: whatever its kind (native, primary, or a
+//    secondary Signet signs), every new serial is NOTIFYed (the backend's getUpdatedMasters). A
+//    producer catalog cannot itself be a member.
 //  * A deleted catalog frees its members and stops being anyone's default.
 //  * A catalog's ALSO-NOTIFY, ALLOW-AXFR-FROM and TSIG-ALLOW-AXFR apply to its members too
 //    (effective_meta).
@@ -52,7 +53,7 @@ class Catalogs {
 
   // Throws Conflict / InputError, naming both, when `zone` may not be listed in `catalog`.
   void check_member(const lmdb::Txn& txn, const ZoneRecord& zone, const ZoneRecord& catalog) const;
-  // Lists `zone` in `catalog` (checked; a native zone becomes primary), or in none when
+  // Lists `zone` in `catalog` (checked), or in none when
   // `catalog` is nullopt. Writes the zone record and audits a change.
   void set_catalog(lmdb::WriteTxn& txn, ZoneRecord& zone, const std::optional<ZoneRecord>& catalog);
   // A new zone joins its default catalog, if there is one (not a catalog zone itself).

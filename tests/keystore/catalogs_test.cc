@@ -67,9 +67,8 @@ TEST_F(CatalogsTest, ANewZoneJoinsItsTenantsDefaultCatalogElseTheGlobalOne) {
   create("bob", "b.example.");
   EXPECT_EQ(member_names("alice.catalog."), std::vector<std::string>{"a.example."});
   EXPECT_EQ(member_names("shared.catalog."), std::vector<std::string>{"b.example."});
-  // Published to secondaries: pdns notifies primary zones only.
-  EXPECT_EQ(zone("a.example.").kind, ZoneKind::kPrimary);
-  EXPECT_EQ(zone("b.example.").kind, ZoneKind::kPrimary);
+  // The kind stays as made (the backend NOTIFYs every member, whatever its kind).
+  EXPECT_EQ(zone("a.example.").kind, ZoneKind::kNative);
 }
 
 TEST_F(CatalogsTest, WithNoCatalogANewZoneStaysNativeAndInNone) {
