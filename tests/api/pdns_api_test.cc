@@ -13,6 +13,7 @@
 #include "api/pdns_codec.hh"
 #include "conf/composition_root.hh"
 #include "conf/zonefile.hh"
+#include "keystore/catalogs.hh"
 #include "keystore/keyring.hh"
 #include "signer/error.hh"
 #include "signer/rdata_text.hh"
@@ -706,6 +707,44 @@ TEST_F(PdnsApiTest, AnotherTenantsZoneIsExactlyAnAbsentZoneOnEveryRouteAndMethod
             (Json{{"error", "Not Found"}}));
   EXPECT_EQ(snapshot("globex.example."), before);
   EXPECT_EQ(tenant_of("globex.example."), tenant_id("globex"));
+}
+
+// ------------------------------------------------------------------ catalog zones
+
+// The attack: acme lists its zone in globex's catalog, so that secondaries globex controls take
+// acme's zone, or probes which catalogs globex has.
+TEST_F(PdnsApiTest, AZoneCanOnlyBeListedInACatalogItsTenantMayUse) {
+  auto make_catalog = [&](const std::string& tenant, const std::string& name, bool shared) {
+    auto txn = root->store().begin_write();
+    Portfolio p = portfolio();
+    ZoneRecord z = p.create_zone(txn, tenant, Name::from_text(name), ZoneKind::kProducer);
+    Catalogs(root->store(), nullptr).make_producer(txn, z, shared, root->clock().now());
+    txn.commit();
+  };
+  make_catalog("globex", "globex.catalog.", false);
+  make_catalog("acme", "shared.catalog.", true);  // shared: whoever owns it
+  Response theirs =
+      call("acme:editor", "PUT", kZones + "/acme.example.", R"({"catalog": "globex.catalog."})");
+  Response missing =
+      call("acme:editor", "PUT", kZones + "/acme.example.", R"({"catalog": "nothere.catalog."})");
+  EXPECT_EQ(theirs.status, 422) << theirs.body;
+  EXPECT_EQ(missing.status, 422) << missing.body;
+  // The same words whether the catalog is another tenant's or does not exist.
+  EXPECT_EQ(json(theirs)["error"].get<std::string>().substr(0, 9), "catalog: ");
+  EXPECT_EQ(json(theirs)["error"].get<std::string>().find("globex'"), std::string::npos);
+  Response r = call("acme:editor", "GET", kZones + "/acme.example.", "");
+  EXPECT_EQ(json(r)["catalog"], "");
+  // A shared catalog is open to every tenant (globex's zone too); "" takes the zone out again.
+  r = call("globex:editor", "PUT", kZones + "/globex.example.",
+           R"({"catalog": "shared.catalog."})");
+  EXPECT_EQ(r.status, 204) << r.body;
+  r = call("acme:editor", "PUT", kZones + "/acme.example.", R"({"catalog": "shared.catalog."})");
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(json(call("acme:editor", "GET", kZones + "/acme.example.", ""))["catalog"],
+            "shared.catalog.");
+  r = call("acme:editor", "PUT", kZones + "/acme.example.", R"({"catalog": ""})");
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(json(call("acme:editor", "GET", kZones + "/acme.example.", ""))["catalog"], "");
 }
 
 }  // namespace
