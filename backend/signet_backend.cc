@@ -711,22 +711,16 @@ bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& ki
       throw InputError("zone '" + name.toString() + "': " + kind +
                        " is managed by Signet (signetutil secure-zone, set-nsec3, unset-nsec3)");
     }
-    bool found = false;
-    with_write([&](lmdb::WriteTxn& txn) {
-      auto z = store_.find_zone(txn, to_name(name));
-      if (!z)
-        return;
-      store_.set_meta(txn, z->id, kind, meta);
-      found = true;
+    return with_zone_write(name, [&](lmdb::WriteTxn& txn, ZoneRecord& z) {
+      store_.set_meta(txn, z.id, kind, meta);
       // pdns' own bookkeeping of a catalog's members (mastercommunicator.cc), not a change of
       // anyone's: the catalog-changed entries of its members say what changed.
       if (kind == "CATALOG-HASH")
         return;
-      ctx_->audit().append(txn, "metadata-changed", z->tenant_id, z->id,
-                           portfolio_.tenant_name(txn, z->tenant_id), z->name.to_text(),
+      ctx_->audit().append(txn, "metadata-changed", z.tenant_id, z.id,
+                           portfolio_.tenant_name(txn, z.tenant_id), z.name.to_text(),
                            Json{{"kind", kind}, {"values", meta}});
     });
-    return found;
   } catch (...) {
     rethrow_for_pdns();
   }
@@ -881,6 +875,19 @@ void SignetBackend::with_write(const std::function<void(lmdb::WriteTxn&)>& fn) {
     throw;
   }
   ctx_->set_thread_write_txn(nullptr);
+}
+
+bool SignetBackend::with_zone_write(const DNSName& domain,
+                                    const std::function<void(lmdb::WriteTxn&, ZoneRecord&)>& fn) {
+  bool found = false;
+  with_write([&](lmdb::WriteTxn& txn) {
+    auto z = store_.find_zone(txn, to_name(domain));
+    if (!z)
+      return;
+    fn(txn, *z);
+    found = true;
+  });
+  return found;
 }
 
 std::string SignetBackend::tenant_for_account(const std::string& account) const {
@@ -1106,18 +1113,12 @@ bool SignetBackend::setKind(const DNSName& domain, const DomainInfo::DomainKind 
           "zone '" + domain.toString() +
           "': Signet does not consume catalog zones (it produces them: kind producer)");
     }
-    bool found = false;
-    with_write([&](lmdb::WriteTxn& txn) {
-      auto z = store_.find_zone(txn, to_name(domain));
-      if (!z)
-        return;
-      z->kind = from_pdns_kind(kind);
-      if (is_catalog_kind(z->kind) && z->catalog_id != 0)
-        catalogs().set_catalog(txn, *z, std::nullopt);  // a catalog is no member
-      store_.put_zone(txn, *z);
-      found = true;
+    return with_zone_write(domain, [&](lmdb::WriteTxn& txn, ZoneRecord& z) {
+      z.kind = from_pdns_kind(kind);
+      if (is_catalog_kind(z.kind) && z.catalog_id != 0)
+        catalogs().set_catalog(txn, z, std::nullopt);  // a catalog is no member
+      store_.put_zone(txn, z);
     });
-    return found;
   } catch (...) {
     rethrow_for_pdns();
   }
@@ -1125,18 +1126,12 @@ bool SignetBackend::setKind(const DNSName& domain, const DomainInfo::DomainKind 
 
 bool SignetBackend::setMasters(const DNSName& domain, const vector<ComboAddress>& masters) {
   try {
-    bool found = false;
-    with_write([&](lmdb::WriteTxn& txn) {
-      auto z = store_.find_zone(txn, to_name(domain));
-      if (!z)
-        return;
+    return with_zone_write(domain, [&](lmdb::WriteTxn& txn, ZoneRecord& z) {
       std::vector<std::string> m;
       for (const auto& a : masters)
         m.push_back(a.toStringWithPortExcept(53));
-      store_.set_meta(txn, z->id, "SIGNET-PRIMARIES", m);
-      found = true;
+      store_.set_meta(txn, z.id, "SIGNET-PRIMARIES", m);
     });
-    return found;
   } catch (...) {
     rethrow_for_pdns();
   }
@@ -1170,21 +1165,15 @@ bool SignetBackend::getCatalogMembers(const DNSName& catalog, vector<CatalogInfo
 
 bool SignetBackend::setCatalog(const DNSName& domain, const DNSName& catalog) {
   try {
-    bool found = false;
-    with_write([&](lmdb::WriteTxn& txn) {
-      auto z = store_.find_zone(txn, to_name(domain));
-      if (!z)
-        return;
+    return with_zone_write(domain, [&](lmdb::WriteTxn& txn, ZoneRecord& z) {
       std::optional<ZoneRecord> cat;
       if (!catalog.empty()) {
         cat = store_.find_zone(txn, to_name(catalog));
         if (!cat)
           throw NotFound("catalog zone '" + catalog.toString() + "' does not exist");
       }
-      catalogs().set_catalog(txn, *z, cat);
-      found = true;
+      catalogs().set_catalog(txn, z, cat);
     });
-    return found;
   } catch (...) {
     rethrow_for_pdns();
   }
@@ -1192,15 +1181,9 @@ bool SignetBackend::setCatalog(const DNSName& domain, const DNSName& catalog) {
 
 bool SignetBackend::setOptions(const DNSName& domain, const string& options) {
   try {
-    bool found = false;
-    with_write([&](lmdb::WriteTxn& txn) {
-      auto z = store_.find_zone(txn, to_name(domain));
-      if (!z)
-        return;
-      catalogs().set_options(txn, *z, options);
-      found = true;
+    return with_zone_write(domain, [&](lmdb::WriteTxn& txn, ZoneRecord& z) {
+      catalogs().set_options(txn, z, options);
     });
-    return found;
   } catch (...) {
     rethrow_for_pdns();
   }

@@ -151,6 +151,10 @@ class SignetBackend final : public DNSBackend {
   // Runs `fn` inside this thread's write transaction (joining one already open), committing it
   // if this call opened it.
   void with_write(const std::function<void(lmdb::WriteTxn&)>& fn);
+  // with_write for the zone at `domain`: false (nothing done) when there is none, as pdns' calls
+  // that change a zone answer.
+  bool with_zone_write(const DNSName& domain,
+                       const std::function<void(lmdb::WriteTxn&, ZoneRecord&)>& fn);
   std::string tenant_for_account(const std::string& account) const;
   // PRESIGNED, NSEC3PARAM and NSEC3NARROW come from the zone's signing state, not from storage.
   bool dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, const std::string& kind,

@@ -65,15 +65,11 @@ class IncidentDrill : public ::testing::Test {
   void SetUp() override {
     SIGNET_REQUIRE_TOOLS("unbound", "dig", "chromium", "chromedriver");
     // The parent first: the child's policy names its port.
-    parent.ok({"generate-master-key"});
-    parent.ok({"create-tenant", "registry"});
-    write_file(parent.dir.file("parent.zone"),
-               "$ORIGIN example.\n$TTL 1\n"
-               "@ SOA ns.example. hostmaster.example. 1 60 60 600 1\n"
-               "@ NS ns\nns A 127.0.0.1\n"
-               "child NS ns.child\nns.child A 127.0.0.1\n");
-    parent.ok({"load-zone", "registry", kParent, parent.dir.file("parent.zone")});
-    parent.ok({"secure-zone", kParent});
+    make_secured_parent(parent, kParent,
+                        "$ORIGIN example.\n$TTL 1\n"
+                        "@ SOA ns.example. hostmaster.example. 1 60 60 600 1\n"
+                        "@ NS ns\nns A 127.0.0.1\n"
+                        "child NS ns.child\nns.child A 127.0.0.1\n");
     child.ok({"generate-master-key"});
     child.ok({"create-tenant", "acme"});
     write_file(child.dir.file("child.zone"),

@@ -62,15 +62,11 @@ class RolloverDrill : public ::testing::Test {
                "@ NS ns\nns A 127.0.0.1\nwww A 192.0.2.80\n");
     child.ok({"load-zone", "acme", kChild, child.dir.file("child.zone")});
     // The parent first: the child's policy names its port.
-    parent.ok({"generate-master-key"});
-    parent.ok({"create-tenant", "registry"});
-    write_file(parent.dir.file("parent.zone"),
-               "$ORIGIN example.\n$TTL 3\n"
-               "@ SOA ns.example. hostmaster.example. 1 60 60 600 2\n"
-               "@ NS ns\nns A 127.0.0.1\n"
-               "child NS ns.child\nns.child A 127.0.0.1\n");
-    parent.ok({"load-zone", "registry", kParent, parent.dir.file("parent.zone")});
-    parent.ok({"secure-zone", kParent});
+    make_secured_parent(parent, kParent,
+                        "$ORIGIN example.\n$TTL 3\n"
+                        "@ SOA ns.example. hostmaster.example. 1 60 60 600 2\n"
+                        "@ NS ns\nns A 127.0.0.1\n"
+                        "child NS ns.child\nns.child A 127.0.0.1\n");
     write_file(child.dir.file("drill.yaml"),
                "policies:\n"
                "  - name: drill\n"
@@ -98,11 +94,9 @@ class RolloverDrill : public ::testing::Test {
     parent.ok(args);
     parent.server.start();
     child.server.start();
-    std::string pds = parent.ok({"export-ds", kParent});
-    pds = pds.substr(0, pds.find('\n'));
     unbound = std::make_unique<Unbound>(
         parent.dir.file("unbound"),
-        UnboundOptions{std::string(kParent) + " DS " + pds.substr(pds.find("\tDS\t") + 4),
+        UnboundOptions{ds_trust_anchor(parent, kParent),
                        {{kParent, parent.server.port()}, {kChild, child.server.port()}},
                        {}});
   }

@@ -82,16 +82,12 @@ class Secondaries : public ::testing::Test {
   void SetUp() override {
     SIGNET_REQUIRE_TOOLS("knotd", "named", "unbound", "dig");
     // The parent, with the delegations the children will get DS records under.
-    parent.ok({"generate-master-key"});
-    parent.ok({"create-tenant", "registry"});
-    write_file(parent.dir.file("parent.zone"),
-               "$ORIGIN example.\n$TTL 3\n"
-               "@ SOA ns.example. hostmaster.example. 1 60 60 600 2\n"
-               "@ NS ns\nns A 127.0.0.1\n"
-               "cli NS ns.cli\nns.cli A 127.0.0.1\n"
-               "api NS ns.api\nns.api A 127.0.0.1\n");
-    parent.ok({"load-zone", "registry", kParent, parent.dir.file("parent.zone")});
-    parent.ok({"secure-zone", kParent});
+    make_secured_parent(parent, kParent,
+                        "$ORIGIN example.\n$TTL 3\n"
+                        "@ SOA ns.example. hostmaster.example. 1 60 60 600 2\n"
+                        "@ NS ns\nns A 127.0.0.1\n"
+                        "cli NS ns.cli\nns.cli A 127.0.0.1\n"
+                        "api NS ns.api\nns.api A 127.0.0.1\n");
     parent.server.start();
 
     // The hidden primary: a shared default catalog with the transfer key.
@@ -116,9 +112,7 @@ class Secondaries : public ::testing::Test {
     pdnsutil({"set-meta", kCatalog, "ALSO-NOTIFY", "127.0.0.1:" + std::to_string(knot->port()),
               "127.0.0.1:" + std::to_string(bind->port())});
 
-    std::string pds = parent.ok({"export-ds", kParent});
-    pds = pds.substr(0, pds.find('\n'));
-    std::string anchor = std::string(kParent) + " DS " + pds.substr(pds.find("\tDS\t") + 4);
+    std::string anchor = ds_trust_anchor(parent, kParent);
     for (Secondary* s : {knot.get(), bind.get()}) {
       resolvers.push_back(
           std::make_unique<Unbound>(primary.dir.file(std::string("unbound-") + s->name()),

@@ -75,4 +75,19 @@ struct Site {
   }
 };
 
+// The drills' parent: tenant "registry" serving `apex` from `zone_text` (a master file), secured.
+inline void make_secured_parent(Site& parent, const std::string& apex,
+                                const std::string& zone_text) {
+  parent.ok({"generate-master-key"});
+  parent.ok({"create-tenant", "registry"});
+  write_file(parent.dir.file("parent.zone"), zone_text);
+  parent.ok({"load-zone", "registry", apex, parent.dir.file("parent.zone")});
+  parent.ok({"secure-zone", apex});
+}
+
+// "APEX DS tag alg type digest": the trust anchor of a resolver that trusts the site's `apex`.
+inline std::string ds_trust_anchor(Site& site, const std::string& apex) {
+  return apex + " DS " + site.ds_rdata(apex).at(0);
+}
+
 }  // namespace signet::test
