@@ -8,6 +8,7 @@
 #include <map>
 
 #include "conf/zonefile.hh"
+#include "keystore/secondary_zones.hh"
 #include "signer/error.hh"
 #include "signer/json.hh"
 #include "signer/rdata_text.hh"
@@ -99,6 +100,9 @@ int cmd_list_tenants(Cli& cli, const Args&) {
 
 // ------------------------------------------------------------------ zones
 
+constexpr const char* kCreateSecondaryUsage =
+    "create-secondary TENANT ZONE PRIMARY... [--policy POLICY | --unsigned]";
+
 void cmd_create_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   Name zone = parse_zone(a[1]);
   std::vector<Name> ns;
@@ -106,6 +110,42 @@ void cmd_create_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
     ns.push_back(Name::from_text(a[i]));
   cli.portfolio.create_zone_with_soa(txn, a[0], zone, ns);
   cli.out << "created zone " << zone.to_text() << " for tenant " << a[0] << "\n";
+}
+
+// create-secondary TENANT ZONE PRIMARY... [--policy P | --unsigned]: a zone pdns transfers in
+// from PRIMARY and Signet signs (keystore/secondary_zones.hh).
+void cmd_create_secondary(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
+  std::vector<std::string> positional;
+  std::optional<std::string> policy = "";  // "": the tenant's default policy
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] == "--unsigned") {
+      policy.reset();
+    } else if (a[i] == "--policy") {
+      if (i + 1 >= a.size())
+        throw InputError("--policy needs a policy name");
+      policy = a[++i];
+    } else {
+      positional.push_back(a[i]);
+    }
+  }
+  if (positional.size() < 3)
+    throw InputError("usage: signetutil " + std::string(kCreateSecondaryUsage));
+  Name zone = parse_zone(positional[1]);
+  std::vector<std::string> primaries(positional.begin() + 2, positional.end());
+  SecondaryZones secondaries(cli.ctx.store(), &cli.ctx.audit());
+  ZoneRecord z = secondaries.create(txn, cli.portfolio, cli.ctx.dnssec(), positional[0], zone,
+                                    primaries, policy);
+  cli.out << "created secondary zone " << zone.to_text() << " for tenant " << positional[0]
+          << ", transferred from";
+  for (const auto& p : secondaries.primaries(txn, z))
+    cli.out << " " << p;
+  if (policy) {
+    cli.out << "; signed at its first transfer with policy "
+            << (policy->empty() ? "of its tenant (default)" : *policy);
+  } else {
+    cli.out << "; served unsigned";
+  }
+  cli.out << "\n";
 }
 
 void cmd_delete_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
@@ -241,6 +281,10 @@ const std::vector<Command>& commands() {
       {"create-zone", "create-zone TENANT ZONE [NS...]",
        "Create a zone with a default SOA and the given NS records", 2, SIZE_MAX, nullptr,
        cmd_create_zone},
+      {"create-secondary", kCreateSecondaryUsage,
+       "Create a zone that pdns transfers in from PRIMARY (ip[:port]) on its SOA timer and on "
+       "NOTIFY; Signet signs it (the tenant's policy, or --policy) unless --unsigned",
+       3, SIZE_MAX, nullptr, cmd_create_secondary},
       {"delete-zone", "delete-zone ZONE", "Delete a zone and all its data", 1, 1, nullptr,
        cmd_delete_zone},
       {"move-zone", "move-zone ZONE TENANT", "Give a zone to another tenant", 2, 2, nullptr,
@@ -289,6 +333,14 @@ const Command* find_command(const std::string& name) {
     }
   }
   return nullptr;
+}
+
+std::string elapsed_ms(std::chrono::steady_clock::time_point start) {
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", ms);
+  return buf;
 }
 
 std::vector<std::string> split_words(const std::string& line) {

@@ -4,6 +4,7 @@
 // the core (Portfolio, zone files) and print; every rule lives in the core.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <optional>
@@ -72,6 +73,10 @@ int restore_main(const Config& config, const std::optional<std::string>& scope, 
 
 // A time as signetutil prints it: 2026-12-02T01:34:03Z (UTC).
 std::string iso_time(uint64_t t);
+
+// Milliseconds since `start`, with two decimals ("0.42"): how long a pass took, for operators
+// and scripts/bench (process start-up left out).
+std::string elapsed_ms(std::chrono::steady_clock::time_point start);
 
 // Splits a batch line into words: whitespace separates, '...' is literal, "..." allows \" and \\.
 // Returns an empty vector for blank lines and comments (#).

@@ -9,8 +9,10 @@
 #include <set>
 
 #include "admin/commands.hh"
+
 #include "keystore/keyring.hh"
 #include "keystore/refresher.hh"
+#include "keystore/secondary_zones.hh"
 #include "signer/bind_key.hh"
 #include "signer/clock.hh"
 #include "signer/ds.hh"
@@ -244,6 +246,23 @@ int cmd_export_key(Cli& cli, const Args& a) {
   return 0;
 }
 
+// A zone that arrives by transfer (keystore/secondary_zones.hh): its primaries, the primary's
+// serial beside Signet's, when pdns last found it fresh.
+void show_transfer_state(Cli& cli, const lmdb::Txn& txn, const ZoneRecord& zone, Json& doc) {
+  auto primaries = SecondaryZones(cli.ctx.store(), nullptr).primaries(txn, zone);
+  bool known = zone.flags & codec::kZoneUpstreamSerial;
+  doc["primaries"] = primaries;
+  doc["primary_serial"] = known ? Json(zone.upstream_serial) : Json(nullptr);
+  doc["last_check"] = zone.last_check ? Json(iso_time(zone.last_check)) : Json(nullptr);
+  if (cli.json)
+    return;
+  cli.out << "primaries";
+  for (const auto& p : primaries)
+    cli.out << "\t" << p;
+  cli.out << "\nprimary serial\t" << (known ? std::to_string(zone.upstream_serial) : "-")
+          << "\nlast check\t" << (zone.last_check ? iso_time(zone.last_check) : "-") << "\n";
+}
+
 int cmd_show_zone(Cli& cli, const Args& a) {
   auto txn = cli.ctx.store().begin_read();
   ZoneRecord zone = cli.portfolio.zone(txn, parse_zone(a[0]));
@@ -259,6 +278,8 @@ int cmd_show_zone(Cli& cli, const Args& a) {
     cli.out << "zone\t" << zone.name.to_text() << "\ntenant\t" << tenant << "\nserial\t"
             << zone.serial << "\n";
   }
+  if (zone.kind == ZoneKind::kSecondary)
+    show_transfer_state(cli, txn, zone, doc);
   if (!st) {
     cli.out << (cli.json ? json_text(doc) + "\n" : "dnssec\tunsigned\n");
     return 0;
@@ -352,9 +373,10 @@ int cmd_refresh(Cli& cli, const Args& a) {
       print_stats(cli.out, s);
   }
   bool filtered = !a.empty() || cli.portfolio.scope();
+  auto start = std::chrono::steady_clock::now();
   size_t n = r.run_once(SIZE_MAX, filtered ? [&](uint32_t id) { return only.count(id) > 0; }
                                            : Refresher::ZoneFilter());
-  cli.out << "refresh: " << n << " zone(s) refreshed\n";
+  cli.out << "refresh: " << n << " zone(s) refreshed (pass " << elapsed_ms(start) << " ms)\n";
   return 0;
 }
 

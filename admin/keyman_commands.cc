@@ -353,9 +353,11 @@ int cmd_rollover_tick(Cli& cli, const Args& a) {
       cli.out << "rollover-tick: " << acted << " zone(s) due\n";
     return 0;
   }
+  auto start = std::chrono::steady_clock::now();
   size_t acted = km.run_due(SIZE_MAX);
-  if (!cli.json)
-    cli.out << "rollover-tick: " << acted << " zone(s) due\n";
+  if (!cli.json) {
+    cli.out << "rollover-tick: " << acted << " zone(s) due (pass " << elapsed_ms(start) << " ms)\n";
+  }
   return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "api/pdns_records.hh"
 #include "conf/zonefile.hh"
 #include "keystore/catalogs.hh"
+#include "keystore/secondary_zones.hh"
 #include "keystore/zone_ds.hh"
 #include "keystore/zone_keys.hh"
 #include "signer/error.hh"
@@ -37,7 +38,6 @@ const std::string kZones = kServer + "/zones";
 const std::string kZone = kZones + "/{zone}";
 
 // Metadata kinds the API reads and writes (pdns domain metadata).
-constexpr const char* kPrimariesMeta = "SIGNET-PRIMARIES";  // as the pdns module keeps them
 constexpr const char* kSoaEditApi = "SOA-EDIT-API";
 constexpr const char* kSoaEdit = "SOA-EDIT";
 constexpr const char* kApiRectify = "API-RECTIFY";

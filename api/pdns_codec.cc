@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "api/pdns_codec.hh"
 
-#include <arpa/inet.h>
-
 #include <cctype>
 #include <cstdio>
 
@@ -144,52 +142,6 @@ bool pattern_matches(std::string_view pattern, std::string_view text) {
   while (p < pattern.size() && pattern[p] == '*')
     ++p;
   return p == pattern.size();
-}
-
-std::string primary_address(std::string_view text, const std::string& field) {
-  auto bad = [&]() -> std::string {
-    throw InputError(field + ": Master (" + std::string(text) + ") is not an IP address");
-  };
-  if (text.empty())
-    throw InputError(field + ": Master can not be an empty string");
-  std::string host(text);
-  std::string port;
-  bool v6 = false;
-  if (host.front() == '[') {
-    size_t close = host.find(']');
-    if (close == std::string::npos)
-      return bad();
-    std::string rest = host.substr(close + 1);
-    host = host.substr(1, close - 1);
-    v6 = true;
-    if (!rest.empty()) {
-      if (rest.front() != ':')
-        return bad();
-      port = rest.substr(1);
-    }
-  } else if (host.find(':') != host.rfind(':')) {
-    v6 = true;  // a bare IPv6 address, no port
-  } else if (size_t colon = host.find(':'); colon != std::string::npos) {
-    port = host.substr(colon + 1);
-    host = host.substr(0, colon);
-  }
-  unsigned char buf[16];
-  char out[INET6_ADDRSTRLEN];
-  int family = v6 ? AF_INET6 : AF_INET;
-  if (inet_pton(family, host.c_str(), buf) != 1 || !inet_ntop(family, buf, out, sizeof(out)))
-    return bad();
-  unsigned long port_number = 53;
-  if (!port.empty()) {
-    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
-      return bad();
-    port_number = std::stoul(port);
-    if (port_number == 0 || port_number > 65535)
-      return bad();
-  }
-  if (port_number == 53)
-    return out;
-  return v6 ? "[" + std::string(out) + "]:" + std::to_string(port_number)
-            : std::string(out) + ":" + std::to_string(port_number);
 }
 
 // ------------------------------------------------------------------ Body

@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "keystore/codec.hh"
+#include "keystore/secondary_zones.hh"
 #include "signer/json.hh"
 #include "signer/name.hh"
 
@@ -42,9 +43,8 @@ codec::ZoneKind kind_from_text(std::string_view text);
 // Whether `text` matches the search pattern `pattern` as pdns' search-data matches.
 bool pattern_matches(std::string_view pattern, std::string_view text);
 
-// A primary's address as pdns stores and shows it ("192.0.2.1", "[2001:db8::1]:5300"). Throws
-// InputError naming `field` unless it is an IPv4 or IPv6 address with an optional port.
-std::string primary_address(std::string_view text, const std::string& field);
+// A primary's address as pdns stores and shows it (keystore/secondary_zones.hh).
+using signet::primary_address;
 
 // A JSON value of a request with its path ("rrsets[1].records[0]"), for reading fields with
 // errors that name them.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "backend/pdns_adapter.hh"
 
+#include "pdns/auth-caches.hh"
+
 #include "signer/error.hh"
 
 namespace signet::pdns_adapter {
@@ -68,6 +70,10 @@ void fill_soa(SOAData& sd, std::span<const uint8_t> rdata) {
   sd.retry = codec::load_u32(p + 8);
   sd.expire = codec::load_u32(p + 12);
   sd.minimum = codec::load_u32(p + 16);
+}
+
+void purge_cached_answers(const DNSName& name) {
+  purgeAuthCachesExact(name);
 }
 
 DomainInfo::DomainKind to_pdns_kind(codec::ZoneKind kind) {

@@ -55,6 +55,9 @@ std::vector<uint8_t> content_to_wire(uint16_t type, const std::string& content,
 // SOAData fields from SOA RDATA (RFC 1035 §3.3.13).
 void fill_soa(SOAData& sd, std::span<const uint8_t> rdata);
 
+// Drops pdns' cached answers (query and packet caches) for exactly `name`.
+void purge_cached_answers(const DNSName& name);
+
 DomainInfo::DomainKind to_pdns_kind(codec::ZoneKind kind);
 codec::ZoneKind from_pdns_kind(DomainInfo::DomainKind kind);
 

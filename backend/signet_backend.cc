@@ -138,9 +138,10 @@ const SignetBackend::ZoneEntry* SignetBackend::zone_entry_for(const DNSName& qna
 
 // ------------------------------------------------------------------ lookup / list / get
 
-void SignetBackend::lookup(const QType& qtype, const DNSName& qdomain, int zoneId, DNSPacket*) {
+void SignetBackend::lookup(const QType& qtype, const DNSName& qdomain, int zoneId, DNSPacket* pkt) {
   try {
     mode_ = Mode::kIdle;
+    upstream_serial_.reset();
     const lmdb::Txn& txn = read_txn();
     zone_ = zoneId >= 0 ? zone_entry(static_cast<uint32_t>(zoneId))
                         : zone_entry_for(qdomain, qtype.getCode() == QType::SOA);
@@ -148,6 +149,8 @@ void SignetBackend::lookup(const QType& qtype, const DNSName& qdomain, int zoneI
       end_read();
       return;
     }
+    if (!pkt && zoneId >= 0)
+      note_freshness_lookup(txn, qtype.getCode(), qdomain, pkt);
     auto wire = wire_of(qdomain);
     auto rel = wire.first(wire.size() - zone_->apex.wire_size());
     prefix_.clear();
@@ -198,6 +201,7 @@ void SignetBackend::lookup(const QType& qtype, const DNSName& qdomain, int zoneI
 bool SignetBackend::list(const DNSName& target, int domain_id, bool) {
   try {
     mode_ = Mode::kIdle;
+    upstream_serial_.reset();
     read_txn();
     zone_ = domain_id >= 0 ? zone_entry(static_cast<uint32_t>(domain_id))
                            : zone_entry_for(target, true);
@@ -223,6 +227,22 @@ bool SignetBackend::list(const DNSName& target, int domain_id, bool) {
     mode_ = Mode::kIdle;
     rethrow_for_pdns();
   }
+}
+
+// pdns 4.7 checks a secondary zone's freshness (slavecommunicator.cc) by comparing the primary's
+// serial with the SOA it gets from lookup(SOA, apex, id, nullptr), an ANY lookup with
+// consistent-backends. Signet serves its own serial, usually ahead of the primary's once it has
+// re-signed; compared with that, every change at the primary would look old. So that one lookup
+// (no packet: no client asks it) answers the primary's serial, marked so that pdns' query cache
+// does not keep it (UeberBackend::addCache skips answers with a scope mask); getSOA, AXFR,
+// NOTIFY and every client keep Signet's.
+void SignetBackend::note_freshness_lookup(const lmdb::Txn& txn, uint16_t qtype,
+                                          const DNSName& qdomain, DNSPacket*) {
+  if ((qtype != QType::SOA && qtype != QType::ANY) || !(qdomain == zone_->apex_dns))
+    return;
+  auto z = store_.zone_by_id(txn, zone_->id);
+  if (z && z->kind == ZoneKind::kSecondary && (z->flags & codec::kZoneUpstreamSerial))
+    upstream_serial_ = z->upstream_serial;
 }
 
 bool SignetBackend::start_sigs() {
@@ -348,6 +368,7 @@ bool SignetBackend::get(DNSZoneRecord& zr) {
           zr.dr.d_place = DNSResourceRecord::ANSWER;
           zr.dr.d_content = content_from_wire(QType::RRSIG, sig_rdata_, content_scratch_);
           zr.dr.d_clen = static_cast<uint16_t>(sig_rdata_.size());
+          zr.scopeMask = 0;
           zr.auth = true;
           zr.disabled = false;
           zr.domain_id = static_cast<int>(zone_->id);
@@ -364,6 +385,12 @@ bool SignetBackend::get(DNSZoneRecord& zr) {
         zr.dr.d_class = QClass::IN;
         zr.dr.d_ttl = rrset_.ttl;
         zr.dr.d_place = DNSResourceRecord::ANSWER;
+        zr.scopeMask = 0;
+        if (upstream_serial_ && type_ == QType::SOA) {
+          soa_scratch_ = codec::with_soa_serial(rdata, *upstream_serial_);
+          rdata = soa_scratch_;
+          zr.scopeMask = 32;  // never cached: clients must not see this serial
+        }
         zr.dr.d_content =
             ent_pending_ ? ent_content_ : content_from_wire(type_, rdata, content_scratch_);
         zr.dr.d_clen = static_cast<uint16_t>(rdata.size());
@@ -536,20 +563,27 @@ void fill_domain_info(DomainInfo& di, const ZoneRecord& z, const std::string& ac
   di.serial = z.serial;
   di.notified_serial = z.notified_serial;
   di.backend = backend;
-  di.last_check = 0;
+  di.last_check = z.last_check;
   di.options = z.catalog_options;
   di.catalog.clear();
 }
 
-// pdns sends NOTIFY for the zones getUpdatedMasters returns: primary zones, and every zone listed
-// in a catalog, whatever its kind. Those are served to secondaries (keystore/catalogs.hh), so
-// every serial Signet gives them must reach those secondaries: a native zone made through an API
+// pdns sends NOTIFY for the zones getUpdatedMasters returns: primary zones, secondary zones (Signet
+// signs them: their serial moves on at every re-sign, not only at transfers), and every zone
+// listed in a catalog, whatever its kind. Those are served to secondaries (keystore/catalogs.hh),
+// so every serial Signet gives them must reach those secondaries: a native zone made through an API
 // that knows no kinds, or a secondary zone Signet signs (pdns re-notifies after a transfer in
 // only with secondary-do-renotify, and never after Signet re-signs).
 bool needs_notify(const ZoneRecord& z) {
   if (!(z.flags & codec::kZoneHasSoa) || z.serial == z.notified_serial)
     return false;
-  return z.kind == ZoneKind::kPrimary || z.catalog_id != 0;
+  return z.kind == ZoneKind::kPrimary || z.kind == ZoneKind::kSecondary || z.catalog_id != 0;
+}
+
+// A catalog lists a member once it can be served: a secondary zone before its first transfer
+// would only make the secondaries fail to transfer it and back off.
+bool listed_in_catalog(const ZoneRecord& z) {
+  return z.catalog_id != 0 && (z.flags & codec::kZoneHasSoa);
 }
 
 // One member's part of its catalog's hash: what pdns' own backends add (CatalogInfo::updateHash),
@@ -572,7 +606,8 @@ void hash_member(CatalogHashMap& hashes, const ZoneRecord& z, const DNSName& cat
     hashes[catalog].process("group\0" + group);
 }
 
-// The names of catalog zones by id, looked up once per listing.
+// The names of catalog zones by id, looked up once per listing; empty for an id that is no
+// producer catalog (any more).
 class CatalogNames {
  public:
   CatalogNames(const Store& store, const lmdb::Txn& txn) : store_(store), txn_(txn) {}
@@ -580,7 +615,8 @@ class CatalogNames {
     auto it = names_.find(id);
     if (it == names_.end()) {
       auto z = id ? store_.zone_by_id(txn_, id) : std::nullopt;
-      it = names_.emplace(id, z ? to_dnsname(z->name) : DNSName()).first;
+      bool producer = z && z->kind == ZoneKind::kProducer;
+      it = names_.emplace(id, producer ? to_dnsname(z->name) : DNSName()).first;
     }
     return it->second;
   }
@@ -603,8 +639,13 @@ bool SignetBackend::getDomainInfo(const DNSName& domain, DomainInfo& di, bool) {
       fill_domain_info(di, *z, portfolio_.tenant_name(txn, z->tenant_id), this);
       di.catalog = CatalogNames(store_, txn).of(z->catalog_id);
       di.masters.clear();
-      for (const auto& m : store_.get_meta(txn, z->id, "SIGNET-PRIMARIES"))
+      for (const auto& m : secondaries().primaries(txn, *z))
         di.masters.emplace_back(m, 53);
+      // pdns asks this before it queues a freshness check for a NOTIFY (packethandler.cc):
+      // a client's answer at the apex cached under the check's key would carry Signet's serial
+      // into it (see note_freshness_lookup).
+      if (z->kind == ZoneKind::kSecondary)
+        purge_cached_answers(di.zone);
       found = true;
     }
     return found;
@@ -688,7 +729,8 @@ bool SignetBackend::getAllDomainMetadata(const DNSName& name,
     auto z = store_.find_zone(txn, to_name(name));
     if (z) {
       meta = store_.all_meta(txn, z->id);
-      meta.erase("SIGNET-PRIMARIES");  // internal
+      meta.erase(kPrimariesMeta);  // internal (keystore/secondary_zones.hh)
+      meta.erase(kSignOnTransferMeta);
       for (const char* kind : {"PRESIGNED", "NSEC3PARAM", "NSEC3NARROW"}) {
         std::vector<std::string> v;
         dnssec_metadata(txn, z->id, kind, v);
@@ -707,11 +749,21 @@ bool SignetBackend::getAllDomainMetadata(const DNSName& name,
 bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& kind,
                                       const std::vector<std::string>& meta) {
   try {
-    if (is_signing_meta(kind)) {
-      throw InputError("zone '" + name.toString() + "': " + kind +
-                       " is managed by Signet (signetutil secure-zone, set-nsec3, unset-nsec3)");
-    }
     return with_zone_write(name, [&](lmdb::WriteTxn& txn, ZoneRecord& z) {
+      if (is_signing_meta(kind)) {
+        if (z.kind == ZoneKind::kSecondary) {
+          // A transfer in (slavecommunicator.cc) clears what the last one found: Signet's
+          // signing state is its own. Setting them means the primary sent NSEC or NSEC3.
+          if (meta.empty())
+            return;
+          throw InputError("zone '" + name.toString() +
+                           "': the primary sends a signed zone (NSEC or NSEC3 records); Signet "
+                           "signs the zones it receives and does not serve presigned ones: have "
+                           "the primary send the zone unsigned");
+        }
+        throw InputError("zone '" + name.toString() + "': " + kind +
+                         " is managed by Signet (signetutil secure-zone, set-nsec3, unset-nsec3)");
+      }
       store_.set_meta(txn, z.id, kind, meta);
       // pdns' own bookkeeping of a catalog's members (mastercommunicator.cc), not a change of
       // anyone's: the catalog-changed entries of its members say what changed.
@@ -736,35 +788,91 @@ void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains,
   try {
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
-    // The members are hashed per catalog (pdns raises a catalog's serial when its hash changes,
-    // mastercommunicator.cc getUpdatedProducers); a member may come before its catalog in id
-    // order, so the names of the catalogs are known only after the scan.
-    std::unordered_map<uint32_t, DNSName> producers;
-    std::vector<ZoneRecord> members;
+    // One pass. The members are hashed per catalog (pdns raises a catalog's serial when its hash
+    // changes, mastercommunicator.cc getUpdatedProducers), in zone id order; a member may come
+    // before its catalog, so a catalog's digest starts with whichever comes first.
+    CatalogNames names(store_, txn);
+    auto digest = [&](const DNSName& catalog) {
+      auto [it, added] = catalogHashes.try_emplace(catalog);
+      if (added)
+        it->second.process("\0");
+    };
     store_.for_each_zone(txn, [&](const ZoneRecord& z) {
       if (z.kind == ZoneKind::kProducer) {
         DNSName name = to_dnsname(z.name);
-        catalogs.insert(name);
-        catalogHashes[name].process("\0");
-        producers.emplace(z.id, std::move(name));
+        digest(name);
+        catalogs.insert(std::move(name));
         return;
       }
-      if (z.catalog_id != 0)
-        members.push_back(z);
+      if (listed_in_catalog(z)) {
+        const DNSName& catalog = names.of(z.catalog_id);
+        if (!catalog.empty()) {
+          digest(catalog);
+          hash_member(catalogHashes, z, catalog);
+        }
+      }
       if (!needs_notify(z))
         return;
       DomainInfo di;
       fill_domain_info(di, z, "", this);
       domains.push_back(std::move(di));
     });
-    for (const ZoneRecord& z : members) {
-      auto it = producers.find(z.catalog_id);
-      if (it != producers.end())
-        hash_member(catalogHashes, z, it->second);
-    }
   } catch (const std::exception& e) {
     g_log << Logger::Error << "[signet] cannot list zones to notify: " << e.what() << endl;
   }
+}
+
+// ------------------------------------------------------------------ zones that arrive by transfer
+
+void SignetBackend::getUnfreshSlaveInfos(vector<DomainInfo>* domains) {
+  // The communicator thread: a store error costs this pass, never the server.
+  try {
+    std::vector<UnfreshZone> due;
+    {
+      AuxRead aux(*this);
+      due = secondaries().unfresh(aux.txn(), ctx_->clock().now());
+    }
+    for (const UnfreshZone& u : due) {
+      DomainInfo di;
+      fill_domain_info(di, u.zone, "", this);
+      // The primary's serial (what pdns asks IXFR from and compares), not Signet's.
+      if (u.zone.flags & codec::kZoneUpstreamSerial)
+        di.serial = u.zone.upstream_serial;
+      for (const auto& m : u.primaries) {
+        try {
+          di.masters.emplace_back(m, 53);
+        } catch (const PDNSException& e) {
+          g_log << Logger::Warning << "[signet] zone '" << di.zone << "': primary '" << m
+                << "': " << e.reason << endl;
+        }
+      }
+      if (di.masters.empty())
+        continue;
+      // A client's answer at the apex cached under the same key would carry Signet's serial
+      // into the freshness check that follows (see note_freshness_lookup).
+      purge_cached_answers(di.zone);
+      domains->push_back(std::move(di));
+    }
+  } catch (const std::exception& e) {
+    g_log << Logger::Error << "[signet] cannot list secondary zones to check: " << e.what() << endl;
+  }
+}
+
+void SignetBackend::set_checked(uint32_t domain_id, uint64_t when, const char* what) {
+  try {
+    with_write([&](lmdb::WriteTxn& txn) { secondaries().set_checked(txn, domain_id, when); });
+  } catch (const std::exception& e) {
+    g_log << Logger::Error << "[signet] cannot record zone #" << domain_id << " as " << what << ": "
+          << e.what() << endl;
+  }
+}
+
+void SignetBackend::setFresh(uint32_t domain_id) {
+  set_checked(domain_id, ctx_->clock().now(), "fresh");
+}
+
+void SignetBackend::setStale(uint32_t domain_id) {
+  set_checked(domain_id, 0, "stale");
 }
 
 void SignetBackend::setNotified(uint32_t id, uint32_t serial) {
@@ -910,7 +1018,7 @@ bool SignetBackend::createDomain(const DNSName& domain, const DomainInfo::Domain
         std::vector<std::string> m;
         for (const auto& a : masters)
           m.push_back(a.toStringWithPortExcept(53));
-        store_.set_meta(txn, z.id, "SIGNET-PRIMARIES", m);
+        store_.set_meta(txn, z.id, kPrimariesMeta, m);
       }
     });
     g_log << Logger::Info << "[signet] created zone '" << domain << "' for tenant '"
@@ -960,8 +1068,13 @@ bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
     writer_->set_audit(&ctx_->audit());
     // pdns' contract: with a zone id, the transaction replaces the whole zone (AXFR-in,
     // pdnsutil load-zone, API zone creation); with -1 it edits.
-    if (domain_id >= 0)
+    if (domain_id >= 0) {
       writer_->clear();
+      // A secondary zone's data comes from its primary: a transfer (keystore/secondary_zones.hh).
+      transfer_in_ = wzone_.kind == ZoneKind::kSecondary;
+      if (transfer_in_)
+        writer_->set_transfer_in();
+    }
     return true;
   } catch (...) {
     reset_transaction();
@@ -972,6 +1085,7 @@ bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
 void SignetBackend::reset_transaction() {
   mode_ = Mode::kIdle;
   writer_.reset();
+  transfer_in_ = false;
   w_ = Cursors();
   if (wtxn_) {
     if (ctx_->thread_write_txn() == wtxn_.get())
@@ -990,6 +1104,10 @@ bool SignetBackend::commitTransaction() {
       for (const auto& w : writer_->warnings()) {
         g_log << Logger::Warning << "[signet] zone '" << wzone_.name.to_text() << "': " << w
               << endl;
+      }
+      if (transfer_in_ && secondaries().secure_on_first_transfer(*wtxn_, wzone_, ctx_->dnssec())) {
+        g_log << Logger::Notice << "[signet] zone '" << wzone_.name.to_text()
+              << "': secured at its first transfer" << endl;
       }
     }
     writer_.reset();
@@ -1130,7 +1248,7 @@ bool SignetBackend::setMasters(const DNSName& domain, const vector<ComboAddress>
       std::vector<std::string> m;
       for (const auto& a : masters)
         m.push_back(a.toStringWithPortExcept(53));
-      store_.set_meta(txn, z.id, "SIGNET-PRIMARIES", m);
+      store_.set_meta(txn, z.id, kPrimariesMeta, m);
     });
   } catch (...) {
     rethrow_for_pdns();
@@ -1151,6 +1269,8 @@ bool SignetBackend::getCatalogMembers(const DNSName& catalog, vector<CatalogInfo
     if (!cat || cat->kind != ZoneKind::kProducer)
       return false;
     for (const ZoneRecord& z : catalogs().members(txn, *cat)) {
+      if (!listed_in_catalog(z))
+        continue;
       CatalogInfo ci;
       ci.d_id = z.id;
       ci.d_zone = to_dnsname(z.name);

@@ -16,6 +16,7 @@
 #include "conf/composition_root.hh"
 #include "keystore/catalogs.hh"
 #include "keystore/portfolio.hh"
+#include "keystore/secondary_zones.hh"
 #include "keystore/zone_writer.hh"
 
 namespace signet {
@@ -59,6 +60,12 @@ class SignetBackend final : public DNSBackend {
   bool setTSIGKey(const DNSName& name, const DNSName& algorithm, const string& content) override;
   bool deleteTSIGKey(const DNSName& name) override;
 
+  // ------------------------------------------------------------ zones that arrive by transfer
+  // keystore/secondary_zones.hh: the secondary zones due for an SOA check, and its outcome.
+  void getUnfreshSlaveInfos(vector<DomainInfo>* domains) override;
+  void setFresh(uint32_t domain_id) override;
+  void setStale(uint32_t domain_id) override;
+
   void getUpdatedMasters(vector<DomainInfo>& domains, std::unordered_set<DNSName>& catalogs,
                          CatalogHashMap& catalogHashes) override;
   void setNotified(uint32_t id, uint32_t serial) override;
@@ -95,6 +102,7 @@ class SignetBackend final : public DNSBackend {
   bool commitTransaction() override;
   bool abortTransaction() override;
   bool inTransaction() override { return wtxn_ != nullptr; }
+  // In a transfer of a secondary zone, records of a signed zone are refused (ZoneWriter).
   bool feedRecord(const DNSResourceRecord& rr, const DNSName& ordername,
                   bool ordernameIsNSEC3 = false) override;
   bool replaceRRSet(uint32_t domain_id, const DNSName& qname, const QType& qt,
@@ -160,6 +168,11 @@ class SignetBackend final : public DNSBackend {
   bool dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, const std::string& kind,
                        std::vector<std::string>& out);
   void reset_transaction();
+  // Sets upstream_serial_ for pdns' freshness check of a secondary zone (see lookup()).
+  void note_freshness_lookup(const lmdb::Txn& txn, uint16_t qtype, const DNSName& qdomain,
+                             DNSPacket* pkt);
+  void set_checked(uint32_t domain_id, uint64_t when, const char* what);
+  SecondaryZones secondaries() { return SecondaryZones(store_, &ctx_->audit()); }
   Catalogs catalogs() { return Catalogs(store_, &ctx_->audit()); }
 
   std::shared_ptr<CompositionRoot> ctx_;
@@ -190,11 +203,16 @@ class SignetBackend final : public DNSBackend {
   std::set<uint32_t> warned_zones_;
   std::shared_ptr<DNSRecordContent> ent_content_;
   std::string content_scratch_;
+  // pdns' freshness check of a secondary zone is answered with the primary's serial (keystore/
+  // secondary_zones.hh); nullopt for every other lookup.
+  std::optional<uint32_t> upstream_serial_;
+  std::vector<uint8_t> soa_scratch_;
 
   // write state
   std::unique_ptr<lmdb::WriteTxn> wtxn_;
   ZoneRecord wzone_;
   std::unique_ptr<ZoneWriter> writer_;
+  bool transfer_in_ = false;  // the open transaction is a transfer of a secondary zone
 };
 
 }  // namespace signet

@@ -19,7 +19,9 @@
 //    transaction that creates it; a deleted zone leaves with its zone record.
 //  * A member of a catalog is served to secondaries: whatever its kind (native, primary, or a
 //    secondary Signet signs), every new serial is NOTIFYed (the backend's getUpdatedMasters). A
-//    producer catalog cannot itself be a member.
+//    producer catalog cannot itself be a member. A member is listed in the catalog's content
+//    only once it has an SOA (a secondary zone before its first transfer would only make the
+//    secondaries fail to transfer it, and back off).
 //  * A deleted catalog frees its members and stops being anyone's default.
 //  * A catalog's ALSO-NOTIFY, ALLOW-AXFR-FROM and TSIG-ALLOW-AXFR apply to its members too
 //    (effective_meta).

@@ -267,10 +267,15 @@ std::string encode_zone(const ZoneRecord& z) {
   put_u64(out, z.modified);
   put_u8(out, static_cast<uint8_t>(z.name.wire_size()));
   put_bytes(out, z.name.wire());
-  if (z.catalog_id != 0 || !z.catalog_options.empty()) {
+  const bool transfer = z.last_check != 0 || (z.flags & kZoneUpstreamSerial);
+  if (z.catalog_id != 0 || !z.catalog_options.empty() || transfer) {
     put_u32(out, z.catalog_id);
     put_u16(out, static_cast<uint16_t>(z.catalog_options.size()));
     out += z.catalog_options;
+  }
+  if (transfer) {
+    put_u64(out, z.last_check);
+    put_u32(out, z.upstream_serial);
   }
   return out;
 }
@@ -299,6 +304,10 @@ ZoneRecord decode_zone(uint32_t id, std::span<const uint8_t> value) {
     z.catalog_id = r.u32();
     auto options = r.bytes(r.u16());
     z.catalog_options.assign(reinterpret_cast<const char*>(options.data()), options.size());
+  }
+  if (!r.at_end()) {
+    z.last_check = r.u64();
+    z.upstream_serial = r.u32();
   }
   return z;
 }

@@ -26,12 +26,17 @@
 //     zone     := 0x01 tenant_id:u32 kind:u8 flags:u8 serial:u32 notified_serial:u32
 //                 (kind: 0 primary, 1 secondary, 2 native, 3 producer, 4 consumer — pdns' kinds;
 //                  flags: 0x01 the zone has an SOA and can be served, 0x02 a producer catalog
-//                  that zones of every tenant may join, keystore/catalogs.hh)
+//                  that zones of every tenant may join, keystore/catalogs.hh; 0x04 the zone
+//                  came by transfer and upstream_serial holds its primary's serial)
 //                 created:u64 modified:u64 name_len:u8 name:wire
-//                 [catalog:u32 options_len:u16 options:utf8]
+//                 [catalog:u32 options_len:u16 options:utf8 [last_check:u64 upstream_serial:u32]]
 //                 (catalog: zone id of the producer catalog listing the zone (RFC 9432), 0 =
 //                  none; options: pdns' catalog options JSON (member properties coo, group,
 //                  unique); absent = none)
+//                 (a zone of kind secondary, keystore/secondary_zones.hh: last_check: when pdns
+//                  last found it fresh at its primary, 0 = never or stale; upstream_serial: the
+//                  serial of the primary's SOA in the last transfer, meaningful with flag 0x04.
+//                  Signet serves its own serial, which moves on with every re-sign.)
 //   zone_names    key: namekey(zone apex) 0x00        value: zone_id u32
 //
 //   rrsets        key: zone_id u32 namekey(owner relative to apex) 0x00 type:u16
@@ -381,8 +386,9 @@ inline bool is_catalog_kind(ZoneKind k) {
 }
 
 enum ZoneFlags : uint8_t {
-  kZoneHasSoa = 0x01,         // the zone has its SOA: it can be served
-  kZoneSharedCatalog = 0x02,  // a producer catalog zones of every tenant may join
+  kZoneHasSoa = 0x01,          // the zone has its SOA: it can be served
+  kZoneSharedCatalog = 0x02,   // a producer catalog zones of every tenant may join
+  kZoneUpstreamSerial = 0x04,  // upstream_serial is the primary's serial of the last transfer
 };
 
 struct ZoneRecord {
@@ -397,6 +403,10 @@ struct ZoneRecord {
   Name name;
   uint32_t catalog_id = 0;      // the producer catalog listing the zone, 0 = none
   std::string catalog_options;  // pdns' catalog options JSON ("" = none)
+  // Kind secondary (keystore/secondary_zones.hh): when pdns last found the zone fresh (0 = never
+  // or stale), and the primary's serial of the last transfer (with kZoneUpstreamSerial).
+  uint64_t last_check = 0;
+  uint32_t upstream_serial = 0;
 };
 std::string encode_zone(const ZoneRecord& z);
 ZoneRecord decode_zone(uint32_t id, std::span<const uint8_t> value);

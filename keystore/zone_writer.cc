@@ -135,6 +135,12 @@ void ZoneWriter::clear() {
 void ZoneWriter::add(const Name& owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata,
                      const Where& where) {
   check_owner(owner, type, where);
+  if (transfer_in_ && (rrtype_is_signer_generated(type) || type == rrtype::DNSKEY)) {
+    throw InputError("zone '" + zone_.name.to_text() + "': the primary sends a signed zone (" +
+                     describe(owner, type) +
+                     "); Signet signs the zones it receives and does not serve presigned ones: "
+                     "have the primary send the zone unsigned");
+  }
   if (rrtype_is_signer_generated(type) || managed(type)) {
     warnings_.push_back("skipped " + describe(owner, type) +
                         ": Signet produces these records itself" + where.suffix());
@@ -478,7 +484,18 @@ void ZoneWriter::check_soa_and_serial() {
     if (rdata.size() < 22)
       throw CorruptionError("short SOA record in zone " + zone_.name.to_text());
     uint32_t serial = codec::soa_fields(rdata).serial;
-    if (bump_serial_ && !soa_written_ && changed_) {
+    if (transfer_in_ && soa_written_) {
+      // Two serials (keystore/secondary_zones.hh): the primary's is kept for pdns' freshness
+      // checks; ours, which secondaries downstream compare, never goes back or stays put while
+      // the data changes, even when our re-signs have taken it past the primary's.
+      zone_.upstream_serial = serial;
+      zone_.flags |= codec::kZoneUpstreamSerial;
+      if (had_soa_ && !time_before(serial_before_, serial)) {
+        serial = serial_before_ + 1;  // RFC 1982
+        serial_bumped_ = true;
+        txn_.put(dbi, soa_key, soa_rrset_with_serial(v, rdata, serial));
+      }
+    } else if (bump_serial_ && !soa_written_ && changed_) {
       serial_bumped_ = true;
       serial += 1;  // RFC 1982 serial arithmetic: addition modulo 2^32
       txn_.put(dbi, soa_key, soa_rrset_with_serial(v, rdata, serial));
@@ -505,6 +522,7 @@ void ZoneWriter::check_soa_and_serial() {
       return;
     current->serial = zone_.serial;
     current->flags = zone_.flags;
+    current->upstream_serial = zone_.upstream_serial;
     current->modified = now_;
     zone_ = *current;
     store_.put_zone(txn_, zone_);

@@ -83,6 +83,11 @@ class ZoneWriter {
   std::vector<uint16_t> editable_types_at(const Name& owner);
   // Ask finish() to increase the SOA serial by one (RFC 1982) unless the SOA itself was written.
   void request_serial_bump() { bump_serial_ = true; }
+  // The batch is a zone transfer from the zone's primary (keystore/secondary_zones.hh): records
+  // only a signer makes (RRSIG, NSEC, NSEC3, NSEC3PARAM, DNSKEY) are refused, not skipped, and
+  // the SOA's serial is kept as the zone's upstream serial while the zone's own serial moves
+  // forward from where it was (the primary's when that is ahead, else ours + 1).
+  void set_transfer_in() { transfer_in_ = true; }
   // Lets finish() hand the edit to `hook` (the DNSSEC service).
   void set_hook(ZoneEditHook* hook) { hook_ = hook; }
   // finish() records the change ("zone-changed"/"zone-replaced") in `audit`.
@@ -155,6 +160,7 @@ class ZoneWriter {
   bool changed_ = false;
   bool finished_ = false;
   bool serial_bumped_ = false;
+  bool transfer_in_ = false;
   ZoneEditHook* hook_ = nullptr;
   AuditLog* audit_ = nullptr;
   uint32_t serial_before_ = 0;

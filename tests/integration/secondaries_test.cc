@@ -12,13 +12,16 @@
 //   knot      knotd consuming the catalog (catalog-role: interpret);
 //   bind      named consuming the catalog (catalog-zones);
 //   resolvers one validating Unbound per secondary, trusting example.'s DS, sent to that
-//             secondary for the children.
+//             secondary for the children;
+//   upstream  (bump-in-the-wire tests) named as an unsigned primary whose zone the primary
+//             transfers in, signs, and hands on to the secondaries.
 // Nothing but the parent and the primary's AXFR/NOTIFY traffic reaches the primary: the
 // resolvers ask the secondaries only.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -62,6 +65,9 @@ const char* const kPolicy =
 
 std::map<std::string, std::string> primary_settings() {
   return {{"primary", "yes"},
+          // Zones that arrive by transfer (the bump-in-the-wire tests): pdns refreshes them and
+          // takes NOTIFY for them only as a secondary.
+          {"secondary", "yes"},
           {"xfr-cycle-interval", "1"},
           // NOTIFY goes to ALSO-NOTIFY addresses only: pdns would resolve the NS names of the
           // zones through the system resolver, off this machine.
@@ -87,7 +93,8 @@ class Secondaries : public ::testing::Test {
                         "@ SOA ns.example. hostmaster.example. 1 60 60 600 2\n"
                         "@ NS ns\nns A 127.0.0.1\n"
                         "cli NS ns.cli\nns.cli A 127.0.0.1\n"
-                        "api NS ns.api\nns.api A 127.0.0.1\n");
+                        "api NS ns.api\nns.api A 127.0.0.1\n"
+                        "bump NS ns.bump\nns.bump A 127.0.0.1\n");
     parent.server.start();
 
     // The hidden primary: a shared default catalog with the transfer key.
@@ -119,11 +126,13 @@ class Secondaries : public ::testing::Test {
                                     UnboundOptions{anchor,
                                                    {{kParent, parent.server.port()},
                                                     {"cli.example.", s->port()},
-                                                    {"api.example.", s->port()}},
+                                                    {"api.example.", s->port()},
+                                                    {"bump.example.", s->port()}},
                                                    {}}));
     }
-    registry = std::make_unique<Registry>(parent, kParent, primary.server.port(),
-                                          std::vector<std::string>{"cli.example.", "api.example."});
+    registry = std::make_unique<Registry>(
+        parent, kParent, primary.server.port(),
+        std::vector<std::string>{"cli.example.", "api.example.", "bump.example."});
   }
 
   void pdnsutil(std::vector<std::string> args) {
@@ -178,6 +187,16 @@ class Secondaries : public ::testing::Test {
     primary.ok({"add-record", "cli.example.", "www", "A", "3", "192.0.2.80"});
     primary.ok({"add-record", "cli.example.", "ns", "A", "3", "127.0.0.1"});
     primary.ok({"secure-zone", "cli.example.", "fast"});
+  }
+
+  // An unsigned primary outside Signet (named) serving `zone` from `file`, NOTIFYing the
+  // primary and letting it transfer with the key.
+  std::unique_ptr<Secondary> start_upstream(const std::string& zone, const std::string& file) {
+    SecondaryOptions o{.key_name = kKey,
+                       .key_secret = secret,
+                       .primary_zones = {{zone, file}},
+                       .notify_port = primary.server.port()};
+    return std::make_unique<Secondary>(Secondary::kBind, primary.dir.file("upstream"), o);
   }
 
   static std::string validation_failures(Unbound& u) {
@@ -374,6 +393,80 @@ TEST_F(Secondaries, AMembersTransferNeedsTheCatalogsKey) {
   EXPECT_NE(good.find("DNSKEY"), std::string::npos) << good;
   // The catalog itself is guarded the same way.
   EXPECT_EQ(dig_out(port, {kCatalog, "AXFR"}).find("PTR"), std::string::npos);
+}
+
+// Issue 11 items 4 and 5: Signet as a bump-in-the-wire signer. The zone lives in named, unsigned;
+// pdns+Signet transfers it in (TSIG), signs it in the transaction that stores it, and hands it
+// on through the catalog; an edit at named reaches Knot and BIND signed. Signet's serial is made
+// to run ahead of named's first, so the edit is only seen if pdns compares named's serial with
+// named's (keystore/secondary_zones.hh), not with Signet's.
+TEST_F(Secondaries, BumpInTheWireAnUnsignedBindZoneReachesTheSecondariesSignedAndSoDoItsEdits) {
+  const std::string file = primary.dir.file("bump.example.db");
+  auto zone_text = [](int serial, const std::string& address) {
+    return "$ORIGIN bump.example.\n$TTL 3\n@ SOA ns.bump.example. hostmaster.bump.example. " +
+           std::to_string(serial) + " 3600 60 86400 3\n@ NS ns\nns A 127.0.0.1\nwww A " + address +
+           "\n";
+  };
+  write_file(file, zone_text(2026120201, "192.0.2.90"));
+  auto upstream = start_upstream("bump.example.", file);
+  std::string from = "127.0.0.1:" + std::to_string(upstream->port());
+  std::string made =
+      primary.ok({"create-secondary", "acme", "bump.example.", from, "--policy", "fast"});
+  EXPECT_NE(made.find("signed at its first transfer with policy fast"), std::string::npos) << made;
+  pdnsutil({"set-meta", "bump.example.", "AXFR-MASTER-TSIG", kKey});
+  double first = wait_everywhere("bump.example.", "www.bump.example.", "192.0.2.90", 60s);
+  EXPECT_EQ(knot->serial("bump.example."), primary_serial("bump.example."));
+
+  // Signet's serial runs ahead of named's (as re-signs make it) ...
+  for (int i = 0; i < 3; ++i)
+    primary.ok({"increase-serial", "bump.example."});
+  uint32_t ahead = primary_serial("bump.example.");
+  ASSERT_GT(ahead, 2026120202u);
+  // ... then named's zone changes, with serial + 1: behind Signet's.
+  write_file(file, zone_text(2026120202, "192.0.2.91"));
+  upstream->reload();
+  double edit = wait_everywhere("bump.example.", "www.bump.example.", "192.0.2.91", 60s);
+  EXPECT_GT(primary_serial("bump.example."), ahead);  // forward, for the secondaries
+  std::string shown = primary.ok({"show-zone", "bump.example."});
+  EXPECT_NE(shown.find("primary serial\t2026120202"), std::string::npos) << shown;
+  std::cout << "[ figures ] bump-in-the-wire: named -> Signet -> Knot and BIND, validated: first "
+            << first << " s; an edit at named " << edit
+            << " s (named waits notify-delay, 5 s, before it NOTIFYs)\n";
+  // The zone is signed by Signet with its own keys: the AXFR Knot got carries its DNSKEY.
+  std::string axfr = dig_out(knot->port(), {"bump.example.", "DNSKEY", "+short"});
+  EXPECT_FALSE(axfr.empty());
+}
+
+// A primary that sends a signed zone is refused with the reason in pdns' log, and nothing of it
+// is served: Signet signs what it serves and does not pass presigned data on.
+TEST_F(Secondaries, APrimarySendingASignedZoneIsRefusedWithTheReason) {
+  SIGNET_REQUIRE_TOOLS("dnssec-keygen", "dnssec-signzone");
+  const std::string dir = primary.dir.file("signed-upstream");
+  std::filesystem::create_directories(dir);
+  const std::string file = dir + "/signed.example.db";
+  write_file(file,
+             "$ORIGIN signed.example.\n$TTL 300\n@ SOA ns.signed.example. h.signed.example. 1 "
+             "3600 60 86400 300\n@ NS ns\nns A 127.0.0.1\nwww A 192.0.2.70\n");
+  RunResult key = run({find_tool("dnssec-keygen"), "-K", dir, "-a", "ECDSAP256SHA256", "-f", "KSK",
+                       "signed.example."},
+                      "", 60);
+  ASSERT_EQ(key.status, 0) << key.err;
+  RunResult sign = run({find_tool("dnssec-signzone"), "-K", dir, "-S", "-z", "-o",
+                        "signed.example.", "-f", file + ".signed", file},
+                       "", 60);
+  ASSERT_EQ(sign.status, 0) << sign.err;
+  auto upstream = start_upstream("signed.example.", file + ".signed");
+  primary.ok({"create-secondary", "acme", "signed.example.",
+              "127.0.0.1:" + std::to_string(upstream->port()), "--unsigned"});
+  pdnsutil({"set-meta", "signed.example.", "AXFR-MASTER-TSIG", kKey});
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         primary.server.log().find("the primary sends a signed zone") == std::string::npos)
+    std::this_thread::sleep_for(200ms);
+  std::string log = primary.server.log();
+  EXPECT_NE(log.find("the primary sends a signed zone"), std::string::npos) << log;
+  std::string soa = dig_out(primary.server.port(), {"+short", "signed.example.", "SOA"});
+  EXPECT_TRUE(soa.empty()) << soa;
 }
 
 }  // namespace

@@ -146,6 +146,27 @@ TEST(Codec, ZoneValueRoundTripIsBigEndian) {
   EXPECT_TRUE(back.name.equals(z.name));
 }
 
+TEST(Codec, ASecondaryZonesTransferStateRoundTripsAndOlderValuesReadWithout) {
+  ZoneRecord z;
+  z.name = Name::from_text("example.org.");
+  z.kind = ZoneKind::kSecondary;
+  z.flags = kZoneHasSoa | kZoneUpstreamSerial;
+  z.last_check = 1767225600;
+  z.upstream_serial = 2026120201;
+  ZoneRecord back = decode_zone(3, as_bytes(encode_zone(z)));
+  EXPECT_EQ(back.last_check, z.last_check);
+  EXPECT_EQ(back.upstream_serial, z.upstream_serial);
+  EXPECT_EQ(back.catalog_id, 0u);
+  // A value written before the transfer fields: none of them.
+  ZoneRecord plain;
+  plain.name = z.name;
+  plain.catalog_id = 9;
+  ZoneRecord old = decode_zone(4, as_bytes(encode_zone(plain)));
+  EXPECT_EQ(old.catalog_id, 9u);
+  EXPECT_EQ(old.last_check, 0u);
+  EXPECT_EQ(old.upstream_serial, 0u);
+}
+
 TEST(Codec, RRsetKeySplitsBack) {
   Name apex = Name::from_text("example.");
   Name owner = Name::from_text("a.b.example.");
