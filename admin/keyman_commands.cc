@@ -496,7 +496,8 @@ int cmd_health(Cli& cli, const Args& a) {
     return out;
   };
   if (json) {
-    cli.out << json_text(health_json(s)) << "\n";
+    write_health_json(cli.out, s);
+    cli.out << "\n";
   } else {
     cli.out << "# status\tzone\ttenant\tsigning\tearliest-rrsig-expiry\tkeys\tcds\tparent-ds\t"
                "reason\n";

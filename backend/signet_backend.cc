@@ -150,7 +150,7 @@ void SignetBackend::lookup(const QType& qtype, const DNSName& qdomain, int zoneI
       return;
     }
     if (!pkt && zoneId >= 0)
-      note_freshness_lookup(txn, qtype.getCode(), qdomain, pkt);
+      note_freshness_lookup(txn, qtype.getCode(), qdomain);
     auto wire = wire_of(qdomain);
     auto rel = wire.first(wire.size() - zone_->apex.wire_size());
     prefix_.clear();
@@ -237,7 +237,7 @@ bool SignetBackend::list(const DNSName& target, int domain_id, bool) {
 // does not keep it (UeberBackend::addCache skips answers with a scope mask); getSOA, AXFR,
 // NOTIFY and every client keep Signet's.
 void SignetBackend::note_freshness_lookup(const lmdb::Txn& txn, uint16_t qtype,
-                                          const DNSName& qdomain, DNSPacket*) {
+                                          const DNSName& qdomain) {
   if ((qtype != QType::SOA && qtype != QType::ANY) || !(qdomain == zone_->apex_dns))
     return;
   auto z = store_.zone_by_id(txn, zone_->id);
@@ -568,11 +568,11 @@ void fill_domain_info(DomainInfo& di, const ZoneRecord& z, const std::string& ac
   di.catalog.clear();
 }
 
-// pdns sends NOTIFY for the zones getUpdatedMasters returns: primary zones, secondary zones (Signet
-// signs them: their serial moves on at every re-sign, not only at transfers), and every zone
-// listed in a catalog, whatever its kind. Those are served to secondaries (keystore/catalogs.hh),
-// so every serial Signet gives them must reach those secondaries: a native zone made through an API
-// that knows no kinds, or a secondary zone Signet signs (pdns re-notifies after a transfer in
+// pdns sends NOTIFY for the zones getUpdatedMasters returns: primary zones, secondary zones, and
+// every zone listed in a catalog, whatever its kind. Every serial Signet gives them must reach
+// their secondaries: a native zone made through an API that knows no kinds is served to a
+// catalog's secondaries (keystore/catalogs.hh), and a secondary zone Signet signs gets new
+// serials at every re-sign, not only at transfers (pdns itself re-notifies after a transfer in
 // only with secondary-do-renotify, and never after Signet re-signs).
 bool needs_notify(const ZoneRecord& z) {
   if (!(z.flags & codec::kZoneHasSoa) || z.serial == z.notified_serial)
@@ -631,6 +631,7 @@ class CatalogNames {
 
 bool SignetBackend::getDomainInfo(const DNSName& domain, DomainInfo& di, bool) {
   try {
+    flush_notified();  // what this backend was told shows in what it tells
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
     auto z = store_.find_zone(txn, to_name(domain));
@@ -656,6 +657,7 @@ bool SignetBackend::getDomainInfo(const DNSName& domain, DomainInfo& di, bool) {
 
 void SignetBackend::getAllDomains(vector<DomainInfo>* domains, bool, bool include_disabled) {
   try {
+    flush_notified();
     domains->clear();
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
@@ -786,6 +788,7 @@ void SignetBackend::getUpdatedMasters(vector<DomainInfo>& domains,
                                       std::unordered_set<DNSName>& catalogs,
                                       CatalogHashMap& catalogHashes) {
   try {
+    flush_notified();
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
     // One pass. The members are hashed per catalog (pdns raises a catalog's serial when its hash
@@ -875,18 +878,34 @@ void SignetBackend::setStale(uint32_t domain_id) {
   set_checked(domain_id, 0, "stale");
 }
 
+// pdns calls this once per zone right after getUpdatedMasters (mastercommunicator.cc): on a
+// first start, or after a policy change re-signed a portfolio, that is one per zone of 100,000.
+// A write transaction each (one fsync each) held the communicator for minutes, and every NOTIFY
+// behind them. So they are kept here and written in one transaction at the start of the next
+// pass (flush_notified), before the zones are scanned again. A process that stops before that
+// NOTIFYs those zones once more at its next start: harmless.
 void SignetBackend::setNotified(uint32_t id, uint32_t serial) {
+  notified_.emplace_back(id, serial);
+}
+
+void SignetBackend::flush_notified() {
+  if (notified_.empty())
+    return;
   try {
     with_write([&](lmdb::WriteTxn& txn) {
-      auto z = store_.zone_by_id(txn, id);
-      if (!z)
-        return;
-      z->notified_serial = serial;
-      store_.put_zone(txn, *z);
+      for (const auto& [id, serial] : notified_) {
+        auto z = store_.zone_by_id(txn, id);
+        if (!z || z->notified_serial == serial)
+          continue;
+        z->notified_serial = serial;
+        store_.put_zone(txn, *z);
+      }
     });
+    notified_.clear();
   } catch (const std::exception& e) {
-    g_log << Logger::Error << "[signet] cannot record that zone #" << id << " was notified (serial "
-          << serial << "): " << e.what() << endl;
+    // Kept for the next pass; meanwhile the zones may be NOTIFYed once more.
+    g_log << Logger::Error << "[signet] cannot record that " << notified_.size()
+          << " zone(s) were notified: " << e.what() << endl;
   }
 }
 

@@ -68,6 +68,7 @@ class SignetBackend final : public DNSBackend {
 
   void getUpdatedMasters(vector<DomainInfo>& domains, std::unordered_set<DNSName>& catalogs,
                          CatalogHashMap& catalogHashes) override;
+  // Kept until the next getUpdatedMasters, which writes them in one transaction.
   void setNotified(uint32_t id, uint32_t serial) override;
   // ALSO-NOTIFY of the zone, and of its catalog (keystore/catalogs.hh).
   void alsoNotifies(const DNSName& domain, set<string>* ips) override;
@@ -169,9 +170,9 @@ class SignetBackend final : public DNSBackend {
                        std::vector<std::string>& out);
   void reset_transaction();
   // Sets upstream_serial_ for pdns' freshness check of a secondary zone (see lookup()).
-  void note_freshness_lookup(const lmdb::Txn& txn, uint16_t qtype, const DNSName& qdomain,
-                             DNSPacket* pkt);
+  void note_freshness_lookup(const lmdb::Txn& txn, uint16_t qtype, const DNSName& qdomain);
   void set_checked(uint32_t domain_id, uint64_t when, const char* what);
+  void flush_notified();
   SecondaryZones secondaries() { return SecondaryZones(store_, &ctx_->audit()); }
   Catalogs catalogs() { return Catalogs(store_, &ctx_->audit()); }
 
@@ -213,6 +214,7 @@ class SignetBackend final : public DNSBackend {
   ZoneRecord wzone_;
   std::unique_ptr<ZoneWriter> writer_;
   bool transfer_in_ = false;  // the open transaction is a transfer of a secondary zone
+  std::vector<std::pair<uint32_t, uint32_t>> notified_;  // zone id, serial: see setNotified
 };
 
 }  // namespace signet

@@ -91,6 +91,21 @@ Json store_health_json(const StoreHealth& s) {
               {"available_bytes", u.available_bytes()}};
 }
 
+void write_health_json(std::ostream& out, const HealthSurvey& s) {
+  // The same text as json_text(health_json(s)), one zone at a time: a document of 100,000 zone
+  // objects built first took seconds and most of the memory.
+  std::string head = json_text(Json{{"status", health_status_name(s.worst)},
+                                    {"store", store_health_json(s.store)},
+                                    {"ok", s.count[0]},
+                                    {"warning", s.count[1]},
+                                    {"critical", s.count[2]}});
+  head.pop_back();  // the closing brace: "zones" follows
+  out << head << ",\"zones\":[";
+  for (size_t i = 0; i < s.zones.size(); ++i)
+    out << (i ? "," : "") << json_text(zone_health_json(s.zones[i]));
+  out << "]}";
+}
+
 Json health_json(const HealthSurvey& s) {
   Json zones = Json::array();
   for (const auto& h : s.zones)

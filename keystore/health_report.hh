@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,8 @@ Json zone_health_json(const ZoneHealth& h);
 Json store_health_json(const StoreHealth& s);
 // The whole survey: {"status", "store", "ok", "warning", "critical", "zones"}.
 Json health_json(const HealthSurvey& s);
+// Writes json_text(health_json(s)) without building the whole document (signetutil health).
+void write_health_json(std::ostream& out, const HealthSurvey& s);
 
 // The survey as Prometheus metrics (text exposition format 0.0.4).
 std::string metrics_text(const HealthSurvey& s);

@@ -206,6 +206,7 @@ dnsperf_extra=()
 # ---- edit → Knot serves the new serial
 log "portfolio: edit-to-secondary latency"
 : >"$pf_dir/latency.txt"
+pf_lat_timeouts=0
 for i in $(seq 60); do
   z="$(printf 'z%06d.portfolio.example.' $(((i * 1597) % pf_zones)))"
   before="$(dig @127.0.0.1 -p "$knot_port" +short "$z" SOA | awk '{print $3}')"
@@ -214,7 +215,11 @@ for i in $(seq 60); do
   while :; do
     s="$(dig @127.0.0.1 -p "$knot_port" +short +tries=1 +timeout=1 "$z" SOA | awk '{print $3}')"
     [ -n "$s" ] && [ "$s" != "$before" ] && break
-    awk -v a="$t0" -v b="$(now)" 'BEGIN {exit !(b - a > 60)}' && die "portfolio: $z did not reach Knot in 60 s"
+    if awk -v a="$t0" -v b="$(now)" 'BEGIN {exit !(b - a > 120)}'; then
+      log "portfolio: $z did not reach Knot in 120 s"
+      pf_lat_timeouts=$((pf_lat_timeouts + 1))
+      break
+    fi
     sleep 0.02
   done
   echo "$(elapsed "$t0")" >>"$pf_dir/latency.txt"
@@ -254,4 +259,4 @@ out "| key-manager pass, clock +25 h: the 1 % start a ZSK rollover (and every zo
 out "| Knot: catalog consumed, every zone transferred and served | ${pf_knot_s} s (Knot RSS $pf_knot_rss) | |"
 out "| qps, random zones, DO bit, server on CPU 1, dnsperf on CPU 0 (${duration} s): pdns_server + Signet | ${pf_qps[portfolio]} | |"
 out "| the same through the Knot secondary | ${pf_qps[knot]} ($(awk -v k="${pf_qps[knot]}" -v p="${pf_qps[portfolio]}" 'BEGIN {printf "%.1f", k / p}')×) | |"
-out "| edit (\`signetutil replace-rrset\`) → Knot serves the new serial, 60 edits | median ${pf_lat_med} s, p99 ${pf_lat_p99} s | |"
+out "| edit (\`signetutil replace-rrset\`) → Knot serves the new serial, 60 edits | median ${pf_lat_med} s, p99 ${pf_lat_p99} s$([ "$pf_lat_timeouts" -eq 0 ] || echo " ($pf_lat_timeouts not there after 120 s, counted as 120 s)") | |"

@@ -9,21 +9,17 @@
 #include "keystore/signing.hh"
 #include "signer/error.hh"
 #include "signer/rrsig.hh"
-#include "tests/support/store_fixture.hh"
+#include "tests/support/dnssec_fixture.hh"
 
 using namespace signet;
-using signet::test::StoreTest;
+using signet::test::DnssecStoreTest;
 
 namespace {
 
-class DnssecTest : public StoreTest {
+class DnssecTest : public DnssecStoreTest {
  protected:
   void SetUp() override {
-    MasterKey::generate_file(dir.file("master.key"));
-    master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
-    dnssec =
-        std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
-    portfolio->set_edit_hook(&dnssec->signing());
+    DnssecStoreTest::SetUp();
     make_zone("acme", "example.com.");
     edit("example.com.", [&](ZoneWriter& w) {
       w.add(n("www.example.com."), rrtype::A, 300, rd(rrtype::A, "192.0.2.80"));
@@ -73,9 +69,6 @@ class DnssecTest : public StoreTest {
       s += p + "\n";
     return s;
   }
-
-  std::unique_ptr<MasterKey> master;
-  std::unique_ptr<Dnssec> dnssec;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <sstream>
 
 using namespace signet;
 
@@ -181,4 +182,16 @@ TEST(Overview, ATenantSeesTheStoreStatusOnly) {
   s.store.usage.map_bytes = 1 << 30;
   EXPECT_EQ(overview_json(s, kNow, OverviewPage{}, false)["store"], Json({{"status", "ok"}}));
   EXPECT_TRUE(overview_json(s, kNow, OverviewPage{}, true)["store"].contains("map_bytes"));
+}
+
+TEST(Overview, HealthJsonWrittenZoneByZoneIsTheSameTextAsTheWholeDocument) {
+  for (auto zones : {std::vector<ZoneHealth>{},
+                     std::vector<ZoneHealth>{zone("a.example.", HealthStatus::kOk, 10 * kDay),
+                                             zone("b.example.", HealthStatus::kCritical, kDay,
+                                                  {"expires \"soon\""})}}) {
+    HealthSurvey s = survey(zones);
+    std::ostringstream out;
+    write_health_json(out, s);
+    EXPECT_EQ(out.str(), json_text(health_json(s)));
+  }
 }

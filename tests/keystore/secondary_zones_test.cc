@@ -3,24 +3,18 @@
 // two serials, signing in the transaction that stores the transfer, a signed upstream refused.
 #include "keystore/secondary_zones.hh"
 
-#include "keystore/dnssec.hh"
-#include "keystore/keyring.hh"
 #include "signer/error.hh"
-#include "tests/support/store_fixture.hh"
+#include "tests/support/dnssec_fixture.hh"
 
 using namespace signet;
-using signet::test::StoreTest;
+using signet::test::DnssecStoreTest;
 
 namespace {
 
-class SecondaryZonesTest : public StoreTest {
+class SecondaryZonesTest : public DnssecStoreTest {
  protected:
   void SetUp() override {
-    MasterKey::generate_file(dir.file("master.key"));
-    master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
-    dnssec =
-        std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
-    portfolio->set_edit_hook(&dnssec->signing());
+    DnssecStoreTest::SetUp();
     auto txn = store->begin_write();
     portfolio->create_tenant(txn, "acme");
     txn.commit();
@@ -83,8 +77,6 @@ class SecondaryZonesTest : public StoreTest {
     txn.commit();
   }
 
-  std::unique_ptr<MasterKey> master;
-  std::unique_ptr<Dnssec> dnssec;
   SecondaryZones zones{*store, nullptr};
 };
 

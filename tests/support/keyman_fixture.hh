@@ -15,22 +15,18 @@
 #include "keystore/health.hh"
 #include "keystore/keyman.hh"
 #include "keystore/keyring.hh"
-#include "tests/support/store_fixture.hh"
+#include "tests/support/dnssec_fixture.hh"
 
 namespace signet::test {
 
-class KeyManagerFixture : public StoreTest {
+class KeyManagerFixture : public DnssecStoreTest {
  protected:
   void SetUp() override {
-    MasterKey::generate_file(dir.file("master.key"));
-    master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
-    dnssec =
-        std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
+    DnssecStoreTest::SetUp();
     audit = std::make_unique<AuditLog>(*store, clock, "test");
     dnssec->events().set_audit(audit.get());
     dnssec->policies().set_parser(
         [this](const std::string& name, const std::string&) { return policies.at(name); });
-    portfolio->set_edit_hook(&dnssec->signing());
     keyman = std::make_unique<KeyManager>(*store, *dnssec, clock,
                                           [this](bool warning, const std::string& m) {
                                             std::lock_guard lock(log_mu);
@@ -92,8 +88,6 @@ class KeyManagerFixture : public StoreTest {
     return out;
   }
 
-  std::unique_ptr<MasterKey> master;
-  std::unique_ptr<Dnssec> dnssec;
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<KeyManager> keyman;
   std::map<std::string, SigningPolicy> policies;
