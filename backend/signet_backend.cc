@@ -885,7 +885,7 @@ void SignetBackend::setStale(uint32_t domain_id) {
 // pass (flush_notified), before the zones are scanned again. A process that stops before that
 // NOTIFYs those zones once more at its next start: harmless.
 void SignetBackend::setNotified(uint32_t id, uint32_t serial) {
-  notified_.emplace_back(id, serial);
+  notified_[id] = serial;  // the latest serial of a zone wins
 }
 
 void SignetBackend::flush_notified() {
@@ -903,9 +903,13 @@ void SignetBackend::flush_notified() {
     });
     notified_.clear();
   } catch (const std::exception& e) {
-    // Kept for the next pass; meanwhile the zones may be NOTIFYed once more.
-    g_log << Logger::Error << "[signet] cannot record that " << notified_.size()
-          << " zone(s) were notified: " << e.what() << endl;
+    // Kept for the next pass (a full store, say); meanwhile the zones may be NOTIFYed once more.
+    const auto& [id, serial] = *notified_.begin();
+    std::string others = notified_.size() > 1
+                             ? ", nor " + std::to_string(notified_.size() - 1) + " other zone(s)"
+                             : "";
+    g_log << Logger::Error << "[signet] cannot record that zone #" << id << " was notified (serial "
+          << serial << ")" << others << ": " << e.what() << endl;
   }
 }
 

@@ -6,6 +6,7 @@
 // transaction calls onto one LMDB write transaction and a ZoneWriter.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -213,8 +214,8 @@ class SignetBackend final : public DNSBackend {
   std::unique_ptr<lmdb::WriteTxn> wtxn_;
   ZoneRecord wzone_;
   std::unique_ptr<ZoneWriter> writer_;
-  bool transfer_in_ = false;  // the open transaction is a transfer of a secondary zone
-  std::vector<std::pair<uint32_t, uint32_t>> notified_;  // zone id, serial: see setNotified
+  bool transfer_in_ = false;               // the open transaction is a transfer of a secondary zone
+  std::map<uint32_t, uint32_t> notified_;  // zone id -> serial: see setNotified
 };
 
 }  // namespace signet
