@@ -255,7 +255,7 @@ out "| key manager, first pass (every zone due: its first parent check) | $(coun
 out "| refresher pass, nothing due (median of 3, in-process) | ${pf_refresh_idle_med} ms | < 10 ms |"
 out "| key-manager pass, nothing due (median of 3, in-process) | ${pf_tick_idle_med} ms | < 10 ms |"
 out "| refresher pass, clock +25 h: the 1 % need new signatures | $(count_of <<<"$pf_refresh_due") zones refreshed, $(pass_ms <<<"$pf_refresh_due") ms | |"
-out "| key-manager pass, clock +25 h: the 1 % start a ZSK rollover (and every zone's next parent check is due) | $(count_of <<<"$pf_tick_due") zones acted on, $(pass_ms <<<"$pf_tick_due") ms | |"
+out "| key-manager pass, clock +25 h: the 1 %'s ZSKs are due (and every zone's next parent check) | $(count_of <<<"$pf_tick_due") zones acted on, $(pass_ms <<<"$pf_tick_due") ms | |"
 out "| Knot: catalog consumed, every zone transferred and served | ${pf_knot_s} s (Knot RSS $pf_knot_rss) | |"
 out "| qps, random zones, DO bit, server on CPU 1, dnsperf on CPU 0 (${duration} s): pdns_server + Signet | ${pf_qps[portfolio]} | |"
 out "| the same through the Knot secondary | ${pf_qps[knot]} ($(awk -v k="${pf_qps[knot]}" -v p="${pf_qps[portfolio]}" 'BEGIN {printf "%.1f", k / p}')×) | |"
