@@ -115,21 +115,14 @@ void cmd_create_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
 // create-secondary TENANT ZONE PRIMARY... [--policy P | --unsigned]: a zone pdns transfers in
 // from PRIMARY and Signet signs (keystore/secondary_zones.hh).
 void cmd_create_secondary(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
-  std::vector<std::string> positional;
-  std::optional<std::string> policy = "";  // "": the tenant's default policy
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i] == "--unsigned") {
-      policy.reset();
-    } else if (a[i] == "--policy") {
-      if (i + 1 >= a.size())
-        throw InputError("--policy needs a policy name");
-      policy = a[++i];
-    } else {
-      positional.push_back(a[i]);
-    }
-  }
+  Opts o = parse_opts(a, {"--policy"}, {"--unsigned"});
+  const std::vector<std::string>& positional = o.positional;
   if (positional.size() < 3)
     throw InputError("usage: signetutil " + std::string(kCreateSecondaryUsage));
+  // "": the tenant's default policy; nullopt: served unsigned.
+  std::optional<std::string> policy;
+  if (!o.flags.count("--unsigned"))
+    policy = o.values.count("--policy") ? o.values.at("--policy") : "";
   Name zone = parse_zone(positional[1]);
   std::vector<std::string> primaries(positional.begin() + 2, positional.end());
   SecondaryZones secondaries(cli.ctx.store(), &cli.ctx.audit());
@@ -333,6 +326,27 @@ const Command* find_command(const std::string& name) {
     }
   }
   return nullptr;
+}
+
+Opts parse_opts(const Args& a, const std::set<std::string>& with_value,
+                const std::set<std::string>& flags) {
+  Opts o;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (with_value.count(a[i])) {
+      if (i + 1 >= a.size())
+        throw InputError(a[i] + " needs a value");
+      const std::string& key = a[i];
+      o.values[key] = a[i + 1];  // (not a[++i]: the right side would be evaluated first)
+      ++i;
+    } else if (flags.count(a[i])) {
+      o.flags.insert(a[i]);
+    } else if (a[i].rfind("--", 0) == 0) {
+      throw InputError("unknown option '" + a[i] + "'");
+    } else {
+      o.positional.push_back(a[i]);
+    }
+  }
+  return o;
 }
 
 std::string elapsed_ms(std::chrono::steady_clock::time_point start) {

@@ -7,7 +7,9 @@
 #include <chrono>
 #include <functional>
 #include <iosfwd>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +75,16 @@ int restore_main(const Config& config, const std::optional<std::string>& scope, 
 
 // A time as signetutil prints it: 2026-12-02T01:34:03Z (UTC).
 std::string iso_time(uint64_t t);
+
+// Options of the form --name VALUE or --flag among positional arguments; an unknown --option
+// is an InputError.
+struct Opts {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> values;
+  std::set<std::string> flags;
+};
+Opts parse_opts(const Args& a, const std::set<std::string>& with_value,
+                const std::set<std::string>& flags);
 
 // Milliseconds since `start`, with two decimals ("0.42"): how long a pass took, for operators
 // and scripts/bench (process start-up left out).

@@ -33,33 +33,6 @@ uint16_t parse_tag(const std::string& s) {
   return static_cast<uint16_t>(std::stoul(s));
 }
 
-// Options of the form --name VALUE or --flag among positional arguments.
-struct Opts {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> values;
-  std::set<std::string> flags;
-};
-Opts parse_opts(const Args& a, const std::set<std::string>& with_value,
-                const std::set<std::string>& flags) {
-  Opts o;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (with_value.count(a[i])) {
-      if (i + 1 >= a.size())
-        throw InputError(a[i] + " needs a value");
-      const std::string& key = a[i];
-      o.values[key] = a[i + 1];  // (not a[++i]: the right side would be evaluated first)
-      ++i;
-    } else if (flags.count(a[i])) {
-      o.flags.insert(a[i]);
-    } else if (a[i].rfind("--", 0) == 0) {
-      throw InputError("unknown option '" + a[i] + "'");
-    } else {
-      o.positional.push_back(a[i]);
-    }
-  }
-  return o;
-}
-
 // ------------------------------------------------------------------ policies
 //
 // Owners (keystore/policy_store.hh): unscoped, signetutil works on the global policies (and lists

@@ -57,6 +57,17 @@ std::string primary_address(std::string_view text, const std::string& field) {
             : std::string(out) + ":" + std::to_string(port_number);
 }
 
+namespace {
+
+// The policy a secondary zone is secured with at its first transfer: `stored` ("" = the one
+// the zone would follow unsecured: its tenant's default).
+std::string sign_policy_name(const lmdb::Txn& txn, const ZoneRecord& zone, const Dnssec& dnssec,
+                             const std::string& stored) {
+  return stored.empty() ? dnssec.policies().name_for(txn, zone, codec::DnssecRecord()) : stored;
+}
+
+}  // namespace
+
 ZoneRecord SecondaryZones::create(lmdb::WriteTxn& txn, Portfolio& portfolio, const Dnssec& dnssec,
                                   std::string_view tenant, const Name& apex,
                                   const std::vector<std::string>& primaries,
@@ -70,9 +81,7 @@ ZoneRecord SecondaryZones::create(lmdb::WriteTxn& txn, Portfolio& portfolio, con
   store_.set_meta(txn, z.id, kPrimariesMeta, list);
   if (sign_policy) {
     // Checked now, so that a typo fails here and not at the first transfer, in pdns' log.
-    std::string name = sign_policy->empty()
-                           ? dnssec.policies().name_for(txn, z, codec::DnssecRecord())
-                           : *sign_policy;
+    std::string name = sign_policy_name(txn, z, dnssec, *sign_policy);
     if (!dnssec.policies().named(txn, z.tenant_id, name))
       throw NotFound("unknown policy '" + name + "' (see list-policies)");
     store_.set_meta(txn, z.id, kSignOnTransferMeta, {*sign_policy});
@@ -130,8 +139,7 @@ bool SecondaryZones::secure_on_first_transfer(lmdb::WriteTxn& txn, ZoneRecord& z
   if (dnssec.state().find(txn, zone.id))
     return false;  // secured by hand since
   const bool own = !pending.front().empty();
-  std::string name =
-      own ? pending.front() : dnssec.policies().name_for(txn, zone, codec::DnssecRecord());
+  std::string name = sign_policy_name(txn, zone, dnssec, pending.front());
   auto policy = dnssec.policies().named(txn, zone.tenant_id, name);
   if (!policy) {
     throw NotFound("zone '" + zone.name.to_text() + "': policy '" + name +

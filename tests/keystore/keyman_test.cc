@@ -16,10 +16,10 @@
 #include "keystore/signing.hh"
 #include "signer/ds.hh"
 #include "signer/error.hh"
-#include "tests/support/store_fixture.hh"
+#include "tests/support/dnssec_fixture.hh"
 
 using namespace signet;
-using signet::test::StoreTest;
+using signet::test::DnssecStoreTest;
 
 namespace {
 
@@ -39,19 +39,15 @@ SigningPolicy fast_policy(const std::string& name, bool csk) {
   return p;
 }
 
-class KeyManagerTest : public StoreTest {
+class KeyManagerTest : public DnssecStoreTest {
  protected:
   void SetUp() override {
-    MasterKey::generate_file(dir.file("master.key"));
-    master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
-    dnssec =
-        std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
+    DnssecStoreTest::SetUp();
     audit = std::make_unique<AuditLog>(*store, clock, "test");
     dnssec->events().set_audit(audit.get());
     // Stored policies resolve through this table (the YAML itself is conf/'s business).
     dnssec->policies().set_parser(
         [this](const std::string& name, const std::string&) { return policies.at(name); });
-    portfolio->set_edit_hook(&dnssec->signing());
     keyman = std::make_unique<KeyManager>(*store, *dnssec, clock,
                                           [this](bool, const std::string& m) { log.push_back(m); });
     keyman->set_query([this](const DnsServer& s, const Name& qname, uint16_t type) {
@@ -159,8 +155,6 @@ class KeyManagerTest : public StoreTest {
     return n;
   }
 
-  std::unique_ptr<MasterKey> master;
-  std::unique_ptr<Dnssec> dnssec;
   std::unique_ptr<AuditLog> audit;
   std::unique_ptr<KeyManager> keyman;
   std::map<std::string, SigningPolicy> policies;

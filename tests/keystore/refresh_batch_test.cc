@@ -17,10 +17,10 @@
 #include "keystore/refresher.hh"
 #include "keystore/signing.hh"
 #include "signer/rrsig.hh"
-#include "tests/support/store_fixture.hh"
+#include "tests/support/dnssec_fixture.hh"
 
 using namespace signet;
-using signet::test::StoreTest;
+using signet::test::DnssecStoreTest;
 
 namespace {
 
@@ -78,16 +78,12 @@ bool at_apex(const std::string& rrsig_key) {
   return codec::split_rrsig_key(codec::as_bytes(rrsig_key)).namekey.empty();
 }
 
-class RefreshBatchTest : public StoreTest {
+class RefreshBatchTest : public DnssecStoreTest {
  protected:
   void SetUp() override {
-    MasterKey::generate_file(dir.file("master.key"));
-    master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
-    dnssec =
-        std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
+    DnssecStoreTest::SetUp();
     dnssec->policies().set_parser(
         [this](const std::string& name, const std::string&) { return policies.at(name); });
-    portfolio->set_edit_hook(&dnssec->signing());
     make_zone("acme", "example.com.");
     edit("example.com.", [&](ZoneWriter& w) {
       for (int i = 0; i < 40; ++i) {
@@ -133,8 +129,6 @@ class RefreshBatchTest : public StoreTest {
   // The time at which the signatures expiring before `cut` (but not all) have entered the window.
   uint64_t time_when_some_are_due(const SigningPolicy& p, uint64_t cut) { return cut - window(p); }
 
-  std::unique_ptr<MasterKey> master;
-  std::unique_ptr<Dnssec> dnssec;
   std::map<std::string, SigningPolicy> policies;
 };
 

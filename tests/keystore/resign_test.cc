@@ -16,10 +16,10 @@
 #include "signer/error.hh"
 #include "signer/nsec3.hh"
 #include "signer/rrsig.hh"
-#include "tests/support/store_fixture.hh"
+#include "tests/support/dnssec_fixture.hh"
 
 using namespace signet;
-using signet::test::StoreTest;
+using signet::test::DnssecStoreTest;
 
 namespace {
 
@@ -37,14 +37,10 @@ struct Stop : std::runtime_error {
   Stop() : std::runtime_error("stopped as if killed") {}
 };
 
-class ResignTest : public StoreTest {
+class ResignTest : public DnssecStoreTest {
  protected:
   void SetUp() override {
-    MasterKey::generate_file(dir.file("master.key"));
-    master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
-    dnssec =
-        std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
-    portfolio->set_edit_hook(&dnssec->signing());
+    DnssecStoreTest::SetUp();
     make_zone("acme", "example.com.");
     edit("example.com.", [&](ZoneWriter& w) {
       for (int i = 0; i < kNames; ++i) {
@@ -174,9 +170,6 @@ class ResignTest : public StoreTest {
     ASSERT_TRUE(dnssec->signing().begin_denial(txn, z, p));
     txn.commit();
   }
-
-  std::unique_ptr<MasterKey> master;
-  std::unique_ptr<Dnssec> dnssec;
 };
 
 TEST_F(ResignTest, ChunkedReSignAfterAZskChangeIsValidAtEveryChunkAndEndsWithTheNewKeyOnly) {

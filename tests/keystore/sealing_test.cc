@@ -15,10 +15,10 @@
 #include "keystore/keyring.hh"
 #include "signer/crypto.hh"
 #include "signer/policy.hh"
-#include "tests/support/store_fixture.hh"
+#include "tests/support/dnssec_fixture.hh"
 
 using namespace signet;
-using signet::test::StoreTest;
+using signet::test::DnssecStoreTest;
 
 namespace {
 
@@ -99,15 +99,9 @@ std::string leaked_piece(const std::string& file, const Material& secret) {
   }
 }
 
-class SealingTest : public StoreTest {
+class SealingTest : public DnssecStoreTest {
  protected:
-  void SetUp() override {
-    MasterKey::generate_file(dir.file("master.key"));
-    master = std::make_unique<MasterKey>(MasterKey::load(dir.file("master.key")));
-    dnssec =
-        std::make_unique<Dnssec>(*store, clock, [this]() -> const MasterKey& { return *master; });
-    portfolio->set_edit_hook(&dnssec->signing());
-  }
+  void SetUp() override { DnssecStoreTest::SetUp(); }
 
   void secure(const std::string& apex, const std::string& policy) {
     auto txn = store->begin_write();
@@ -135,8 +129,6 @@ class SealingTest : public StoreTest {
     pieces.push_back({apex + "'s tenant data key", as_string(tk.bytes())});
   }
 
-  std::unique_ptr<MasterKey> master;
-  std::unique_ptr<Dnssec> dnssec;
   std::vector<Material> whole;    // must not appear in full (the DER holds public parts too)
   std::vector<Material> pieces;   // no 16-byte piece may appear
   std::vector<Material> publics;  // the control: these are in the store, in the clear
