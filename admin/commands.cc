@@ -8,6 +8,7 @@
 #include <map>
 
 #include "conf/zonefile.hh"
+#include "keystore/presigned_zones.hh"
 #include "keystore/secondary_zones.hh"
 #include "signer/error.hh"
 #include "signer/json.hh"
@@ -101,7 +102,7 @@ int cmd_list_tenants(Cli& cli, const Args&) {
 // ------------------------------------------------------------------ zones
 
 constexpr const char* kCreateSecondaryUsage =
-    "create-secondary TENANT ZONE PRIMARY... [--policy POLICY | --unsigned]";
+    "create-secondary TENANT ZONE PRIMARY... [--policy POLICY | --unsigned | --presigned]";
 
 void cmd_create_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   Name zone = parse_zone(a[1]);
@@ -115,19 +116,24 @@ void cmd_create_zone(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
 // create-secondary TENANT ZONE PRIMARY... [--policy P | --unsigned]: a zone pdns transfers in
 // from PRIMARY and Signet signs (keystore/secondary_zones.hh).
 void cmd_create_secondary(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
-  Opts o = parse_opts(a, {"--policy"}, {"--unsigned"});
+  Opts o = parse_opts(a, {"--policy"}, {"--unsigned", "--presigned"});
   const std::vector<std::string>& positional = o.positional;
   if (positional.size() < 3)
     throw InputError("usage: signetutil " + std::string(kCreateSecondaryUsage));
-  // "": the tenant's default policy; nullopt: served unsigned.
+  const bool presigned = o.flags.count("--presigned");
+  if (o.values.count("--policy") + o.flags.count("--unsigned") + presigned > 1)
+    throw InputError("--policy, --unsigned and --presigned exclude each other");
+  // "": the tenant's default policy; nullopt: not signed by Signet.
   std::optional<std::string> policy;
-  if (!o.flags.count("--unsigned"))
+  if (!o.flags.count("--unsigned") && !presigned)
     policy = o.values.count("--policy") ? o.values.at("--policy") : "";
   Name zone = parse_zone(positional[1]);
   std::vector<std::string> primaries(positional.begin() + 2, positional.end());
   SecondaryZones secondaries(cli.ctx.store(), &cli.ctx.audit());
   ZoneRecord z = secondaries.create(txn, cli.portfolio, cli.ctx.dnssec(), positional[0], zone,
                                     primaries, policy);
+  if (presigned)
+    PresignedZones(cli.ctx.store(), &cli.ctx.audit()).mark(txn, z, false);
   cli.out << "created secondary zone " << zone.to_text() << " for tenant " << positional[0]
           << ", transferred from";
   for (const auto& p : secondaries.primaries(txn, z))
@@ -135,6 +141,8 @@ void cmd_create_secondary(Cli& cli, const Args& a, lmdb::WriteTxn& txn) {
   if (policy) {
     cli.out << "; signed at its first transfer with policy "
             << (policy->empty() ? "of its tenant (default)" : *policy);
+  } else if (presigned) {
+    cli.out << "; presigned: served with its primary's signatures";
   } else {
     cli.out << "; served unsigned";
   }
@@ -276,7 +284,8 @@ const std::vector<Command>& commands() {
        cmd_create_zone},
       {"create-secondary", kCreateSecondaryUsage,
        "Create a zone that pdns transfers in from PRIMARY (ip[:port]) on its SOA timer and on "
-       "NOTIFY; Signet signs it (the tenant's policy, or --policy) unless --unsigned",
+       "NOTIFY; Signet signs it (the tenant's policy, or --policy) unless --unsigned, or serves "
+       "its primary's signatures (--presigned)",
        3, SIZE_MAX, nullptr, cmd_create_secondary},
       {"delete-zone", "delete-zone ZONE", "Delete a zone and all its data", 1, 1, nullptr,
        cmd_delete_zone},

@@ -11,6 +11,7 @@
 #include "admin/commands.hh"
 
 #include "keystore/keyring.hh"
+#include "keystore/presigned_zones.hh"
 #include "keystore/refresher.hh"
 #include "keystore/secondary_zones.hh"
 #include "signer/bind_key.hh"
@@ -254,8 +255,20 @@ void show_transfer_state(Cli& cli, const lmdb::Txn& txn, const ZoneRecord& zone,
   doc["primaries"] = primaries;
   doc["primary_serial"] = known ? Json(zone.upstream_serial) : Json(nullptr);
   doc["last_check"] = zone.last_check ? Json(iso_time(zone.last_check)) : Json(nullptr);
+  // Presigned (keystore/presigned_zones.hh): signed by its primary, with these parameters.
+  auto view = presigned_view(cli.ctx.store(), txn, zone.id);
+  std::string denial;
+  if (view) {
+    denial = view->denial == codec::Denial::kNsec
+                 ? "NSEC"
+                 : "NSEC3 " + nsec3_params_text(
+                                  {1, view->nsec3_flags, view->nsec3_iterations, view->salt});
+  }
+  doc["presigned"] = view ? Json(denial) : Json(nullptr);
   if (cli.json)
     return;
+  if (view)
+    cli.out << "presigned\tby its primary, " << denial << "\n";
   cli.out << "primaries";
   for (const auto& p : primaries)
     cli.out << "\t" << p;

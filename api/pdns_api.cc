@@ -16,6 +16,7 @@
 #include "api/pdns_records.hh"
 #include "conf/zonefile.hh"
 #include "keystore/catalogs.hh"
+#include "keystore/presigned_zones.hh"
 #include "keystore/secondary_zones.hh"
 #include "keystore/zone_ds.hh"
 #include "keystore/zone_keys.hh"
@@ -130,7 +131,9 @@ Json PdnsApi::zone_json(const lmdb::Txn& txn, const ZoneRecord& z, const std::st
   Json masters = Json::array();
   for (const auto& m : store().get_meta(txn, z.id, kPrimariesMeta))
     masters.push_back(m);
-  bool secured = s_.root().dnssec().state().find(txn, z.id).has_value();
+  // pdns' "dnssec": signed, by Signet or (presigned) by the zone's primary.
+  bool secured =
+      s_.root().dnssec().state().find(txn, z.id).has_value() || is_presigned(store(), txn, z.id);
   std::string id = zone_id(z.name);
   std::string catalog;
   if (auto c = z.catalog_id ? store().zone_by_id(txn, z.catalog_id) : std::nullopt)

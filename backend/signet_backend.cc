@@ -476,7 +476,7 @@ bool SignetBackend::getBeforeAndAfterNamesAbsolute(uint32_t id, const DNSName& q
     AuxRead aux(*this);
     const lmdb::Txn& txn = aux.txn();
     const ZoneEntry* z = zone_entry(id);
-    auto st = z ? ctx_->dnssec().state().find(txn, id) : std::nullopt;
+    auto st = z ? serving_state(txn, id) : std::nullopt;
     if (!st) {
       return false;
     }
@@ -690,7 +690,7 @@ bool SignetBackend::dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, cons
   if (!is_signing_meta(kind))
     return false;
   out.clear();
-  auto st = ctx_->dnssec().state().find(txn, zone_id);
+  auto st = serving_state(txn, zone_id);
   if (!st)
     return true;
   if (kind == "PRESIGNED") {
@@ -704,6 +704,63 @@ bool SignetBackend::dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, cons
     out.push_back(nsec3_params_text(p));
   }
   return true;
+}
+
+std::optional<codec::DnssecRecord> SignetBackend::serving_state(const lmdb::Txn& txn,
+                                                                uint32_t zone_id) {
+  auto st = ctx_->dnssec().state().find(txn, zone_id);
+  return st ? st : presigned_view(store_, txn, zone_id);
+}
+
+// pdns writes these on a secondary zone in two ways. During a transfer (in its transaction,
+// before the records; slavecommunicator.cc) they say what the primary sent: for a zone Signet
+// signs, its own signing state stands and pdns' clearing of them is ignored, while setting them
+// means the primary sent NSEC or NSEC3, which is refused; for a presigned zone they are the
+// primary's denial parameters. Outside a transfer, PRESIGNED is the operator's: pdnsutil
+// set-presigned / unset-presigned, the API's "presigned".
+void SignetBackend::secondary_signing_meta(lmdb::WriteTxn& txn, ZoneRecord& z,
+                                           const std::string& kind,
+                                           const std::vector<std::string>& meta) {
+  const std::string zone = "zone '" + z.name.to_text() + "'";
+  const bool marked = is_presigned(store_, txn, z.id);
+  const bool set = !meta.empty() && !(kind == "PRESIGNED" && meta.front() == "0");
+  if (!transfer_in_) {
+    if (kind != "PRESIGNED") {
+      throw InputError(zone + ": " + kind +
+                       (marked ? " comes from its primary (the zone is presigned)"
+                               : " is managed by Signet (signetutil secure-zone, set-nsec3)"));
+    }
+    if (set && !marked) {
+      bool signs = ctx_->dnssec().state().find(txn, z.id) ||
+                   !store_.get_meta(txn, z.id, kSignOnTransferMeta).empty();
+      presigned().mark(txn, z, signs);
+    } else if (!set && marked) {
+      presigned().unmark(txn, z);
+    }
+    return;
+  }
+  if (!marked) {
+    if (!set)
+      return;
+    throw InputError(zone +
+                     ": the primary sends a signed zone (NSEC or NSEC3 records); Signet signs "
+                     "the zones it receives: have the primary send the zone unsigned, or mark "
+                     "the zone presigned (signetutil create-secondary --presigned, pdnsutil "
+                     "set-presigned) to serve the primary's signatures");
+  }
+  if (kind == "PRESIGNED") {
+    if (!set) {
+      throw InputError(zone +
+                       " is marked presigned but its primary sends it unsigned (no NSEC or "
+                       "NSEC3); sign it there, or unmark it (pdnsutil unset-presigned)");
+    }
+  } else if (kind == "NSEC3PARAM") {
+    presigned().set_denial(
+        txn, z.id,
+        set ? std::optional<Nsec3Params>(nsec3_params_from_text(meta.front())) : std::nullopt);
+  } else if (set) {
+    throw InputError(zone + ": narrow NSEC3 (NSEC3NARROW) is not supported");
+  }
 }
 
 bool SignetBackend::getDomainMetadata(const DNSName& name, const std::string& kind,
@@ -733,6 +790,8 @@ bool SignetBackend::getAllDomainMetadata(const DNSName& name,
       meta = store_.all_meta(txn, z->id);
       meta.erase(kPrimariesMeta);  // internal (keystore/secondary_zones.hh)
       meta.erase(kSignOnTransferMeta);
+      meta.erase(kPresignedMeta);  // keystore/presigned_zones.hh: PRESIGNED says it
+      meta.erase(kPresignedNsec3Meta);
       for (const char* kind : {"PRESIGNED", "NSEC3PARAM", "NSEC3NARROW"}) {
         std::vector<std::string> v;
         dnssec_metadata(txn, z->id, kind, v);
@@ -753,16 +812,8 @@ bool SignetBackend::setDomainMetadata(const DNSName& name, const std::string& ki
   try {
     return with_zone_write(name, [&](lmdb::WriteTxn& txn, ZoneRecord& z) {
       if (is_signing_meta(kind)) {
-        if (z.kind == ZoneKind::kSecondary) {
-          // A transfer in (slavecommunicator.cc) clears what the last one found: Signet's
-          // signing state is its own. Setting them means the primary sent NSEC or NSEC3.
-          if (meta.empty())
-            return;
-          throw InputError("zone '" + name.toString() +
-                           "': the primary sends a signed zone (NSEC or NSEC3 records); Signet "
-                           "signs the zones it receives and does not serve presigned ones: have "
-                           "the primary send the zone unsigned");
-        }
+        if (z.kind == ZoneKind::kSecondary)
+          return secondary_signing_meta(txn, z, kind, meta);
         throw InputError("zone '" + name.toString() + "': " + kind +
                          " is managed by Signet (signetutil secure-zone, set-nsec3, unset-nsec3)");
       }
@@ -1095,8 +1146,12 @@ bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
       writer_->clear();
       // A secondary zone's data comes from its primary: a transfer (keystore/secondary_zones.hh).
       transfer_in_ = wzone_.kind == ZoneKind::kSecondary;
-      if (transfer_in_)
+      if (transfer_in_ && is_presigned(store_, *wtxn_, wzone_.id)) {
+        writer_->set_transfer_in(/*presigned=*/true);
+        presigned_in_ = std::make_unique<PresignedTransfer>(store_, *wtxn_, wzone_);
+      } else if (transfer_in_) {
         writer_->set_transfer_in();
+      }
     }
     return true;
   } catch (...) {
@@ -1108,6 +1163,7 @@ bool SignetBackend::startTransaction(const DNSName& domain, int domain_id) {
 void SignetBackend::reset_transaction() {
   mode_ = Mode::kIdle;
   writer_.reset();
+  presigned_in_.reset();
   transfer_in_ = false;
   w_ = Cursors();
   if (wtxn_) {
@@ -1126,6 +1182,15 @@ bool SignetBackend::commitTransaction() {
       writer_->finish();
       for (const auto& w : writer_->warnings()) {
         g_log << Logger::Warning << "[signet] zone '" << wzone_.name.to_text() << "': " << w
+              << endl;
+      }
+      if (presigned_in_) {
+        auto st = presigned_in_->finish(ctx_->dnssec().signing().rules(), ctx_->clock().now());
+        g_log << (st.expired ? Logger::Warning : Logger::Info) << "[signet] zone '"
+              << wzone_.name.to_text() << "': presigned, " << st.signatures
+              << " signatures of its primary, " << st.links << " chain links"
+              << (st.expired ? "; some of its signatures have expired: validators will fail it"
+                             : "")
               << endl;
       }
       if (transfer_in_ && secondaries().secure_on_first_transfer(*wtxn_, wzone_, ctx_->dnssec())) {
@@ -1171,7 +1236,10 @@ bool SignetBackend::feedRecord(const DNSResourceRecord& rr, const DNSName&, bool
       throw InputError("record " + rr.qname.toString() + " " + rr.qtype.toString() + ": " +
                        e.what());
     }
-    writer_->add(to_name(rr.qname), type, rr.ttl, rdata);
+    if (presigned_in_ && type == QType::RRSIG)
+      presigned_in_->add_signature(to_name(rr.qname), rr.ttl, rdata);
+    else
+      writer_->add(to_name(rr.qname), type, rr.ttl, rdata);
     return true;
   } catch (...) {
     rethrow_for_pdns();

@@ -17,6 +17,7 @@
 #include "conf/composition_root.hh"
 #include "keystore/catalogs.hh"
 #include "keystore/portfolio.hh"
+#include "keystore/presigned_zones.hh"
 #include "keystore/secondary_zones.hh"
 #include "keystore/zone_writer.hh"
 
@@ -169,6 +170,11 @@ class SignetBackend final : public DNSBackend {
   // PRESIGNED, NSEC3PARAM and NSEC3NARROW come from the zone's signing state, not from storage.
   bool dnssec_metadata(const lmdb::Txn& txn, uint32_t zone_id, const std::string& kind,
                        std::vector<std::string>& out);
+  // The signing state pdns serves the zone by: Signet's, or its primary's for a presigned zone.
+  std::optional<codec::DnssecRecord> serving_state(const lmdb::Txn& txn, uint32_t zone_id);
+  // setDomainMetadata of PRESIGNED, NSEC3PARAM, NSEC3NARROW on a secondary zone.
+  void secondary_signing_meta(lmdb::WriteTxn& txn, ZoneRecord& z, const std::string& kind,
+                              const std::vector<std::string>& meta);
   void reset_transaction();
   // Sets upstream_serial_ for pdns' freshness check of a secondary zone (see lookup()).
   void note_freshness_lookup(const lmdb::Txn& txn, uint16_t qtype, const DNSName& qdomain);
@@ -176,6 +182,7 @@ class SignetBackend final : public DNSBackend {
   void flush_notified();
   SecondaryZones secondaries() { return SecondaryZones(store_, &ctx_->audit()); }
   Catalogs catalogs() { return Catalogs(store_, &ctx_->audit()); }
+  PresignedZones presigned() { return PresignedZones(store_, &ctx_->audit()); }
 
   std::shared_ptr<CompositionRoot> ctx_;
   Store& store_;
@@ -214,8 +221,9 @@ class SignetBackend final : public DNSBackend {
   std::unique_ptr<lmdb::WriteTxn> wtxn_;
   ZoneRecord wzone_;
   std::unique_ptr<ZoneWriter> writer_;
-  bool transfer_in_ = false;               // the open transaction is a transfer of a secondary zone
-  std::map<uint32_t, uint32_t> notified_;  // zone id -> serial: see setNotified
+  bool transfer_in_ = false;  // the open transaction is a transfer of a secondary zone
+  std::unique_ptr<PresignedTransfer> presigned_in_;  // ... of a presigned one: its signatures
+  std::map<uint32_t, uint32_t> notified_;            // zone id -> serial: see setNotified
 };
 
 }  // namespace signet

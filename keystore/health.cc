@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "keystore/health.hh"
 
+#include "keystore/presigned_zones.hh"
+
 #include <algorithm>
 
 #include "signer/nsec3.hh"
@@ -71,6 +73,41 @@ StoreHealth assess_store(const lmdb::Env::Usage& u) {
   return h;
 }
 
+namespace {
+
+// A presigned zone: Signet neither signs nor re-signs it, but it serves the primary's signatures,
+// and a primary that stops re-signing must not go unnoticed until validators fail the zone.
+void assess_presigned(ZoneHealth& h, const codec::DnssecRecord& view, Dnssec& dnssec,
+                      const lmdb::Txn& txn, const ZoneRecord& zone, uint64_t now) {
+  h.presigned = true;
+  Nsec3Params p{1, view.nsec3_flags, view.nsec3_iterations, view.salt};
+  h.denial = view.denial == codec::Denial::kNsec ? "NSEC" : "NSEC3 " + nsec3_params_text(p);
+  h.earliest_expiry = dnssec.signing().earliest_expiration(txn, zone.id);
+  h.signatures_expiring = true;
+  int64_t left = static_cast<int32_t>(h.earliest_expiry - static_cast<uint32_t>(now));
+  if (!h.earliest_expiry) {
+    h.reasons.push_back("presigned, and no transfer from its primary yet");
+    h.signatures_expiring = false;
+    return;
+  }
+  if (left <= 0) {
+    h.status = HealthStatus::kCritical;
+    h.reasons.push_back("the primary's signatures have expired: validators fail the zone");
+  } else if (left < kDay) {
+    h.status = HealthStatus::kCritical;
+    h.reasons.push_back("the primary's signatures expire in " + hours(left));
+  } else if (left < 3 * kDay) {
+    h.status = HealthStatus::kWarning;
+    h.reasons.push_back("the primary's signatures expire in " + hours(left) +
+                        " (is the primary re-signing, and reaching us?)");
+  } else {
+    h.signatures_expiring = false;
+  }
+  h.reasons.push_back("presigned by its primary");
+}
+
+}  // namespace
+
 ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, const lmdb::Txn& txn,
                        const ZoneRecord& zone, const std::string& tenant, uint64_t now) {
   ZoneHealth h;
@@ -82,6 +119,12 @@ ZoneHealth assess_zone(KeyManager& keyman, Dnssec& dnssec, const Store& store, c
   auto st = dnssec.state().find(txn, zone.id);
   if (!st) {
     h.secured = false;
+    if (zone.kind == ZoneKind::kSecondary) {
+      if (auto view = presigned_view(store, txn, zone.id)) {
+        assess_presigned(h, *view, dnssec, txn, zone, now);
+        return h;
+      }
+    }
     h.reasons.push_back("unsigned");
     return h;
   }

@@ -33,10 +33,11 @@ std::string parent_ds_state_name(ParentDsState s);
 
 struct ZoneHealth {
   std::string zone, tenant;
-  bool secured = false;
+  bool secured = false;    // signed by Signet
+  bool presigned = false;  // signed by its primary (keystore/presigned_zones.hh): no keys here
   HealthStatus status = HealthStatus::kOk;
   std::vector<std::string> reasons;  // most severe first
-  // Secured zones only:
+  // Secured zones only (presigned ones: denial and earliest_expiry):
   std::string policy;
   std::string denial;
   uint32_t earliest_expiry = 0;  // earliest RRSIG expiration (0: none)

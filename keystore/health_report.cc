@@ -61,7 +61,12 @@ Json zone_health_json(const ZoneHealth& h) {
          {"tenant", h.tenant},
          {"status", health_status_name(h.status)},
          {"reasons", h.reasons},
-         {"signed", h.secured}};
+         {"signed", h.secured || h.presigned}};
+  if (h.presigned) {
+    z["presigned"] = true;
+    z["denial"] = h.denial;
+    z["earliest_rrsig_expiry"] = time_text(h.earliest_expiry);
+  }
   if (h.secured) {
     z["policy"] = h.policy;
     z["denial"] = h.denial;
@@ -162,11 +167,11 @@ std::string metrics_text(const HealthSurvey& s) {
     out << "signet_zone_status{" << zl(h) << "} " << static_cast<int>(h.status) << "\n";
   head("signet_zone_signed", "gauge", "1 if the zone is signed.");
   for (const auto& h : s.zones)
-    out << "signet_zone_signed{" << zl(h) << "} " << (h.secured ? 1 : 0) << "\n";
+    out << "signet_zone_signed{" << zl(h) << "} " << (h.secured || h.presigned ? 1 : 0) << "\n";
   head("signet_zone_rrsig_expiry_timestamp_seconds", "gauge",
        "Earliest RRSIG expiration of the zone (Unix time).");
   for (const auto& h : s.zones) {
-    if (h.secured && h.earliest_expiry)
+    if ((h.secured || h.presigned) && h.earliest_expiry)
       out << "signet_zone_rrsig_expiry_timestamp_seconds{" << zl(h) << "} " << h.earliest_expiry
           << "\n";
   }

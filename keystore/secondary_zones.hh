@@ -17,7 +17,8 @@
 //    (the backend answers that one lookup with upstream_serial): comparing it with Signet's,
 //    which is usually ahead, would judge the zone fresh and miss the primary's changes.
 //  * An upstream that sends a signed zone (RRSIG, NSEC, NSEC3, DNSKEY) is refused with an error
-//    naming it: Signet signs the zones it serves. Serving presigned data is not supported.
+//    naming it: Signet signs the zones it serves, unless the zone is marked presigned
+//    (keystore/presigned_zones.hh), whose primary's signatures are served as they came.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "keystore/signing_service.hh"
 
+#include "keystore/presigned_zones.hh"
+
 #include <algorithm>
 #include <random>
 #include <set>
@@ -70,6 +72,10 @@ SigningService::Secured SigningService::secure(lmdb::WriteTxn& txn, ZoneRecord& 
                                                bool own_policy) {
   if (state_.find(txn, zone.id))
     throw Conflict("zone '" + zone.name.to_text() + "' is already secured");
+  if (is_presigned(store_, txn, zone.id)) {
+    throw Conflict("zone '" + zone.name.to_text() +
+                   "' is presigned: its primary signs it (pdnsutil unset-presigned first)");
+  }
   if (!store_.get_rrset(txn, zone.id, {}, rrtype::SOA)) {
     throw Conflict("zone '" + zone.name.to_text() + "' has no SOA record; load its data first");
   }

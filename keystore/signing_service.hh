@@ -38,6 +38,9 @@ class SigningService : public ZoneEditHook {
         events_(events),
         rules_(rules) {}
 
+  // What pdns' configuration changes in the bitmaps it builds.
+  const BitmapRules& rules() const { return rules_; }
+
   struct Secured {
     std::vector<codec::KeyRecord> keys;
     SignStats stats;

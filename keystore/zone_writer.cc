@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "keystore/zone_writer.hh"
 
+#include "keystore/presigned_zones.hh"
+
 #include <algorithm>
 #include <numeric>
 #include <stdexcept>
@@ -135,11 +137,17 @@ void ZoneWriter::clear() {
 void ZoneWriter::add(const Name& owner, uint16_t type, uint32_t ttl, std::span<const uint8_t> rdata,
                      const Where& where) {
   check_owner(owner, type, where);
-  if (transfer_in_ && (rrtype_is_signer_generated(type) || type == rrtype::DNSKEY)) {
+  if (presigned_ && rrtype_is_signer_generated(type)) {
+    if (type == rrtype::RRSIG)
+      throw Error("RRSIG " + describe(owner, type) + " handed to the writer of a presigned zone");
+    return;  // NSEC, NSEC3, NSEC3PARAM: pdns builds them from the chain
+  }
+  if (transfer_in_ && !presigned_ && (rrtype_is_signer_generated(type) || type == rrtype::DNSKEY)) {
     throw InputError("zone '" + zone_.name.to_text() + "': the primary sends a signed zone (" +
                      describe(owner, type) +
-                     "); Signet signs the zones it receives and does not serve presigned ones: "
-                     "have the primary send the zone unsigned");
+                     "); Signet signs the zones it receives: have the primary send the zone "
+                     "unsigned, or mark the zone presigned (signetutil create-secondary "
+                     "--presigned, pdnsutil set-presigned) to serve the primary's signatures");
   }
   if (rrtype_is_signer_generated(type) || managed(type)) {
     warnings_.push_back("skipped " + describe(owner, type) +
@@ -490,7 +498,14 @@ void ZoneWriter::check_soa_and_serial() {
       // the data changes, even when our re-signs have taken it past the primary's.
       zone_.upstream_serial = serial;
       zone_.flags |= codec::kZoneUpstreamSerial;
-      if (had_soa_ && !time_before(serial_before_, serial)) {
+      if (presigned_) {
+        // The primary signed this SOA: it is served as it came.
+        if (had_soa_ && time_before(serial, serial_before_)) {
+          warnings_.push_back("the primary's SOA serial " + std::to_string(serial) +
+                              " is behind the zone's " + std::to_string(serial_before_) +
+                              " (RFC 1982): secondaries will not take this change");
+        }
+      } else if (had_soa_ && !time_before(serial_before_, serial)) {
         serial = serial_before_ + 1;  // RFC 1982
         serial_bumped_ = true;
         txn_.put(dbi, soa_key, soa_rrset_with_serial(v, rdata, serial));
@@ -534,6 +549,12 @@ void ZoneWriter::finish() {
     throw std::logic_error("ZoneWriter::finish called twice");
   finished_ = true;
   flush();
+  if (!transfer_in_ && changed_ && zone_.kind == ZoneKind::kSecondary &&
+      is_presigned(store_, txn_, zone_.id)) {
+    throw Conflict("zone '" + zone_.name.to_text() +
+                   "' is presigned: its primary signs it, and Signet serves it as the primary "
+                   "sends it; change it at the primary");
+  }
   fix_names();
   check_soa_and_serial();
   if (hook_ && (changed_ || cleared_)) {

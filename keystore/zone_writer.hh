@@ -87,7 +87,13 @@ class ZoneWriter {
   // only a signer makes (RRSIG, NSEC, NSEC3, NSEC3PARAM, DNSKEY) are refused, not skipped, and
   // the SOA's serial is kept as the zone's upstream serial while the zone's own serial moves
   // forward from where it was (the primary's when that is ahead, else ours + 1).
-  void set_transfer_in() { transfer_in_ = true; }
+  // `presigned` (keystore/presigned_zones.hh): the primary signs the zone; DNSKEY, CDS and
+  // CDNSKEY are its data, RRSIGs go to a PresignedTransfer, NSEC, NSEC3 and NSEC3PARAM are
+  // skipped (pdns synthesizes them), and the serial is the primary's, exactly: the SOA is signed.
+  void set_transfer_in(bool presigned = false) {
+    transfer_in_ = true;
+    presigned_ = presigned;
+  }
   // Lets finish() hand the edit to `hook` (the DNSSEC service).
   void set_hook(ZoneEditHook* hook) { hook_ = hook; }
   // finish() records the change ("zone-changed"/"zone-replaced") in `audit`.
@@ -161,6 +167,7 @@ class ZoneWriter {
   bool finished_ = false;
   bool serial_bumped_ = false;
   bool transfer_in_ = false;
+  bool presigned_ = false;
   ZoneEditHook* hook_ = nullptr;
   AuditLog* audit_ = nullptr;
   uint32_t serial_before_ = 0;

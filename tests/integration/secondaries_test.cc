@@ -437,9 +437,89 @@ TEST_F(Secondaries, BumpInTheWireAnUnsignedBindZoneReachesTheSecondariesSignedAn
   EXPECT_FALSE(axfr.empty());
 }
 
+// Issue 11 item 4, the presigned case: a zone its primary signs (here dnssec-signzone, NSEC3, with
+// an empty non-terminal) and that is marked presigned is served with the primary's signatures:
+// pdns+Signet stores them beside the data and builds the chain pdns synthesizes the NSEC3
+// records from, and Knot takes it through the catalog. A resolver trusting the primary's key
+// (Signet has none for this zone) validates answers, NXDOMAIN and NODATA through Knot and
+// through pdns itself; a change re-signed at the primary reaches Knot, validated.
+TEST_F(Secondaries, APresignedZoneIsServedWithItsPrimarysSignaturesAndValidatesThroughKnot) {
+  SIGNET_REQUIRE_TOOLS("dnssec-keygen", "dnssec-signzone");
+  const std::string zone = "presigned.example.";
+  const std::string dir = primary.dir.file("presigned-upstream");
+  std::filesystem::create_directories(dir);
+  const std::string file = dir + "/presigned.example.db";
+  RunResult key = run(
+      {find_tool("dnssec-keygen"), "-K", dir, "-a", "ECDSAP256SHA256", "-f", "KSK", zone}, "", 60);
+  ASSERT_EQ(key.status, 0) << key.err;
+  auto sign = [&](int serial, const std::string& extra) {
+    write_file(file,
+               "$ORIGIN presigned.example.\n$TTL 300\n@ SOA ns.presigned.example. "
+               "h.presigned.example. " +
+                   std::to_string(serial) +
+                   " 3600 60 86400 300\n@ NS ns\nns A 127.0.0.1\nwww A 192.0.2.70\n"
+                   "x.deep A 192.0.2.71\n" +
+                   extra);
+    RunResult r = run({find_tool("dnssec-signzone"), "-K", dir, "-d", dir, "-S", "-z", "-3", "abcd",
+                       "-H", "0", "-o", zone, "-f", file + ".signed", file},
+                      "", 60);
+    ASSERT_EQ(r.status, 0) << r.err;
+  };
+  sign(2026120201, "");
+  auto upstream = start_upstream(zone, file + ".signed");
+  std::string made = primary.ok({"create-secondary", "acme", zone,
+                                 "127.0.0.1:" + std::to_string(upstream->port()), "--presigned"});
+  EXPECT_NE(made.find("presigned"), std::string::npos) << made;
+  pdnsutil({"set-meta", zone, "AXFR-MASTER-TSIG", kKey});
+  ASSERT_TRUE(knot->wait_serial(zone, 2026120201, 60s)) << "pdns:\n"
+                                                        << primary.server.log() << "\nknot:\n"
+                                                        << knot->log();
+  EXPECT_EQ(primary_serial(zone), 2026120201u);  // the primary's SOA, as it signed it
+
+  std::string ds = read_file(dir + "/dsset-" + zone);
+  std::string anchor = ds.substr(0, ds.find('\n'));
+  auto resolver = [&](const std::string& name, int port) {
+    return std::make_unique<Unbound>(primary.dir.file(name),
+                                     UnboundOptions{anchor, {{zone, port}}, {}});
+  };
+  auto via_knot = resolver("unbound-presigned-knot", knot->port());
+  auto via_pdns = resolver("unbound-presigned-pdns", primary.server.port());
+  auto expect_secure = [&](Unbound& u, const std::string& name, uint16_t type, int rcode,
+                           size_t answers) {
+    DnsAnswer a = dns_ask(u.port(), name, type);
+    EXPECT_TRUE(a.answered && a.rcode == rcode && a.ad && a.rdatas(type).size() == answers)
+        << name << " through " << u.port() << ": rcode " << a.rcode << (a.ad ? " AD" : " no AD")
+        << "\n"
+        << validation_failures(u);
+  };
+  for (Unbound* u : {via_knot.get(), via_pdns.get()}) {
+    expect_secure(*u, "www.presigned.example.", rrtype::A, 0, 1);
+    expect_secure(*u, "nowhere.presigned.example.", rrtype::A, 3, 0);  // NXDOMAIN, proven
+    expect_secure(*u, "www.presigned.example.", rrtype::TXT, 0, 0);    // NODATA
+    expect_secure(*u, "deep.presigned.example.", rrtype::A, 0, 0);     // an empty non-terminal
+  }
+  std::string shown = primary.ok({"show-zone", zone});
+  EXPECT_NE(shown.find("presigned\tby its primary, NSEC3 1 0 0 abcd"), std::string::npos) << shown;
+  // Signet signs nothing here (it has no key for the zone), and nobody but the primary edits it.
+  RunResult secure = primary.util({"secure-zone", zone, "fast"});
+  EXPECT_NE(secure.status, 0);
+  EXPECT_NE(secure.err.find("presigned"), std::string::npos) << secure.err;
+  RunResult edit = primary.util({"add-record", zone, "evil", "A", "300", "192.0.2.66"});
+  EXPECT_NE(edit.status, 0);
+  EXPECT_NE(edit.err.find("presigned"), std::string::npos) << edit.err;
+
+  // The primary changes the zone and signs it again.
+  sign(2026120202, "new A 192.0.2.72\n");
+  upstream->reload();
+  ASSERT_TRUE(knot->wait_serial(zone, 2026120202, 60s)) << primary.server.log();
+  via_knot->restart();
+  expect_secure(*via_knot, "new.presigned.example.", rrtype::A, 0, 1);
+  expect_secure(*via_knot, "nowhere.presigned.example.", rrtype::A, 3, 0);
+}
+
 // A primary that sends a signed zone is refused with the reason in pdns' log, and nothing of it
-// is served: Signet signs what it serves and does not pass presigned data on.
-TEST_F(Secondaries, APrimarySendingASignedZoneIsRefusedWithTheReason) {
+// is served, unless the zone is marked presigned.
+TEST_F(Secondaries, APrimarySendingASignedZoneIsRefusedWithTheReasonUnlessTheZoneIsPresigned) {
   SIGNET_REQUIRE_TOOLS("dnssec-keygen", "dnssec-signzone");
   const std::string dir = primary.dir.file("signed-upstream");
   std::filesystem::create_directories(dir);
@@ -451,7 +531,7 @@ TEST_F(Secondaries, APrimarySendingASignedZoneIsRefusedWithTheReason) {
                        "signed.example."},
                       "", 60);
   ASSERT_EQ(key.status, 0) << key.err;
-  RunResult sign = run({find_tool("dnssec-signzone"), "-K", dir, "-S", "-z", "-o",
+  RunResult sign = run({find_tool("dnssec-signzone"), "-K", dir, "-d", dir, "-S", "-z", "-o",
                         "signed.example.", "-f", file + ".signed", file},
                        "", 60);
   ASSERT_EQ(sign.status, 0) << sign.err;
@@ -467,6 +547,24 @@ TEST_F(Secondaries, APrimarySendingASignedZoneIsRefusedWithTheReason) {
   EXPECT_NE(log.find("the primary sends a signed zone"), std::string::npos) << log;
   std::string soa = dig_out(primary.server.port(), {"+short", "signed.example.", "SOA"});
   EXPECT_TRUE(soa.empty()) << soa;
+
+  // Marked presigned the way pdns marks zones (pdnsutil set-presigned), it is taken at the next
+  // attempt and served with the primary's signatures (NSEC here), validated.
+  pdnsutil({"set-presigned", "signed.example."});
+  deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && soa.empty()) {
+    std::this_thread::sleep_for(500ms);
+    soa = dig_out(primary.server.port(), {"+short", "signed.example.", "SOA"});
+  }
+  ASSERT_FALSE(soa.empty()) << primary.server.log();
+  std::string ds = read_file(dir + "/dsset-signed.example.");
+  Unbound u(primary.dir.file("unbound-signed"),
+            UnboundOptions{
+                ds.substr(0, ds.find('\n')), {{"signed.example.", primary.server.port()}}, {}});
+  DnsAnswer a = dns_ask(u.port(), "www.signed.example.", rrtype::A);
+  EXPECT_TRUE(a.rcode == 0 && a.ad && a.rdatas(rrtype::A).size() == 1) << validation_failures(u);
+  a = dns_ask(u.port(), "nowhere.signed.example.", rrtype::A);
+  EXPECT_TRUE(a.rcode == 3 && a.ad) << validation_failures(u);
 }
 
 }  // namespace
