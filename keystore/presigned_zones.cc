@@ -2,6 +2,7 @@
 #include "keystore/presigned_zones.hh"
 
 #include <algorithm>
+#include <set>
 
 #include "signer/error.hh"
 #include "signer/json.hh"
@@ -135,6 +136,20 @@ void PresignedTransfer::build_chain(const codec::DnssecRecord& view, const Bitma
       names.back().second.push_back(NameRow{parts.type, codec::rrset_value_flags(c.value())});
     }
   }
+  // The owners of the primary's NSEC/NSEC3 signatures: each must be a link of this chain.
+  std::set<std::pair<uint16_t, std::vector<uint8_t>>> unmatched;
+  for (const Sig& s : sigs_) {
+    if (s.covered == rrtype::NSEC || s.covered == rrtype::NSEC3)
+      unmatched.emplace(s.covered, s.rel);
+  }
+  const std::string chain_name = nsec3 ? "NSEC3" : "NSEC";
+  const std::string refused =
+      "zone '" + zone_.name.to_text() + "': the primary's chain is not " + "the " + chain_name +
+      " chain Signet serves" +
+      (nsec3 ? " (parameters " +
+                   nsec3_params_text({1, view.nsec3_flags, view.nsec3_iterations, view.salt}) + ")"
+             : std::string()) +
+      ": ";
   uint8_t labels[Name::kMaxWire];
   for (const auto& [nk, rows] : names) {
     size_t n = codec::decode_namekey(codec::as_bytes(nk), labels);
@@ -157,19 +172,18 @@ void PresignedTransfer::build_chain(const codec::DnssecRecord& view, const Bitma
     codec::put_u16(sig_prefix, link_type);
     lmdb::Cursor sc(txn_, store_.dbi().rrsigs);
     if (!sc.seek_prefix(sig_prefix)) {
-      Name owner = Name::concat(rel, zone_.name);
-      throw InputError(
-          "zone '" + zone_.name.to_text() + "': the primary's " + (nsec3 ? "NSEC3" : "NSEC") +
-          " chain is not the one Signet serves: no signature for the " +
-          (nsec3 ? "NSEC3" : "NSEC") + " record of " + owner.to_text() +
-          (nsec3 ? " (NSEC3 parameters " +
-                       nsec3_params_text({1, view.nsec3_flags, view.nsec3_iterations, view.salt}) +
-                       ")"
-                 : std::string()) +
-          "; the transfer is refused");
+      throw InputError(refused + "no signature for the " + chain_name + " record of " +
+                       Name::concat(rel, zone_.name).to_text() + "; the transfer is refused");
     }
+    unmatched.erase({link_type, sig_owner});
     txn_.put(store_.dbi().chain, key, codec::encode_link(*link));
     ++st.links;
+  }
+  if (!unmatched.empty()) {
+    const auto& [type, rel] = *unmatched.begin();
+    throw InputError(refused + "it has a " + rrtype_to_text(type) + " record at " +
+                     Name::concat(rel, zone_.name).to_text() +
+                     " that Signet's chain does not; the transfer is refused");
   }
 }
 

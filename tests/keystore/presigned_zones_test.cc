@@ -57,7 +57,8 @@ class PresignedZonesTest : public DnssecStoreTest {
   // its RRSIGs to a PresignedTransfer; `skip` leaves out the link signature of that name.
   // `signed_nsec3`: what the primary's chain signatures cover, when not what pdns reported.
   PresignedTransfer::Stats transfer(bool nsec3, uint32_t serial, const std::string& skip = "",
-                                    std::optional<bool> signed_nsec3 = std::nullopt) {
+                                    std::optional<bool> signed_nsec3 = std::nullopt,
+                                    const std::string& extra_link = "") {
     auto txn = store->begin_write();
     ZoneRecord z = portfolio->zone(txn, n("example.net."));
     presigned.set_denial(txn, z.id,
@@ -88,6 +89,8 @@ class PresignedZonesTest : public DnssecStoreTest {
       else
         t.add_signature(n(name), 300, sig("NSEC", n(name).label_count()));
     }
+    if (!extra_link.empty())
+      t.add_signature(hashed(extra_link), 300, sig("NSEC3", 3));
     if (nsec3)
       t.add_signature(n("example.net."), 300, sig("NSEC3PARAM", 2));
     w.finish();
@@ -147,11 +150,19 @@ TEST_F(PresignedZonesTest, AChainThatIsNotThePrimarysIsRefusedNamingTheName) {
     FAIL() << "a chain without the primary's signature was stored";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("www.example.net."), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("NSEC3 parameters 1 0 0 -"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("NSEC3 chain Signet serves (parameters 1 0 0 -)"), std::string::npos)
         << e.what();
   }
   // Another denial than pdns reported: no link has its signature.
   EXPECT_THROW(transfer(false, 7, "", /*signed_nsec3=*/true), InputError);
+  // A link more than the chain Signet builds (the primary's has a name this one has not).
+  try {
+    transfer(true, 7, "", std::nullopt, "gone.example.net.");
+    FAIL() << "a chain with a link of its own was stored";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(hashed("gone.example.net.").to_text()), std::string::npos)
+        << e.what();
+  }
   EXPECT_EQ(count(store->dbi().rrsigs), 0u);
   EXPECT_EQ(count(store->dbi().rrsets), 0u);
 }
