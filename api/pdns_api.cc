@@ -171,6 +171,7 @@ Json PdnsApi::zone_detail(const lmdb::Txn& txn, const ZoneRecord& z, bool rrsets
     return ids;
   };
   doc["api_rectify"] = first_meta(store(), txn, z.id, kApiRectify) == "1";
+  doc["presigned"] = is_presigned(store(), txn, z.id);  // signed by its primary
   doc["master_tsig_key_ids"] = key_ids("TSIG-ALLOW-AXFR");
   doc["nsec3narrow"] = false;
   doc["nsec3param"] = nsec3param;
@@ -274,6 +275,13 @@ Response PdnsApi::create_zone(Request& q) {
       z.kind = kind;
       store().put_zone(txn, z);
     }
+    if (body.optional_bool("presigned").value_or(false)) {
+      try {
+        PresignedZones(store(), &s_.root().audit()).mark(txn, z, false);
+      } catch (const Conflict& e) {
+        body.fail("presigned", e.what());
+      }
+    }
     if (!changes.empty()) {
       try {
         p.edit_zone(
@@ -341,9 +349,18 @@ Response PdnsApi::patch_zone(Request& q) {
 
 void PdnsApi::check_dnssec_settings(const lmdb::Txn& txn, const ZoneRecord& z, const Body& body) {
   std::optional<codec::DnssecRecord> st;
-  if (z.id)
+  bool presigned = false;
+  if (z.id) {
     st = s_.root().dnssec().state().find(txn, z.id);
-  if (auto dnssec = body.optional_bool("dnssec"); dnssec && *dnssec != st.has_value()) {
+    presigned = is_presigned(store(), txn, z.id);
+  }
+  // A new secondary zone may be marked presigned (keystore/presigned_zones.hh); later, through
+  // pdnsutil or signetutil.
+  bool new_presigned = !z.id && body.optional_bool("presigned").value_or(false);
+  if (auto p = body.optional_bool("presigned"); p && z.id && *p != presigned)
+    body.fail("presigned", "a zone is marked presigned when it is created (or with pdnsutil)");
+  if (auto dnssec = body.optional_bool("dnssec");
+      dnssec && *dnssec != (st.has_value() || presigned || new_presigned)) {
     body.fail("dnssec",
               "securing and unsecuring zones is Signet's own API's "
               "(/api/v1/signet/), not this one");

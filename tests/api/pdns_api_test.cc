@@ -527,6 +527,37 @@ TEST_F(PdnsApiTest, DnssecIsNotChangedThroughPut) {
             204);
 }
 
+// keystore/presigned_zones.hh: a secondary zone its primary signs, marked at creation.
+TEST_F(PdnsApiTest, ANewSecondaryZoneMayBePresignedAndIsThenEditedAtItsPrimaryOnly) {
+  Response r = call("acme:editor", "POST", kZones, R"({
+      "name": "pre.example.", "kind": "Slave", "masters": ["192.0.2.53"], "presigned": true})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  Json z = json(call("acme:editor", "GET", kZones + "/pre.example."));
+  EXPECT_EQ(z["presigned"], true);
+  EXPECT_EQ(z["dnssec"], true);
+  // Sent back as read, the settings are accepted; changed, refused naming the field.
+  EXPECT_EQ(
+      call("acme:editor", "PUT", kZones + "/pre.example.", R"({"presigned": true, "dnssec": true})")
+          .status,
+      204);
+  r = call("acme:editor", "PUT", kZones + "/pre.example.", R"({"presigned": false})");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(json(r)["error"].get<std::string>().rfind("presigned: ", 0), 0u) << r.body;
+  // Its data comes from its primary, signed there: an edit here is refused.
+  r = call("acme:editor", "PATCH", kZones + "/pre.example.", R"({"rrsets": [
+      {"name": "www.pre.example.", "type": "A", "ttl": 60, "changetype": "REPLACE",
+       "records": [{"content": "192.0.2.1", "disabled": false}]}]})");
+  EXPECT_GE(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("presigned"), std::string::npos) << r.body;
+  // Only a secondary zone can be presigned.
+  r = call("acme:editor", "POST", kZones,
+           R"({"name": "native.example.", "kind": "Native", "presigned": true})");
+  EXPECT_EQ(r.status, 422);
+  EXPECT_EQ(json(r)["error"].get<std::string>().rfind("presigned: ", 0), 0u) << r.body;
+  auto txn = root->store().begin_read();
+  EXPECT_FALSE(root->store().find_zone(txn, Name::from_text("native.example.")));
+}
+
 TEST_F(PdnsApiTest, DeleteRemovesTheZone) {
   EXPECT_EQ(call("acme:viewer", "DELETE", kZones + "/acme.example.").status, 403);
   Response r = call("acme:editor", "DELETE", kZones + "/acme.example.");
